@@ -1,0 +1,93 @@
+"""Errors the loader raises, each with a stable machine-readable ``code``.
+
+    LoaderError
+    ├── ConfigurationError      bad manifest, mapping file or settings
+    ├── SheetError              a sheet cannot be read or mapped (names sheet, row, column)
+    │   └── SheetErrors         several SheetErrors found in one pass
+    ├── ValidationError         the graph fails SHACL validation (each result located)
+    ├── ReasoningError          the ontology plus data is inconsistent, or the reasoner failed
+    └── PublishError            the build output could not be written (nothing replaced)
+
+Library errors (csv, openpyxl, rdflib, pyshacl, owlready2, pyoxigraph) are translated
+into these once, where the loader calls the library, with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class LoaderError(Exception):
+    """Base of every error the loader raises on purpose."""
+
+    code = "loader-error"
+
+
+class ConfigurationError(LoaderError):
+    """A manifest, mapping file or setting is missing or malformed."""
+
+    code = "configuration-error"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a source a problem was found: sheet, 1-based row as a spreadsheet shows it, column."""
+
+    sheet: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.sheet]
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column is not None:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+
+class SheetError(LoaderError):
+    """One problem in a sheet, located by sheet, row and column."""
+
+    code = "sheet-error"
+
+    def __init__(self, location: Location, message: str, code: str | None = None) -> None:
+        self.location = location
+        self.message = message
+        if code is not None:
+            self.code = code
+        super().__init__(f"{location}: {message}")
+
+
+class SheetErrors(LoaderError):
+    """Every problem found in one pass over the sources, so a reviewer can fix them all at once."""
+
+    code = "sheet-errors"
+
+    def __init__(self, errors: list[SheetError]) -> None:
+        self.errors = errors
+        lines = [str(error) for error in errors]
+        super().__init__(f"{len(errors)} problem(s):\n" + "\n".join(lines))
+
+
+class ValidationError(LoaderError):
+    """The graph does not conform to the SHACL shapes; ``problems`` are located messages."""
+
+    code = "validation-error"
+
+    def __init__(self, problems: list[SheetError]) -> None:
+        self.problems = problems
+        lines = [str(problem) for problem in problems]
+        super().__init__(f"{len(problems)} SHACL violation(s):\n" + "\n".join(lines))
+
+
+class ReasoningError(LoaderError):
+    """The ontology and data are inconsistent, or the reasoner could not run."""
+
+    code = "reasoning-error"
+
+
+class PublishError(LoaderError):
+    """The build output could not be written; the previous build is untouched."""
+
+    code = "publish-error"

@@ -1,0 +1,305 @@
+"""Map sheet rows to RDF through a declarative mapping: studies, coded records, provenance.
+
+Output is N-Quads text per named graph (one graph per sheet), plus an ``OriginIndex``
+that locates every minted subject back to its sheet and row, so SHACL results can be
+reported by sheet, row and column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from loader import ntriples as nt
+from loader.concepts import ConceptIndex
+from loader.errors import Location, SheetError
+from loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
+from loader.manifest import Collection, ColumnMapping, Mapping
+from loader.sheets import Row, Sheet
+from loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SMQI, XSD
+
+RDF_TYPE = nt.iri(str(RDF.type))
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+@dataclass(frozen=True)
+class Origin:
+    sheet: Sheet
+    row: Row
+    mapping: Mapping
+    target: str  # study, record or row
+
+
+@dataclass
+class OriginIndex:
+    """Where each minted subject came from."""
+
+    by_subject: dict[str, list[Origin]] = field(default_factory=dict)
+    sheets: dict[str, Sheet] = field(default_factory=dict)  # sheet IRI -> sheet
+    other: dict[str, Location] = field(default_factory=dict)  # review records, vocabularies
+
+    def add(self, subject: str, origin: Origin) -> None:
+        self.by_subject.setdefault(subject, []).append(origin)
+
+    def locate(self, focus: str, path: str | None, value: str | None) -> Location:
+        """The sheet, row and column a SHACL result on (focus, path, value) came from."""
+        if focus in self.other:
+            return self.other[focus]
+        if focus in self.sheets:
+            return Location(self.sheets[focus].name)
+        origins = self.by_subject.get(focus)
+        if not origins:
+            return Location("(graph)", None, None)
+        chosen = origins[0]
+        column: str | None = None
+        for origin in origins:
+            columns = origin.mapping.columns_for_property(origin.target, path) if path else []
+            if columns and value is not None:
+                lexical = _lexical(value)
+                for candidate in columns:
+                    if lexical and lexical.lower() in origin.row.cells.get(candidate, "").lower():
+                        return origin.sheet.location(origin.row.number, candidate)
+            if columns and column is None:
+                chosen, column = origin, columns[0]
+        return chosen.sheet.location(chosen.row.number, column)
+
+
+def _lexical(value: str) -> str:
+    """The lexical form of an N-Triples literal, or the local part of an IRI."""
+    if value.startswith('"'):
+        return value[1 : value.rfind('"')]
+    return value.strip("<>").rsplit("/", 1)[-1]
+
+
+@dataclass
+class MappedSheets:
+    quads: dict[str, list[str]]  # graph IRI -> N-Quads lines
+    origins: OriginIndex
+    studies: set[str]
+    records: int
+    errors: list[SheetError]
+
+
+class SheetMapper:
+    """Turns rows of every sheet of a build into RDF, collecting every error found."""
+
+    def __init__(self, base: str, concepts: ConceptIndex, build_iri: str) -> None:
+        self.base = base
+        self.concepts = concepts
+        self.build = nt.iri(build_iri)
+        self.resolve_concept: Callable[[str, str], str | None] = lru_cache(maxsize=None)(
+            concepts.resolve
+        )
+
+    def collection_iri(self, collection: Collection) -> str:
+        kind = "review" if collection.kind == "review" else "collection"
+        return f"{self.base}{kind}/{collection.id}"
+
+    @staticmethod
+    def sheet_slug(sheet: Sheet) -> str:
+        return slug(f"{sheet.path.stem} {sheet.worksheet or ''}")
+
+    def sheet_iri(self, sheet: Sheet) -> str:
+        return f"{self.base}sheet/{self.sheet_slug(sheet)}"
+
+    def graph_iri(self, sheet: Sheet) -> str:
+        return f"{self.base}graph/sheet/{self.sheet_slug(sheet)}"
+
+    def map_all(self, sheets: list[tuple[Collection, Sheet]]) -> MappedSheets:
+        resolver = StudyResolver()
+        keyed: list[tuple[Collection, Sheet, Row, StudyKeys]] = []
+        for collection, sheet in sheets:
+            mapping = self._mapping(collection, sheet)
+            for row in sheet.rows:
+                keys = self._keys(mapping, row)
+                resolver.add(keys)
+                keyed.append((collection, sheet, row, keys))
+        result = MappedSheets({}, OriginIndex(), set(), 0, [])
+        for root, dois in resolver.conflicts().items():
+            result.errors.append(
+                SheetError(
+                    Location("(all sheets)"),
+                    f"the DOIs {', '.join(dois)} are joined by a shared PMID ({root}); "
+                    "one study has one DOI: correct the DOI or the PMID",
+                    "identity-conflict",
+                )
+            )
+        seen_records: dict[str, tuple[Sheet, Row]] = {}
+        for collection, sheet, row, keys in keyed:
+            study_path = resolver.canonical(keys)
+            record = f"{self.base}record/{collection.id}/{study_path.removeprefix('study/')}"
+            if record in seen_records:
+                first_sheet, first_row = seen_records[record]
+                result.errors.append(
+                    SheetError(
+                        sheet.location(row.number),
+                        f"codes the same study as {first_sheet.name} row {first_row.number} "
+                        f"({study_path.removeprefix('study/')}) in collection '{collection.id}'; "
+                        "a collection codes each study once: merge the two rows",
+                        "duplicate-study",
+                    )
+                )
+                continue
+            seen_records[record] = (sheet, row)
+            self._map_row(result, collection, sheet, row, f"{self.base}{study_path}", record)
+        for collection, sheet in sheets:
+            self._sheet_entity(result, collection, sheet)
+        return result
+
+    def _mapping(self, collection: Collection, sheet: Sheet) -> Mapping:
+        for source in collection.sheets:
+            if source.path == sheet.path:
+                return source.mapping
+        return collection.sheets[0].mapping
+
+    def _keys(self, mapping: Mapping, row: Row) -> StudyKeys:
+        def cell(role: str) -> str:
+            column = mapping.column_for_role(role)
+            return row.cells.get(column, "").strip() if column else ""
+
+        doi, pmid = cell("doi"), cell("pmid")
+        return StudyKeys(
+            doi=normalise_doi(doi) if doi else None,
+            pmid=normalise_pmid(pmid) if pmid else None,
+            fallback=title_key(cell("first_author"), cell("year"), cell("title")),
+        )
+
+    def _map_row(
+        self,
+        result: MappedSheets,
+        collection: Collection,
+        sheet: Sheet,
+        row: Row,
+        study: str,
+        record: str,
+    ) -> None:
+        mapping = self._mapping(collection, sheet)
+        graph = nt.iri(self.graph_iri(sheet))
+        lines = result.quads.setdefault(self.graph_iri(sheet), [])
+        row_iri = f"{self.sheet_iri(sheet)}/row/{row.number}"
+        subjects = {"study": nt.iri(study), "record": nt.iri(record), "row": nt.iri(row_iri)}
+        for target, subject in (("study", study), ("record", record), ("row", row_iri)):
+            result.origins.add(subject, Origin(sheet, row, mapping, target))
+        s, r, w = subjects["study"], subjects["record"], subjects["row"]
+        errors_before = len(result.errors)
+        for spec in mapping.columns.values():
+            raw = row.cells.get(spec.column, "").strip()
+            if not raw:
+                if spec.required:
+                    result.errors.append(
+                        SheetError(
+                            sheet.location(row.number, spec.column),
+                            f"is empty; '{spec.column}' is required",
+                            "required",
+                        )
+                    )
+                continue
+            for term in self._terms(result, sheet, row, spec, raw, graph, lines):
+                lines.append(nt.quad(subjects[spec.target], nt.iri(spec.property), term, graph))
+        if len(result.errors) > errors_before:
+            return
+        label = self._label(mapping, row, collection)
+        lines += [
+            nt.quad(s, RDF_TYPE, nt.iri(str(SMQI.Study)), graph),
+            nt.quad(r, RDF_TYPE, nt.iri(str(SMQI.CodedRecord)), graph),
+            nt.quad(r, nt.iri(str(RDFS.label)), nt.literal(label), graph),
+            nt.quad(r, nt.iri(str(SMQI.codesStudy)), s, graph),
+            nt.quad(r, nt.iri(str(SMQI.inCollection)), nt.iri(self.collection_iri(collection)), graph),
+            nt.quad(r, nt.iri(str(SMQI.sourceRow)), w, graph),
+            nt.quad(r, nt.iri(str(PROV.wasGeneratedBy)), self.build, graph),
+            nt.quad(w, RDF_TYPE, nt.iri(str(SMQI.SheetRow)), graph),
+            nt.quad(w, nt.iri(str(SMQI.rowNumber)), nt.literal(str(row.number), str(XSD.positiveInteger)), graph),
+            nt.quad(w, nt.iri(str(SMQI.inSheet)), nt.iri(self.sheet_iri(sheet)), graph),
+        ]
+        for doi in self._role_values(mapping, row, "doi", normalise_doi):
+            lines.append(nt.quad(s, nt.iri(str(RDFS.seeAlso)), nt.iri(f"https://doi.org/{nt.path_segment(doi)}"), graph))
+        for pmid in self._role_values(mapping, row, "pmid", normalise_pmid):
+            if pmid.isdigit():
+                lines.append(nt.quad(s, nt.iri(str(RDFS.seeAlso)), nt.iri(f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"), graph))
+        result.studies.add(study)
+        result.records += 1
+
+    @staticmethod
+    def _role_values(mapping: Mapping, row: Row, role: str, normalise: Callable[[str], str]) -> list[str]:
+        column = mapping.column_for_role(role)
+        value = row.cells.get(column, "").strip() if column else ""
+        return [normalise(value)] if value else []
+
+    @staticmethod
+    def _label(mapping: Mapping, row: Row, collection: Collection) -> str:
+        author = row.cells.get(mapping.column_for_role("first_author") or "", "").strip()
+        year = row.cells.get(mapping.column_for_role("year") or "", "").strip()
+        return f"{author} {year} in {collection.id}"
+
+    def _terms(
+        self,
+        result: MappedSheets,
+        sheet: Sheet,
+        row: Row,
+        spec: ColumnMapping,
+        raw: str,
+        graph: str,
+        lines: list[str],
+    ) -> list[str]:
+        values = [v.strip() for v in raw.split(spec.separator)] if spec.separator else [raw]
+        values = [v for v in values if v]
+        terms: list[str] = []
+        for value in values:
+            if spec.scheme is not None:
+                concept = self.resolve_concept(spec.scheme, value)
+                if concept is None:
+                    close = self.concepts.closest(spec.scheme, value)
+                    result.errors.append(
+                        SheetError(
+                            sheet.location(row.number, spec.column),
+                            f"unknown {spec.scheme} '{value}'; closest known: "
+                            + ", ".join(f"'{label}'" for label in close),
+                            "unknown-value",
+                        )
+                    )
+                    continue
+                terms.append(nt.iri(concept))
+            elif spec.role == "coder":
+                agent = nt.iri(f"{self.base}agent/{slug(value)}")
+                lines.append(nt.quad(agent, RDF_TYPE, nt.iri(str(PROV.Agent)), graph))
+                lines.append(nt.quad(agent, nt.iri(str(RDFS.label)), nt.literal(value), graph))
+                terms.append(agent)
+            elif spec.datatype == "iri":
+                try:
+                    terms.append(nt.iri(value))
+                except ValueError:
+                    result.errors.append(
+                        SheetError(
+                            sheet.location(row.number, spec.column),
+                            f"'{value}' is not a web address; expected e.g. https://doi.org/10.1000/xyz",
+                            "bad-iri",
+                        )
+                    )
+            elif spec.role == "doi" or spec.property == str(BIBO.doi):
+                terms.append(nt.literal(normalise_doi(value)))
+            elif spec.role == "pmid":
+                terms.append(nt.literal(normalise_pmid(value)))
+            else:
+                terms.append(nt.literal(value, spec.datatype))
+        return terms
+
+    def _sheet_entity(self, result: MappedSheets, collection: Collection, sheet: Sheet) -> None:
+        graph = nt.iri(self.graph_iri(sheet))
+        iri = self.sheet_iri(sheet)
+        result.origins.sheets[iri] = sheet
+        s = nt.iri(iri)
+        lines = result.quads.setdefault(self.graph_iri(sheet), [])
+        lines += [
+            nt.quad(s, RDF_TYPE, nt.iri(str(SMQI.ExtractionSheet)), graph),
+            nt.quad(s, nt.iri(str(DCTERMS.title)), nt.literal(sheet.path.name), graph),
+            nt.quad(s, nt.iri(str(SMQI.sha256)), nt.literal(sheet.sha256), graph),
+            nt.quad(s, nt.iri(str(DCTERMS.isPartOf)), nt.iri(self.collection_iri(collection)), graph),
+            nt.quad(self.build, nt.iri(str(PROV.used)), s, graph),
+        ]
+        if sheet.worksheet:
+            lines.append(nt.quad(s, nt.iri(str(SMQI.sheetName)), nt.literal(sheet.worksheet), graph))

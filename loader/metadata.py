@@ -1,0 +1,211 @@
+"""Descriptions of the build itself: collections, build provenance, and the VoID/DCAT
+description harvesters read (counts computed from the built graph)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from loader import __version__
+from loader import ntriples as nt
+from loader.concepts import ConceptIndex, scheme_iri
+from loader.manifest import Manifest
+from loader.terms import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOID, XSD
+
+if TYPE_CHECKING:
+    from loader.build import Assembled
+    from loader.mapper import SheetMapper
+    from loader.settings import BuildSettings
+
+ILLUSTRATIVE_NOTE = (
+    "Illustrative: these studies were coded from public abstracts to illustrate the "
+    "extraction template. They are not the studies included by any review."
+)
+COUNTED_CLASSES = (
+    SMQI.Study,
+    SMQI.CodedRecord,
+    SMQI.Review,
+    SMQI.EvidenceCollection,
+    SMQI.Finding,
+    SKOS.Concept,
+    SKOS.ConceptScheme,
+)
+
+
+def _q(s: str, p: object, o: str, g: str) -> str:
+    return nt.quad(s, nt.iri(str(p)), o, g)
+
+
+def collection_quads(
+    manifest: Manifest, mapper: SheetMapper, graph: str, concepts: ConceptIndex
+) -> list[str]:
+    """Each collection of the manifest: an illustrative extraction is typed and labelled so."""
+    g = nt.iri(graph)
+    lines: list[str] = []
+    for collection in manifest.collections:
+        c = nt.iri(mapper.collection_iri(collection))
+        schemes = sorted(
+            {col.scheme for src in collection.sheets for col in src.mapping.columns.values() if col.scheme}
+        )
+        for scheme in schemes:
+            lines.append(_q(c, SMQI.codedDimension, nt.iri(scheme_iri(scheme)), g))
+        if collection.kind != "illustrative":
+            continue
+        lines.append(_q(c, RDF.type, nt.iri(str(SMQI.IllustrativeExtraction)), g))
+        lines.append(_q(c, DCTERMS.identifier, nt.literal(collection.id), g))
+        if collection.title:
+            lines.append(_q(c, DCTERMS.title, nt.literal(collection.title, language="en"), g))
+        if collection.description:
+            text = " ".join(collection.description.split())
+            lines.append(_q(c, DCTERMS.description, nt.literal(text, language="en"), g))
+        lines.append(_q(c, RDFS.comment, nt.literal(ILLUSTRATIVE_NOTE, language="en"), g))
+    return lines
+
+
+def _count(store: ox.Store, query: str) -> int:
+    rows = list(store.query(query, use_default_graph_as_union=True))  # type: ignore[arg-type]
+    if not rows:
+        return 0
+    value = rows[0][0]
+    return int(value.value) if value is not None else 0
+
+
+def _sha256(path: object) -> str:
+    from pathlib import Path
+
+    return hashlib.sha256(Path(str(path)).read_bytes()).hexdigest()
+
+
+def build_quads(
+    store: ox.Store,
+    settings: BuildSettings,
+    manifest: Manifest,
+    assembled: Assembled,
+    graph: str,
+    ended: dt.datetime,
+) -> list[str]:
+    """Build provenance, loaded-study counts and the VoID description, from the graph as built."""
+    g = nt.iri(graph)
+    base = settings.base_iri
+    b = nt.iri(assembled.build_iri)
+    dt_type = str(XSD.dateTime)
+    software = nt.iri(f"{base}agent/smqi-loader")
+    lines = [
+        _q(b, RDF.type, nt.iri(str(SMQI.Build)), g),
+        _q(b, RDFS.label, nt.literal(f"build {assembled.build_iri.rsplit('/', 1)[-1]}"), g),
+        _q(b, PROV.startedAtTime, nt.literal(assembled.started.isoformat(), dt_type), g),
+        _q(b, PROV.endedAtTime, nt.literal(ended.isoformat(), dt_type), g),
+        _q(b, SMQI.loaderVersion, nt.literal(__version__), g),
+        _q(b, PROV.wasAssociatedWith, software, g),
+        _q(software, RDF.type, nt.iri(str(PROV.SoftwareAgent)), g),
+        _q(software, RDFS.label, nt.literal(f"smqi loader {__version__}"), g),
+    ]
+    for source in (manifest.path, manifest.reviews, manifest.alignments):
+        if source is None:
+            continue
+        entity = nt.iri(f"{base}source/{source.name}")
+        lines += [
+            _q(entity, RDF.type, nt.iri(str(PROV.Entity)), g),
+            _q(entity, DCTERMS.title, nt.literal(source.name), g),
+            _q(entity, SMQI.sha256, nt.literal(_sha256(source)), g),
+            _q(b, PROV.used, entity, g),
+        ]
+    lines += _loaded_counts(store, g)
+    lines += _void(store, settings, manifest, graph, ended, assembled.build_iri)
+    return lines
+
+
+def _loaded_counts(store: ox.Store, g: str) -> list[str]:
+    query = f"""
+        SELECT ?c (COUNT(DISTINCT ?study) AS ?n) WHERE {{
+          ?c a <{SMQI.EvidenceCollection}> .
+          OPTIONAL {{ ?r <{SMQI.inCollection}> ?c ; <{SMQI.codesStudy}> ?study }}
+        }} GROUP BY ?c"""
+    lines = []
+    for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
+        count = nt.literal(str(row["n"].value), str(XSD.nonNegativeInteger))
+        lines.append(_q(nt.iri(row["c"].value), SMQI.loadedStudyCount, count, g))
+    return lines
+
+
+def _void(
+    store: ox.Store,
+    settings: BuildSettings,
+    manifest: Manifest,
+    graph: str,
+    ended: dt.datetime,
+    build_iri: str,
+) -> list[str]:
+    g = nt.iri(graph)
+    base = settings.base_iri
+    d = nt.iri(f"{base}dataset")
+    not_meta = f"FILTER(?g != <{graph}>)"
+    triples = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }}")
+    integer = str(XSD.integer)
+    lines = [
+        _q(d, RDF.type, nt.iri(str(VOID.Dataset)), g),
+        _q(d, RDF.type, nt.iri(str(DCAT.Dataset)), g),
+        _q(d, DCTERMS.title, nt.literal(manifest.title, language="en"), g),
+        _q(d, DCTERMS.description, nt.literal(manifest.description, language="en"), g),
+        _q(d, DCTERMS.license, nt.iri(manifest.license), g),
+        _q(d, DCTERMS.modified, nt.literal(ended.isoformat(), str(XSD.dateTime)), g),
+        _q(d, VOID.uriSpace, nt.literal(base), g),
+        _q(d, VOID.triples, nt.literal(str(triples), integer), g),
+        _q(d, PROV.wasGeneratedBy, nt.iri(build_iri), g),
+    ]
+    for cls in COUNTED_CLASSES:
+        n = _count(
+            store,
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a <{cls}> }} {not_meta} }}",
+        )
+        part = nt.iri(f"{base}dataset/class/{str(cls).rsplit('/', 1)[-1].replace('#', '-')}")
+        lines += [
+            _q(d, VOID.classPartition, part, g),
+            _q(part, VOID["class"], nt.iri(str(cls)), g),
+            _q(part, VOID.entities, nt.literal(str(n), integer), g),
+        ]
+    vocabularies = set()
+    for row in store.query(  # type: ignore[union-attr]
+        f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ {{ ?s ?t ?o }} UNION {{ ?s a ?t }} }} {not_meta} }}"
+    ):
+        term = row["t"].value
+        cut = max(term.rfind("#"), term.rfind("/"))
+        vocabularies.add(term[: cut + 1])
+    for namespace in sorted(vocabularies):
+        lines.append(_q(d, VOID.vocabulary, nt.iri(namespace), g))
+    for row in store.query(  # type: ignore[union-attr]
+        f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }} GROUP BY ?g"
+    ):
+        subset = nt.iri(row["g"].value)
+        lines += [
+            _q(d, VOID.subset, subset, g),
+            _q(subset, RDF.type, nt.iri(str(VOID.Dataset)), g),
+            _q(subset, VOID.triples, nt.literal(str(row["n"].value), integer), g),
+        ]
+    return lines
+
+
+def build_json(
+    report: dict[str, Any], manifest: Manifest, assembled: Assembled, version: str
+) -> dict[str, Any]:
+    """The machine-readable summary written beside the graph files (``build.json``)."""
+    sheets = [
+        {"sheet": origin.name, "path": str(origin.path), "sha256": origin.sha256}
+        for origin in assembled.mapped.origins.sheets.values()
+    ]
+    return {
+        "build_id": report["build_id"],
+        "build_iri": assembled.build_iri,
+        "loader_version": version,
+        "started": assembled.started.isoformat(),
+        "studies": report["studies"],
+        "records": report["records"],
+        "quads": report["quads"],
+        "inferred": report["inferred"],
+        "timings_seconds": {k: round(v, 3) for k, v in report["timings"].items()},
+        "sheets": sheets,
+        "reviews_file": manifest.reviews.name,
+    }
