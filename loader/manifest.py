@@ -58,12 +58,10 @@ class Mapping:
     header_row: int
     worksheet: str | None
     columns: dict[str, ColumnMapping]
+    roles: dict[str, str]  # role -> column
 
     def column_for_role(self, role: str) -> str | None:
-        for column in self.columns.values():
-            if column.role == role:
-                return column.column
-        return None
+        return self.roles.get(role)
 
     def columns_for_property(self, target: str, property_iri: str) -> list[str]:
         return [
@@ -164,6 +162,7 @@ def load_mapping(path: Path) -> Mapping:
         header_row=header_row,
         worksheet=raw.get("worksheet"),
         columns=columns,
+        roles={c.role: c.column for c in columns.values() if c.role},
     )
 
 

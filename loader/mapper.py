@@ -20,7 +20,22 @@ from loader.manifest import Collection, ColumnMapping, Mapping
 from loader.sheets import Row, Sheet
 from loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SMQI, XSD
 
-RDF_TYPE = nt.iri(str(RDF.type))
+# Vocabulary terms pre-rendered once: the mapper writes them millions of times at scale.
+RDF_TYPE = nt.term_iri(str(RDF.type))
+RDFS_LABEL = nt.term_iri(str(RDFS.label))
+RDFS_SEE_ALSO = nt.term_iri(str(RDFS.seeAlso))
+STUDY = nt.term_iri(str(SMQI.Study))
+CODED_RECORD = nt.term_iri(str(SMQI.CodedRecord))
+SHEET_ROW = nt.term_iri(str(SMQI.SheetRow))
+CODES_STUDY = nt.term_iri(str(SMQI.codesStudy))
+IN_COLLECTION = nt.term_iri(str(SMQI.inCollection))
+SOURCE_ROW = nt.term_iri(str(SMQI.sourceRow))
+ROW_NUMBER = nt.term_iri(str(SMQI.rowNumber))
+IN_SHEET = nt.term_iri(str(SMQI.inSheet))
+WAS_GENERATED_BY = nt.term_iri(str(PROV.wasGeneratedBy))
+PROV_AGENT = nt.term_iri(str(PROV.Agent))
+POSITIVE_INTEGER = str(XSD.positiveInteger)
+BIBO_DOI = str(BIBO.doi)
 
 
 def slug(text: str) -> str:
@@ -92,6 +107,7 @@ class SheetMapper:
         self.base = base
         self.concepts = concepts
         self.build = nt.iri(build_iri)
+        self.agents: set[tuple[str, str]] = set()
         self.resolve_concept: Callable[[str, str], str | None] = lru_cache(maxsize=None)(
             concepts.resolve
         )
@@ -101,6 +117,7 @@ class SheetMapper:
         return f"{self.base}{kind}/{collection.id}"
 
     @staticmethod
+    @lru_cache(maxsize=256)
     def sheet_slug(sheet: Sheet) -> str:
         return slug(f"{sheet.path.stem} {sheet.worksheet or ''}")
 
@@ -179,8 +196,9 @@ class SheetMapper:
         record: str,
     ) -> None:
         mapping = self._mapping(collection, sheet)
-        graph = nt.iri(self.graph_iri(sheet))
-        lines = result.quads.setdefault(self.graph_iri(sheet), [])
+        graph_iri = self.graph_iri(sheet)
+        graph = nt.term_iri(graph_iri)
+        lines = result.quads.setdefault(graph_iri, [])
         row_iri = f"{self.sheet_iri(sheet)}/row/{row.number}"
         subjects = {"study": nt.iri(study), "record": nt.iri(record), "row": nt.iri(row_iri)}
         for target, subject in (("study", study), ("record", record), ("row", row_iri)):
@@ -200,27 +218,31 @@ class SheetMapper:
                     )
                 continue
             for term in self._terms(result, sheet, row, spec, raw, graph, lines):
-                lines.append(nt.quad(subjects[spec.target], nt.iri(spec.property), term, graph))
+                lines.append(nt.quad(subjects[spec.target], nt.term_iri(spec.property), term, graph))
         if len(result.errors) > errors_before:
             return
         label = self._label(mapping, row, collection)
+        collection_iri = nt.term_iri(self.collection_iri(collection))
+        sheet_iri = nt.term_iri(self.sheet_iri(sheet))
         lines += [
-            nt.quad(s, RDF_TYPE, nt.iri(str(SMQI.Study)), graph),
-            nt.quad(r, RDF_TYPE, nt.iri(str(SMQI.CodedRecord)), graph),
-            nt.quad(r, nt.iri(str(RDFS.label)), nt.literal(label), graph),
-            nt.quad(r, nt.iri(str(SMQI.codesStudy)), s, graph),
-            nt.quad(r, nt.iri(str(SMQI.inCollection)), nt.iri(self.collection_iri(collection)), graph),
-            nt.quad(r, nt.iri(str(SMQI.sourceRow)), w, graph),
-            nt.quad(r, nt.iri(str(PROV.wasGeneratedBy)), self.build, graph),
-            nt.quad(w, RDF_TYPE, nt.iri(str(SMQI.SheetRow)), graph),
-            nt.quad(w, nt.iri(str(SMQI.rowNumber)), nt.literal(str(row.number), str(XSD.positiveInteger)), graph),
-            nt.quad(w, nt.iri(str(SMQI.inSheet)), nt.iri(self.sheet_iri(sheet)), graph),
+            nt.quad(s, RDF_TYPE, STUDY, graph),
+            nt.quad(r, RDF_TYPE, CODED_RECORD, graph),
+            nt.quad(r, RDFS_LABEL, nt.literal(label), graph),
+            nt.quad(r, CODES_STUDY, s, graph),
+            nt.quad(r, IN_COLLECTION, collection_iri, graph),
+            nt.quad(r, SOURCE_ROW, w, graph),
+            nt.quad(r, WAS_GENERATED_BY, self.build, graph),
+            nt.quad(w, RDF_TYPE, SHEET_ROW, graph),
+            nt.quad(w, ROW_NUMBER, nt.literal(str(row.number), POSITIVE_INTEGER), graph),
+            nt.quad(w, IN_SHEET, sheet_iri, graph),
         ]
         for doi in self._role_values(mapping, row, "doi", normalise_doi):
-            lines.append(nt.quad(s, nt.iri(str(RDFS.seeAlso)), nt.iri(f"https://doi.org/{nt.path_segment(doi)}"), graph))
+            link = nt.iri(f"https://doi.org/{nt.path_segment(doi)}")
+            lines.append(nt.quad(s, RDFS_SEE_ALSO, link, graph))
         for pmid in self._role_values(mapping, row, "pmid", normalise_pmid):
             if pmid.isdigit():
-                lines.append(nt.quad(s, nt.iri(str(RDFS.seeAlso)), nt.iri(f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"), graph))
+                link = nt.iri(f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/")
+                lines.append(nt.quad(s, RDFS_SEE_ALSO, link, graph))
         result.studies.add(study)
         result.records += 1
 
@@ -263,11 +285,13 @@ class SheetMapper:
                         )
                     )
                     continue
-                terms.append(nt.iri(concept))
+                terms.append(nt.term_iri(concept))
             elif spec.role == "coder":
-                agent = nt.iri(f"{self.base}agent/{slug(value)}")
-                lines.append(nt.quad(agent, RDF_TYPE, nt.iri(str(PROV.Agent)), graph))
-                lines.append(nt.quad(agent, nt.iri(str(RDFS.label)), nt.literal(value), graph))
+                agent = nt.term_iri(f"{self.base}agent/{slug(value)}")
+                if (agent, graph) not in self.agents:
+                    self.agents.add((agent, graph))
+                    lines.append(nt.quad(agent, RDF_TYPE, PROV_AGENT, graph))
+                    lines.append(nt.quad(agent, RDFS_LABEL, nt.literal(value), graph))
                 terms.append(agent)
             elif spec.datatype == "iri":
                 try:
@@ -280,7 +304,7 @@ class SheetMapper:
                             "bad-iri",
                         )
                     )
-            elif spec.role == "doi" or spec.property == str(BIBO.doi):
+            elif spec.role == "doi" or spec.property == BIBO_DOI:
                 terms.append(nt.literal(normalise_doi(value)))
             elif spec.role == "pmid":
                 terms.append(nt.literal(normalise_pmid(value)))

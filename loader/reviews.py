@@ -106,8 +106,6 @@ class ReviewWriter:
             self._add(s, str(DCTERMS.creator), person)
             self._add(person, str(RDF.type), nt.iri(str(FOAF.Person)))
             self._add(person, str(FOAF.name), nt.literal(str(name)))
-            if position == 1:
-                self._add(s, str(SMQI.firstAuthor), nt.literal(str(name).split()[-1]))
         citation = self._citation(review)
         self._add(s, str(DCTERMS.bibliographicCitation), nt.literal(citation))
         self._plain(s, review, "journal", str(PRISM.publicationName))
@@ -121,9 +119,6 @@ class ReviewWriter:
         for key, prop in (("published", DCTERMS.issued), ("search_date", SMQI.searchDate)):
             if key in review:
                 self._add(s, str(prop), nt.literal(_iso_date(review[key]), str(XSD.date)))
-        if "published" in review:
-            year = _iso_date(review["published"])[:4]
-            self._add(s, str(SMQI.publicationYear), nt.literal(year, str(XSD.integer)))
         if "doi" in review:
             doi = normalise_doi(str(review["doi"]))
             self._add(s, str(BIBO.doi), nt.literal(doi))

@@ -27,7 +27,7 @@ class Row:
     cells: dict[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sheet:
     name: str  # file name, plus "[worksheet]" for a workbook
     path: Path

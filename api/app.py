@@ -1,0 +1,84 @@
+"""The FastAPI application: evidence API, SPARQL endpoint, linked data and pages.
+
+``create_app`` takes settings and an open store (chosen once at start-up) and wires the
+routers; errors from ``api.errors`` become JSON problems with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api import errors
+from api.context import AnswerCache, AppContext
+from api.settings import ApiSettings
+from api.store import Store
+from loader import __version__
+from loader.queries import load_catalogue
+
+LOG = logging.getLogger("smqi.api")
+
+STATUS = {
+    errors.QuerySyntaxError: 400,
+    errors.QueryRefusedError: 400,
+    errors.NotAcceptableError: 406,
+    errors.QueryTimeoutError: 504,
+    errors.StoreUnavailableError: 503,
+}
+
+DESCRIPTION = """
+Evidence on social media used to engage stakeholders in health service design and
+quality improvement, as a linked-data graph. The 30 studies in the graph are **an
+illustrative extraction coded from public abstracts**, not the included studies of the
+Walsh et al. reviews (whose 40 and 61 studies are reported, not loaded).
+
+SPARQL 1.1 endpoint at `/sparql`; example queries at `/.well-known/sparql-examples`;
+every IRI under `/id/` dereferences here.
+"""
+
+
+def _status_for(error: errors.ApiError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def create_app(settings: ApiSettings, store: Store) -> FastAPI:
+    """The application over ``store``; the caller owns opening it, the app closes it."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(
+        title="SMQI Evidence Graph",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.context = AppContext(
+        settings=settings,
+        store=store,
+        catalogue=load_catalogue(settings.build.queries_dir),
+        cache=AnswerCache(settings.cache_entries),
+    )
+
+    @app.exception_handler(errors.ApiError)
+    async def api_error(_: Request, error: errors.ApiError) -> JSONResponse:
+        status = _status_for(error)
+        message = str(error) if status < 500 or status in (503, 504) else "internal error"
+        if status == 500:
+            LOG.exception("unexpected store error", exc_info=error)
+        return JSONResponse({"code": error.code, "message": message}, status_code=status)
+
+    from api.routers import admin, evidence, home, linked_data, sparql
+
+    for module in (home, sparql, evidence, linked_data, admin):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,84 @@
+"""API settings: one object made at start-up (from the command line and, there only, the
+environment) and passed to ``create_app``; no other module reads the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
+from loader.settings import PROJECT_ROOT, BuildSettings
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Everything the service needs to know, fixed for its lifetime.
+
+    ``reload_token``: with no token there is no write endpoint at all. ``public_url`` is
+    where this server answers (used in links, the service description and the VoID); the
+    graph's own IRIs stay under ``build.base_iri`` and dereference under ``/id/``.
+    """
+
+    store: EmbeddedStoreSettings | RemoteStoreSettings = field(
+        default_factory=lambda: EmbeddedStoreSettings(data_dir=PROJECT_ROOT / "var" / "store")
+    )
+    build: BuildSettings = field(default_factory=BuildSettings)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    reload_token: str | None = None
+    public_url: str | None = None
+    cache_entries: int = 512
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+ENVIRONMENT_VARIABLES = {
+    "SMQI_RELOAD_TOKEN": "bearer token that enables POST /admin/reload (unset: no write endpoint)",
+    "SMQI_STORE_DIR": "directory of the embedded store (default var/store)",
+    "SMQI_ENDPOINT": "query URL of a remote SPARQL 1.1 store (instead of the embedded one)",
+    "SMQI_UPDATE_ENDPOINT": "update URL of the remote store (needed to load builds into it)",
+    "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
+    "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
+    "SMQI_PUBLIC_URL": "the URL this server is reached at, for links",
+}
+
+
+def settings_from(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    store_dir: str | None = None,
+    endpoint: str | None = None,
+    update_endpoint: str | None = None,
+    timeout: float | None = None,
+    max_rows: int | None = None,
+    environ: Mapping[str, str] | None = None,
+    build: BuildSettings | None = None,
+) -> ApiSettings:
+    """Settings from command-line values, falling back to ``environ`` (``SMQI_*``)."""
+    env = environ or {}
+    query_timeout = timeout or float(env.get("SMQI_QUERY_TIMEOUT", "10"))
+    rows = max_rows or int(env.get("SMQI_MAX_ROWS", "10000"))
+    remote = endpoint or env.get("SMQI_ENDPOINT")
+    store: EmbeddedStoreSettings | RemoteStoreSettings
+    if remote:
+        store = RemoteStoreSettings(
+            query_url=remote,
+            update_url=update_endpoint or env.get("SMQI_UPDATE_ENDPOINT"),
+            query_timeout_s=query_timeout,
+            max_rows=rows,
+        )
+    else:
+        directory = Path(store_dir or env.get("SMQI_STORE_DIR") or PROJECT_ROOT / "var" / "store")
+        store = EmbeddedStoreSettings(data_dir=directory, query_timeout_s=query_timeout, max_rows=rows)
+    return ApiSettings(
+        store=store,
+        build=build or BuildSettings(),
+        host=host,
+        port=port,
+        reload_token=env.get("SMQI_RELOAD_TOKEN") or None,
+        public_url=env.get("SMQI_PUBLIC_URL") or None,
+    )

@@ -1,0 +1,74 @@
+"""Build benchmark: seconds per stage and peak memory for 1k, 10k and 100k synthetic studies.
+
+Each size runs in its own process so peak RSS is that build's alone. Data are synthetic
+(bench/synthetic.py). Usage: python bench/build_bench.py [--sizes 1000 10000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("read", "map", "validate", "reason", "write")
+
+
+def run_one(size: int, validator: str) -> dict[str, object]:
+    sys.path.insert(0, str(ROOT))
+    from bench.synthetic import make_data_dir
+    from loader.build import build
+    from loader.settings import BuildSettings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = make_data_dir(Path(tmp) / "data", size)
+        settings = BuildSettings(data_dir=data, build_dir=data / "build", validator=validator)
+        start = time.perf_counter()
+        report = build(settings)
+        total = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "studies": size,
+        "validator": validator,
+        "quads": report.quads,
+        "inferred": report.inferred,
+        "total_s": round(total, 2),
+        **{f"{k}_s": round(v, 2) for k, v in report.timings.items()},
+        "peak_rss_mib": round(peak_kib / 1024),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--validator", default="auto", choices=("auto", "sparql", "pyshacl"))
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.validator)))
+        return
+    print(f"| studies | validator | quads | {' | '.join(STAGES)} | total s | peak RSS MiB |")
+    print("|---|---|---|" + "---|" * len(STAGES) + "---|---|")
+    for size in args.sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--validator", args.validator],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        stages = " | ".join(str(r.get(f"{s}_s", "-")) for s in STAGES)
+        print(
+            f"| {r['studies']} | {r['validator']} | {r['quads']} | {stages} | "
+            f"{r['total_s']} | {r['peak_rss_mib']} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
