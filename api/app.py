@@ -79,6 +79,8 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
 
     from api.routers import admin, evidence, home, linked_data, sparql
 
-    for module in (home, sparql, evidence, linked_data, admin):
+    for module in (home, sparql, evidence, linked_data):
         app.include_router(module.router)
+    if settings.reload_token:
+        app.include_router(admin.router)
     return app

@@ -73,7 +73,9 @@ def settings_from(
         )
     else:
         directory = Path(store_dir or env.get("SMQI_STORE_DIR") or PROJECT_ROOT / "var" / "store")
-        store = EmbeddedStoreSettings(data_dir=directory, query_timeout_s=query_timeout, max_rows=rows)
+        store = EmbeddedStoreSettings(
+            data_dir=directory, query_timeout_s=query_timeout, max_rows=rows
+        )
     return ApiSettings(
         store=store,
         build=build or BuildSettings(),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from loader import ntriples as nt
 from loader.concepts import ConceptIndex
-from loader.errors import Location, SheetError, SheetErrors
+from loader.errors import Location, SheetError, InvalidSheetsError
 from loader.terms import MESH, SKOS, WIKIDATA
 
 # The file's scheme column, to the schemes a concept of that kind may be in.
@@ -71,5 +71,5 @@ def alignment_quads(path: Path, concepts: ConceptIndex, graph: str) -> list[str]
         for target in targets:
             lines.append(nt.quad(nt.iri(concept), nt.iri(str(relation)), nt.iri(target), g))
     if errors:
-        raise SheetErrors(errors)
+        raise InvalidSheetsError(errors)
     return lines

@@ -20,7 +20,7 @@ from loader import __version__, metadata, reasoning, validation
 from loader import ntriples as nt
 from loader.alignments import alignment_quads
 from loader.concepts import ConceptIndex, country_quads, read_vocabularies
-from loader.errors import LoaderError, Location, SheetError, SheetErrors, ValidationError
+from loader.errors import InvalidSheetsError, LoaderError, Location, SheetError, ValidationError
 from loader.manifest import Collection, Manifest, load_manifest
 from loader.mapper import MappedSheets, SheetMapper
 from loader.publish import BuildFiles, write_build
@@ -110,8 +110,10 @@ def assemble(
         alignments: list[str] = []
         if manifest.alignments is not None:
             try:
-                alignments = alignment_quads(manifest.alignments, concepts, iris.graph("alignments"))
-            except SheetErrors as exc:
+                alignments = alignment_quads(
+                    manifest.alignments, concepts, iris.graph("alignments")
+                )
+            except InvalidSheetsError as exc:
                 errors.extend(exc.errors)
             except SheetError as exc:
                 errors.append(exc)
@@ -120,7 +122,7 @@ def assemble(
         errors.extend(mapped.errors)
         _check_collections(manifest, reviews, errors)
         if errors:
-            raise SheetErrors(errors)
+            raise InvalidSheetsError(errors)
         store = ox.Store()
         store.load(
             path=settings.ontology_file,
@@ -128,7 +130,11 @@ def assemble(
             to_graph=ox.NamedNode(iris.graph("ontology")),
         )
         for path in sorted(settings.vocabulary_dir.glob("*.ttl")):
-            store.load(path=path, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(iris.graph("vocabularies")))
+            store.load(
+                path=path,
+                format=ox.RdfFormat.TURTLE,
+                to_graph=ox.NamedNode(iris.graph("vocabularies")),
+            )
         collection_lines = metadata.collection_quads(
             manifest, mapper, iris.graph("collections"), concepts
         )
@@ -149,14 +155,16 @@ def _read_sheets(manifest: Manifest) -> tuple[list[tuple[Collection, Sheet]], li
         for source in collection.sheets:
             try:
                 sheets.append((collection, read_sheet(source.path, source.mapping)))
-            except SheetErrors as exc:
+            except InvalidSheetsError as exc:
                 errors.extend(exc.errors)
             except SheetError as exc:
                 errors.append(exc)
     return sheets, errors
 
 
-def _check_collections(manifest: Manifest, reviews: ReviewRecords, errors: list[SheetError]) -> None:
+def _check_collections(
+    manifest: Manifest, reviews: ReviewRecords, errors: list[SheetError]
+) -> None:
     for collection in manifest.collections:
         if collection.kind == "review" and collection.id not in reviews.reviews:
             errors.append(
@@ -169,7 +177,12 @@ def _check_collections(manifest: Manifest, reviews: ReviewRecords, errors: list[
             )
 
 
-def check(assembled: Assembled, settings: BuildSettings, timings: dict[str, float], progress: Progress = _quiet) -> list[validation.ShapeViolation]:
+def check(
+    assembled: Assembled,
+    settings: BuildSettings,
+    timings: dict[str, float],
+    progress: Progress = _quiet,
+) -> list[validation.ShapeViolation]:
     """Validate with SHACL; raise ValidationError with located problems on any violation."""
     with _timed(timings, "validate", progress):
         engine = settings.validator
@@ -184,7 +197,9 @@ def check(assembled: Assembled, settings: BuildSettings, timings: dict[str, floa
             SheetError(origins.locate(v.focus, v.path, v.value), v.message, "shacl")
             for v in blocking
         ]
-        problems.sort(key=lambda p: (p.location.sheet, p.location.row or 0, p.location.column or ""))
+        problems.sort(
+            key=lambda p: (p.location.sheet, p.location.row or 0, p.location.column or "")
+        )
         raise ValidationError(problems)
     return violations
 
@@ -269,4 +284,4 @@ def validate_sheet(settings: BuildSettings, path: Path, mapping_path: Path | Non
     return len(assembled.mapped.studies)
 
 
-__all__ = ["BuildReport", "LoaderError", "build", "validate_sheet", "ConceptIndex"]
+__all__ = ["BuildReport", "ConceptIndex", "LoaderError", "build", "validate_sheet"]

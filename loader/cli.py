@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from loader.errors import LoaderError, SheetErrors, ValidationError
+from loader.errors import LoaderError, InvalidSheetsError, ValidationError
 from loader.settings import BuildSettings
 
 STAGES = ("read", "map", "validate", "reason", "write")
@@ -50,8 +50,8 @@ def _settings(args: argparse.Namespace) -> BuildSettings:
 
 
 def _report_error(error: LoaderError) -> int:
-    if isinstance(error, SheetErrors | ValidationError):
-        problems = error.errors if isinstance(error, SheetErrors) else error.problems
+    if isinstance(error, InvalidSheetsError | ValidationError):
+        problems = error.errors if isinstance(error, InvalidSheetsError) else error.problems
         print(f"error: {len(problems)} problem(s); nothing was published:", file=sys.stderr)
         for problem in problems:
             print(f"  {problem}", file=sys.stderr)
@@ -86,14 +86,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     try:
-        studies = validate_sheet(settings, Path(args.path), Path(args.mapping) if args.mapping else None)
+        studies = validate_sheet(
+            settings, Path(args.path), Path(args.mapping) if args.mapping else None
+        )
     except LoaderError as error:
         return _report_error(error)
     print(f"{args.path}: valid ({studies} studies)")
     return 0
 
 
-def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
+def build_parser() -> tuple[
+    argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]
+]:
     """The ``smqi`` parser with the loader's commands; ``api.cli`` adds the serving ones."""
     parser = argparse.ArgumentParser(
         prog="smqi",
@@ -123,7 +127,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
         "vocabularies and the SHACL shapes. Writes nothing.",
     )
     validate.add_argument("path", help="the sheet to check")
-    validate.add_argument("--mapping", help="mapping file of the sheet's layout (default: the template)")
+    validate.add_argument(
+        "--mapping", help="mapping file of the sheet's layout (default: the template)"
+    )
     validate.add_argument("--data", help="data directory (default: data/)")
     validate.add_argument("--validator", choices=("auto", "pyshacl", "sparql"))
     validate.set_defaults(func=cmd_validate)

@@ -62,7 +62,7 @@ class ConceptIndex:
             pref = self.pref_labels[scheme][by_label[match]]
             if pref not in result:
                 result.append(pref)
-        return result[:n] or sorted(self.pref_labels.get(scheme, {}).values())[:n]
+        return result[:n]
 
     def scheme_labels(self, scheme: str) -> list[str]:
         return sorted(self.pref_labels.get(scheme, {}).values())
@@ -100,7 +100,9 @@ def country_quads(index: ConceptIndex, graph: str) -> list[str]:
         nt.quad(
             scheme,
             nt.iri(str(SKOS.definition)),
-            nt.literal("Countries of ISO 3166-1, identified by their alpha-2 codes.", language="en"),
+            nt.literal(
+                "Countries of ISO 3166-1, identified by their alpha-2 codes.", language="en"
+            ),
             g,
         ),
     ]
@@ -141,5 +143,3 @@ def country_quads(index: ConceptIndex, graph: str) -> list[str]:
             if alt != country.alpha_3
         ]
     return lines
-
-

@@ -3,7 +3,7 @@
     LoaderError
     ├── ConfigurationError      bad manifest, mapping file or settings
     ├── SheetError              a sheet cannot be read or mapped (names sheet, row, column)
-    │   └── SheetErrors         several SheetErrors found in one pass
+    │   └── InvalidSheetsError         several InvalidSheetsError found in one pass
     ├── ValidationError         the graph fails SHACL validation (each result located)
     ├── ReasoningError          the ontology plus data is inconsistent, or the reasoner failed
     └── PublishError            the build output could not be written (nothing replaced)
@@ -31,7 +31,7 @@ class ConfigurationError(LoaderError):
 
 @dataclass(frozen=True)
 class Location:
-    """Where in a source a problem was found: sheet, 1-based row as a spreadsheet shows it, column."""
+    """Where a problem was found: sheet, row (1-based, as a spreadsheet shows it), column."""
 
     sheet: str
     row: int | None = None
@@ -59,7 +59,7 @@ class SheetError(LoaderError):
         super().__init__(f"{location}: {message}")
 
 
-class SheetErrors(LoaderError):
+class InvalidSheetsError(LoaderError):
     """Every problem found in one pass over the sources, so a reviewer can fix them all at once."""
 
     code = "sheet-errors"

@@ -70,7 +70,14 @@ class StudyResolver:
             self._parent[rb] = ra
 
     def add(self, keys: StudyKeys) -> None:
-        strong = [k for k in (f"doi:{keys.doi}" if keys.doi else None, f"pmid:{keys.pmid}" if keys.pmid else None) if k]
+        strong = [
+            k
+            for k in (
+                f"doi:{keys.doi}" if keys.doi else None,
+                f"pmid:{keys.pmid}" if keys.pmid else None,
+            )
+            if k
+        ]
         for key in strong:
             self._find(key)
         if len(strong) == 2:
@@ -79,7 +86,7 @@ class StudyResolver:
             self._title_aliases.setdefault(keys.fallback, set()).add(strong[0])
 
     def canonical(self, keys: StudyKeys) -> str:
-        """The study's IRI path below the base: ``study/doi/...``, ``study/pmid/...`` or ``study/ref/...``."""
+        """The study's IRI path below the base: ``study/{doi,pmid,ref}/...``."""
         if keys.doi or keys.pmid:
             root = self._find(f"doi:{keys.doi}" if keys.doi else f"pmid:{keys.pmid}")
         else:

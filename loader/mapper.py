@@ -218,7 +218,9 @@ class SheetMapper:
                     )
                 continue
             for term in self._terms(result, sheet, row, spec, raw, graph, lines):
-                lines.append(nt.quad(subjects[spec.target], nt.term_iri(spec.property), term, graph))
+                lines.append(
+                    nt.quad(subjects[spec.target], nt.term_iri(spec.property), term, graph)
+                )
         if len(result.errors) > errors_before:
             return
         label = self._label(mapping, row, collection)
@@ -247,7 +249,9 @@ class SheetMapper:
         result.records += 1
 
     @staticmethod
-    def _role_values(mapping: Mapping, row: Row, role: str, normalise: Callable[[str], str]) -> list[str]:
+    def _role_values(
+        mapping: Mapping, row: Row, role: str, normalise: Callable[[str], str]
+    ) -> list[str]:
         column = mapping.column_for_role(role)
         value = row.cells.get(column, "").strip() if column else ""
         return [normalise(value)] if value else []
@@ -275,12 +279,10 @@ class SheetMapper:
             if spec.scheme is not None:
                 concept = self.resolve_concept(spec.scheme, value)
                 if concept is None:
-                    close = self.concepts.closest(spec.scheme, value)
                     result.errors.append(
                         SheetError(
                             sheet.location(row.number, spec.column),
-                            f"unknown {spec.scheme} '{value}'; closest known: "
-                            + ", ".join(f"'{label}'" for label in close),
+                            self._unknown_value_message(spec.scheme, value),
                             "unknown-value",
                         )
                     )
@@ -312,6 +314,29 @@ class SheetMapper:
                 terms.append(nt.literal(value, spec.datatype))
         return terms
 
+    def _unknown_value_message(self, scheme: str, value: str) -> str:
+        """Name the closest labels, and the scheme the value belongs to if it is another one."""
+        close = self.concepts.closest(scheme, value)
+        if close:
+            message = f"unknown {scheme} '{value}'; closest known: " + ", ".join(
+                f"'{label}'" for label in close
+            )
+        else:
+            known = self.concepts.scheme_labels(scheme)
+            shown = ", ".join(f"'{label}'" for label in known[:12])
+            more = f" and {len(known) - 12} more" if len(known) > 12 else ""
+            message = f"unknown {scheme} '{value}'; expected one of {shown}{more}"
+        elsewhere = [
+            other
+            for other in self.concepts.labels
+            if other != scheme and self.concepts.resolve(other, value) is not None
+        ]
+        if elsewhere:
+            message += (
+                f" ('{value}' is a known {' and '.join(elsewhere)}: is it in the wrong column?)"
+            )
+        return message
+
     def _sheet_entity(self, result: MappedSheets, collection: Collection, sheet: Sheet) -> None:
         graph = nt.iri(self.graph_iri(sheet))
         iri = self.sheet_iri(sheet)
@@ -322,8 +347,12 @@ class SheetMapper:
             nt.quad(s, RDF_TYPE, nt.iri(str(SMQI.ExtractionSheet)), graph),
             nt.quad(s, nt.iri(str(DCTERMS.title)), nt.literal(sheet.path.name), graph),
             nt.quad(s, nt.iri(str(SMQI.sha256)), nt.literal(sheet.sha256), graph),
-            nt.quad(s, nt.iri(str(DCTERMS.isPartOf)), nt.iri(self.collection_iri(collection)), graph),
+            nt.quad(
+                s, nt.iri(str(DCTERMS.isPartOf)), nt.iri(self.collection_iri(collection)), graph
+            ),
             nt.quad(self.build, nt.iri(str(PROV.used)), s, graph),
         ]
         if sheet.worksheet:
-            lines.append(nt.quad(s, nt.iri(str(SMQI.sheetName)), nt.literal(sheet.worksheet), graph))
+            lines.append(
+                nt.quad(s, nt.iri(str(SMQI.sheetName)), nt.literal(sheet.worksheet), graph)
+            )

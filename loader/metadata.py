@@ -48,7 +48,12 @@ def collection_quads(
     for collection in manifest.collections:
         c = nt.iri(mapper.collection_iri(collection))
         schemes = sorted(
-            {col.scheme for src in collection.sheets for col in src.mapping.columns.values() if col.scheme}
+            {
+                col.scheme
+                for src in collection.sheets
+                for col in src.mapping.columns.values()
+                if col.scheme
+            }
         )
         for scheme in schemes:
             lines.append(_q(c, SMQI.codedDimension, nt.iri(scheme_iri(scheme)), g))
@@ -143,7 +148,9 @@ def _void(
     base = settings.base_iri
     d = nt.iri(f"{base}dataset")
     not_meta = f"FILTER(?g != <{graph}>)"
-    triples = _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }}")
+    triples = _count(
+        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }}"
+    )
     integer = str(XSD.integer)
     lines = [
         _q(d, RDF.type, nt.iri(str(VOID.Dataset)), g),
@@ -169,7 +176,7 @@ def _void(
         ]
     vocabularies = set()
     for row in store.query(  # type: ignore[union-attr]
-        f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ {{ ?s ?t ?o }} UNION {{ ?s a ?t }} }} {not_meta} }}"
+        "SELECT DISTINCT ?t WHERE { GRAPH ?g { { ?s ?t ?o } UNION { ?s a ?t } } " + not_meta + " }"
     ):
         term = row["t"].value
         cut = max(term.rfind("#"), term.rfind("/"))

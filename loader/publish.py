@@ -52,6 +52,7 @@ def write_build(
     try:
         builds.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{build_id}-", dir=builds))
+        staging.chmod(0o755)
         store.dump(staging / GRAPH_FILE, format=ox.RdfFormat.N_QUADS)
         store.dump(staging / "smqi.trig", format=ox.RdfFormat.TRIG, prefixes=prefixes)
         store.dump(staging / "smqi.jsonld", format=ox.RdfFormat.JSON_LD)
@@ -62,7 +63,9 @@ def write_build(
         union.serialize(staging / "smqi.ttl", format=ox.RdfFormat.TURTLE)
         ontology = ox.Store()
         ontology.load(path=ontology_file, format=ox.RdfFormat.TURTLE)
-        ontology.dump(staging / "ontology.owl", format=ox.RdfFormat.RDF_XML, from_graph=ox.DefaultGraph())
+        ontology.dump(
+            staging / "ontology.owl", format=ox.RdfFormat.RDF_XML, from_graph=ox.DefaultGraph()
+        )
         shutil.copyfile(ontology_file, staging / "ontology.ttl")
         (staging / "validation-report.txt").write_text(report_text, encoding="utf-8")
         (staging / "validation-report.ttl").write_bytes(report_turtle)

@@ -46,7 +46,7 @@ def load_catalogue(queries_dir: Path) -> dict[str, CompetencyQuery]:
         if match is None:
             raise ValueError(f"{path}: the first line must be '# CQn: <the question>'")
 
-        def field(prefix: str) -> str:
+        def field(prefix: str, lines: list[str] = lines) -> str:
             for line in lines[1:6]:
                 if line.startswith(f"# {prefix}:"):
                     return line.split(":", 1)[1].strip()

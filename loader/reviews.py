@@ -101,7 +101,7 @@ class ReviewWriter:
         self._add(s, str(RDF.type), nt.iri(str(REVIEW_TYPES.get(kind, SMQI.Review))))
         self._add(s, str(DCTERMS.title), nt.literal(" ".join(str(review["title"]).split())))
         self._add(s, str(DCTERMS.identifier), nt.literal(rid))
-        for position, name in enumerate(review.get("authors") or [], start=1):
+        for name in review.get("authors") or []:
             person = nt.iri(f"{self.base}person/{slug(str(name))}")
             self._add(s, str(DCTERMS.creator), person)
             self._add(person, str(RDF.type), nt.iri(str(FOAF.Person)))
@@ -124,7 +124,9 @@ class ReviewWriter:
             self._add(s, str(BIBO.doi), nt.literal(doi))
             self._add(s, str(RDFS.seeAlso), nt.iri(f"https://doi.org/{nt.path_segment(doi)}"))
         if "supplement_doi" in review:
-            self._add(s, str(SMQI.supplementDoi), nt.literal(normalise_doi(str(review["supplement_doi"]))))
+            self._add(
+                s, str(SMQI.supplementDoi), nt.literal(normalise_doi(str(review["supplement_doi"])))
+            )
         for key, prop in (("license", DCTERMS.license), ("repository_record", RDFS.seeAlso)):
             if key in review:
                 self._add(s, str(prop), nt.iri(str(review[key])))
@@ -133,19 +135,25 @@ class ReviewWriter:
         if "included_studies" in review:
             count = int(review["included_studies"])
             self.out.reported_counts[iri] = count
-            self._add(s, str(SMQI.reportedStudyCount), nt.literal(str(count), str(XSD.nonNegativeInteger)))
+            self._add(
+                s, str(SMQI.reportedStudyCount), nt.literal(str(count), str(XSD.nonNegativeInteger))
+            )
         for dimension in self._schemes(rid, review.get("coded_dimensions") or []):
             self._add(s, str(SMQI.codedDimension), nt.iri(scheme_iri(dimension)))
         for cited in review.get("cites") or []:
             if str(cited) not in self.out.reviews:
-                raise ConfigurationError(f"{self.source}: review {rid} cites unknown review '{cited}'")
+                raise ConfigurationError(
+                    f"{self.source}: review {rid} cites unknown review '{cited}'"
+                )
             self._add(s, str(CITO.cites), nt.iri(self.out.reviews[str(cited)]))
         sources = [str(url) for url in review.get("sources") or []]
         for url in sources:
             self._add(s, str(DCTERMS.source), nt.iri(url))
         for order, statement in enumerate(review.get("findings") or [], start=1):
             finding_iri = f"{self.base}finding/{rid}/{order}"
-            self.out.locations[finding_iri] = Location(self.source.name, None, f"reviews[{rid}].findings[{order}]")
+            self.out.locations[finding_iri] = Location(
+                self.source.name, None, f"reviews[{rid}].findings[{order}]"
+            )
             f = nt.iri(finding_iri)
             self._add(s, str(SMQI.reportsFinding), f)
             self._add(f, str(RDF.type), nt.iri(str(SMQI.Finding)))
@@ -178,21 +186,40 @@ class ReviewWriter:
         scheme = nt.iri(scheme_iri("theme"))
         review = nt.iri(self.out.reviews[rid])
         self._add(scheme, str(RDF.type), nt.iri(str(SKOS.ConceptScheme)))
-        self._add(scheme, str(SKOS.prefLabel), nt.literal("Themes of stakeholders' experiences", language="en"))
-        self._add(scheme, str(DCTERMS.title), nt.literal("Themes of stakeholders' experiences", language="en"))
+        self._add(
+            scheme,
+            str(SKOS.prefLabel),
+            nt.literal("Themes of stakeholders' experiences", language="en"),
+        )
+        self._add(
+            scheme,
+            str(DCTERMS.title),
+            nt.literal("Themes of stakeholders' experiences", language="en"),
+        )
         self._add(scheme, str(DCTERMS.source), review)
         for category, headings in themes.items():
             top_iri = str(VOCAB[f"theme/{slug(category)}"])
             top = nt.iri(top_iri)
             self.concepts.add("theme", top_iri, str(category), [])
-            self._concept(top, scheme, str(category), f"A {category} of using social media for design and QI, as the review groups its results.")
+            self._concept(
+                top,
+                scheme,
+                str(category),
+                f"A {category} of using social media for design and QI, "
+                "as the review groups its results.",
+            )
             self._add(top, str(SKOS.topConceptOf), scheme)
             self._add(scheme, str(SKOS.hasTopConcept), top)
             for heading in headings:
                 theme_iri = str(VOCAB[f"theme/{slug(category)}/{slug(heading)}"])
                 theme = nt.iri(theme_iri)
                 self.concepts.add("theme", theme_iri, str(heading), [])
-                self._concept(theme, scheme, str(heading), f"A {category} reported by the review, under this heading.")
+                self._concept(
+                    theme,
+                    scheme,
+                    str(heading),
+                    f"A {category} reported by the review, under this heading.",
+                )
                 self._add(theme, str(SKOS.broader), top)
                 self._add(theme, str(DCTERMS.source), review)
 

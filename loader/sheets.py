@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader.errors import Location, SheetError, SheetErrors
+from loader.errors import Location, SheetError, InvalidSheetsError
 from loader.manifest import Mapping
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -45,7 +45,9 @@ def read_sheet(path: Path, mapping: Mapping) -> Sheet:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SheetError(Location(path.name), f"cannot be read: {exc.strerror}", "unreadable")
+        raise SheetError(
+            Location(path.name), f"cannot be read: {exc.strerror}", "unreadable"
+        ) from exc
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise SheetError(Location(path.name), "the file is empty; expected a header row", "empty")
@@ -145,7 +147,8 @@ def _split_header(
             Location(name, number),
             f"row {number} is not the header of layout '{mapping.name}': expected columns "
             f"{', '.join(expected)}; found {', '.join(repr(c) for c in header[:5])}. "
-            "If the header is on a later row (title rows above it), set header_row in a mapping file.",
+            "If the header is on a later row (title rows above it), "
+            "set header_row in a mapping file.",
             "header",
         )
     for column in unknown:
@@ -169,7 +172,9 @@ def _split_header(
     duplicated = sorted({c for c in header if header.count(c) > 1})
     for column in duplicated:
         errors.append(
-            SheetError(Location(name, number, column), "the column appears twice", "duplicate-column")
+            SheetError(
+                Location(name, number, column), "the column appears twice", "duplicate-column"
+            )
         )
     rows: list[Row] = []
     for row_number, cells in table[header_index + 1 :]:
@@ -187,7 +192,7 @@ def _split_header(
             continue
         rows.append(Row(row_number, dict(zip(header, cells, strict=True))))
     if errors:
-        raise SheetErrors(errors)
+        raise InvalidSheetsError(errors)
     if not rows:
         raise SheetError(Location(name), "has a header but no rows of studies", "no-rows")
     return header, tuple(rows)

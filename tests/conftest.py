@@ -62,6 +62,4 @@ def select(store: ox.Store, query: str) -> list[dict[str, str]]:
     results = store.query(query, use_default_graph_as_union=True)
     assert isinstance(results, ox.QuerySolutions)
     names = [v.value for v in results.variables]
-    return [
-        {name: row[name].value for name in names if row[name] is not None} for row in results
-    ]
+    return [{name: row[name].value for name in names if row[name] is not None} for row in results]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from loader.build import build
-from loader.errors import LoaderError, SheetErrors, ValidationError
+from loader.errors import InvalidSheetsError, LoaderError, ValidationError
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -104,18 +104,36 @@ def _xlsx_with_title_rows(data: Path) -> None:
 
 # (change, sheet, row, column, words in the message)
 CASES = {
-    "unknown value": (_set_cell("S03", "platforms", "Yelpp"), SHEET_NAME, 4, "platforms", ["unknown platform 'Yelpp'", "'Yelp'"]),
+    "unknown value": (
+        _set_cell("S03", "platforms", "Yelpp"),
+        SHEET_NAME,
+        4,
+        "platforms",
+        ["unknown platform 'Yelpp'", "'Yelp'"],
+    ),
     "missing title": (_set_cell("S05", "title", ""), SHEET_NAME, 6, "title", ["required"]),
     "bad DOI": (_set_cell("S01", "doi", "10.1136bmjqs-2015-004309"), SHEET_NAME, 2, "doi", ["DOI"]),
     "impossible year": (_set_cell("S02", "year", "2099"), SHEET_NAME, 3, "year", ["year"]),
     "year not a number": (_set_cell("S02", "year", "20l6"), SHEET_NAME, 3, "year", ["year"]),
     "duplicate study": (_duplicate_first_study, SHEET_NAME, 32, None, ["same study", "row 2"]),
-    "misspelt column": (_misspell_column, SHEET_NAME, 1, "platfroms", ["unknown column", "did you mean 'platforms'"]),
+    "misspelt column": (
+        _misspell_column,
+        SHEET_NAME,
+        1,
+        "platfroms",
+        ["unknown column", "did you mean 'platforms'"],
+    ),
     "ragged row": (_ragged_row, SHEET_NAME, 5, None, ["21 cells", "20 columns"]),
     "empty file": (_empty, SHEET_NAME, None, None, ["empty"]),
     "binary file": (_binary, SHEET_NAME, None, None, ["binary"]),
     "not UTF-8": (_latin1, SHEET_NAME, 2, None, ["not UTF-8"]),
-    "XLSX with title rows": (_xlsx_with_title_rows, "illustrative-extraction.xlsx[Extraction]", 1, None, ["header_row"]),
+    "XLSX with title rows": (
+        _xlsx_with_title_rows,
+        "illustrative-extraction.xlsx[Extraction]",
+        1,
+        None,
+        ["header_row"],
+    ),
 }
 
 
@@ -155,12 +173,15 @@ def test_broken_sheet_is_rejected_with_its_location_and_nothing_is_written(
 
     error = caught.value
     problems = (
-        error.errors if isinstance(error, SheetErrors)
-        else error.problems if isinstance(error, ValidationError)
+        error.errors
+        if isinstance(error, InvalidSheetsError)
+        else error.problems
+        if isinstance(error, ValidationError)
         else [error]
     )
     located = [
-        p for p in problems
+        p
+        for p in problems
         if getattr(p, "location", None) is not None
         and p.location.sheet == sheet
         and p.location.row == row
@@ -182,13 +203,16 @@ def test_xlsx_with_title_rows_builds_with_a_mapping_that_names_the_header_row(
     _xlsx_with_title_rows(data)
     template = (data / "mappings" / "extraction-template.yaml").read_text(encoding="utf-8")
     (data / "mappings" / "titled.yaml").write_text(
-        template.replace("header_row: 1", "header_row: 3").replace("name: extraction-template", "name: titled"),
+        template.replace("header_row: 1", "header_row: 3").replace(
+            "name: extraction-template", "name: titled"
+        ),
         encoding="utf-8",
     )
     manifest = data / "manifest.yaml"
     manifest.write_text(
         manifest.read_text(encoding="utf-8").replace(
-            "sheets/illustrative-extraction.xlsx", "sheets/illustrative-extraction.xlsx\n        mapping: mappings/titled.yaml"
+            "sheets/illustrative-extraction.xlsx",
+            "sheets/illustrative-extraction.xlsx\n        mapping: mappings/titled.yaml",
         ),
         encoding="utf-8",
     )

@@ -1,0 +1,159 @@
+"""``smqi``: the loader's commands (build, validate) plus serve, load and query.
+
+The one place that reads the environment (``SMQI_*``), to make the settings object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from api.errors import ApiError
+from api.reload import ensure_loaded
+from api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
+from api.store import open_store
+from loader.cli import EXIT_INVALID, build_parser
+from loader.settings import BuildSettings
+
+FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "ttl": "text/turtle",
+    "nt": "application/n-triples",
+    "jsonld": "application/ld+json",
+    "rdf": "application/rdf+xml",
+}
+ENV_HELP = "environment:\n" + "\n".join(f"  {k:22} {v}" for k, v in ENVIRONMENT_VARIABLES.items())
+
+
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--store", metavar="DIR", help="embedded store directory (default var/store)"
+    )
+    where.add_argument("--endpoint", metavar="URL", help="query URL of a remote SPARQL 1.1 store")
+    parser.add_argument("--update-endpoint", metavar="URL", help="update URL of the remote store")
+    parser.add_argument("--timeout", type=float, help="seconds a query may run (default 10)")
+    parser.add_argument("--max-rows", type=int, help="most rows a SELECT returns (default 10000)")
+    parser.add_argument("--data", help="data directory (default data/)")
+
+
+def _settings(args: argparse.Namespace) -> ApiSettings:
+    build = BuildSettings()
+    if args.data:
+        build = BuildSettings(data_dir=Path(args.data), build_dir=Path(args.data) / "build")
+    return settings_from(
+        host=getattr(args, "host", "127.0.0.1"),
+        port=getattr(args, "port", 8000),
+        store_dir=args.store,
+        endpoint=args.endpoint,
+        update_endpoint=args.update_endpoint,
+        timeout=args.timeout,
+        max_rows=args.max_rows,
+        environ=os.environ,
+        build=build,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(args)
+    store = open_store(settings.store)
+    try:
+        build_iri = ensure_loaded(settings, store)
+    except (ApiError, OSError) as error:
+        store.close()
+        print(f"error: cannot load the build into the store: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"serving {build_iri} at {settings.base_url}/", file=sys.stderr)
+    uvicorn.run(
+        create_app(settings, store), host=settings.host, port=settings.port, log_level="info"
+    )
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = open_store(settings.store)
+    try:
+        build_iri = ensure_loaded(settings, store, force=True)
+    except ApiError as error:
+        print(f"error [{error.code}]: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        store.close()
+    print(f"loaded {build_iri}")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = open_store(settings.store)
+    try:
+        ensure_loaded(settings, store)
+        result = store.query_raw(args.sparql, FORMATS[args.format] if args.format else None)
+    except ApiError as error:
+        print(f"error [{error.code}]: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    finally:
+        store.close()
+    sys.stdout.buffer.write(result.body)
+    if result.truncated:
+        print(f"\n(truncated to {settings.store.max_rows} rows)", file=sys.stderr)
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    serve = sub.add_parser(
+        "serve",
+        help="serve the evidence API and SPARQL endpoint",
+        description="Load the current build into the store (building it first if there is "
+        "none) and serve the API, the SPARQL endpoint and the pages.",
+        epilog=ENV_HELP,
+        formatter_class=formatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    _add_store_options(serve)
+    serve.set_defaults(func=cmd_serve)
+    load = sub.add_parser(
+        "load",
+        help="push the current build into the configured store (atomic replace)",
+        epilog=ENV_HELP,
+        formatter_class=formatter,
+    )
+    _add_store_options(load)
+    load.set_defaults(func=cmd_load)
+    query = sub.add_parser(
+        "query",
+        help="answer a SPARQL query on the command line",
+        epilog=ENV_HELP,
+        formatter_class=formatter,
+    )
+    query.add_argument("sparql", help="the query text")
+    query.add_argument(
+        "--format", choices=sorted(FORMATS), help="result format (default: JSON / Turtle)"
+    )
+    _add_store_options(query)
+    query.set_defaults(func=cmd_query)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, sub = build_parser()
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
