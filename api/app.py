@@ -26,6 +26,7 @@ STATUS = {
     errors.QuerySyntaxError: 400,
     errors.QueryRefusedError: 400,
     errors.NotAcceptableError: 406,
+    errors.DatasetError: 422,
     errors.QueryTimeoutError: 504,
     errors.StoreUnavailableError: 503,
 }

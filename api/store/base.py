@@ -1,0 +1,122 @@
+"""The one interface the API uses to read and replace the evidence graph, whatever holds it.
+
+Both implementations (``EmbeddedStore`` on pyoxigraph, ``RemoteStore`` on any SPARQL 1.1
+endpoint) return these types and raise only ``api.errors`` exceptions, so callers never ask
+which backend they have. Queries see the union of the named graphs as their default graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from secrets import token_hex
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from api.store.formats import Row, Term
+from api.store.sparql import Bindings, CheckedQuery, QueryForm, bind, check_query
+from loader.terms import DCTERMS
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """The rows of a SELECT, each mapping the variables bound in it to their terms.
+
+    ``truncated`` is true when the query had more rows than the store's row cap and only
+    the first ``max_rows`` are here.
+    """
+
+    variables: list[str]
+    rows: list[dict[str, Term]]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class RawResult:
+    """A query result serialised for the SPARQL endpoint, and the media type it is in."""
+
+    body: bytes
+    media_type: str
+    truncated: bool = False
+
+
+class Store(Protocol):
+    """Read a dataset with SPARQL, and load or replace it from an N-Quads file.
+
+    ``bindings`` maps variable names (without ``?``) to the IRIs or literals they must take;
+    a sequence allows any of several. They reach the query as a VALUES block, never as text.
+    Query methods raise QuerySyntaxError, QueryRefusedError, QueryTimeoutError,
+    StoreUnavailableError or StoreError.
+    """
+
+    def select(self, query: str, bindings: Bindings | None = None) -> SelectResult:
+        """Run a SELECT; at most the store's row cap of rows come back."""
+        ...
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        """Run an ASK."""
+        ...
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> list[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE."""
+        ...
+
+    def query_raw(self, query: str, accept: str | None) -> RawResult:
+        """Run any read-only query and serialise its result in the best type ``accept`` allows.
+
+        Raises NotAcceptableError when no supported type for the query's form is acceptable.
+        """
+        ...
+
+    def load(self, nquads_file: Path) -> None:
+        """Add the quads in ``nquads_file`` to the dataset, all or nothing (DatasetError)."""
+        ...
+
+    def replace(self, nquads_file: Path) -> None:
+        """Make ``nquads_file`` the whole dataset; on any failure the old one stays served."""
+        ...
+
+    def version(self) -> str:
+        """An opaque token that changes whenever the dataset is loaded into or replaced."""
+        ...
+
+    def close(self) -> None:
+        """Release processes and handles; the store is unusable afterwards."""
+        ...
+
+
+def prepare(query: str, bindings: Bindings | None, *forms: QueryForm) -> tuple[CheckedQuery, str]:
+    """Check ``query`` is one of ``forms`` and return it with ``bindings`` in place.
+
+    Raises QueryRefusedError or QuerySyntaxError for text no store should run, and
+    ValueError when the caller used the wrong method for the query's form.
+    """
+    checked = check_query(query)
+    if checked.form not in forms:
+        expected = " or ".join(form.value for form in forms)
+        raise ValueError(f"this method runs {expected} queries, not {checked.form.value}")
+    return checked, bind(checked, bindings)
+
+
+def row_dicts(variables: list[str], rows: list[Row]) -> list[dict[str, Term]]:
+    """Rows aligned with ``variables`` as dicts of the variables each row binds."""
+    return [
+        {name: term for name, term in zip(variables, row, strict=True) if term is not None}
+        for row in rows
+    ]
+
+
+VERSION_PREDICATE = ox.NamedNode(str(DCTERMS.identifier))
+
+
+def version_quad(version_graph: str, version_id: str) -> ox.Quad:
+    """The triple recording which dataset version a store holds, in its own graph."""
+    graph = ox.NamedNode(version_graph)
+    return ox.Quad(graph, VERSION_PREDICATE, ox.Literal(version_id), graph)
+
+
+def new_version_id() -> str:
+    """A fresh version identifier that sorts by creation time."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ-") + token_hex(3)

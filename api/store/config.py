@@ -1,0 +1,83 @@
+"""Settings of the two store backends, made once at start-up and passed to ``open_store``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from loader.terms import DEFAULT_BASE
+
+# The graph holding one triple, ``<graph> dcterms:identifier "<version>"``, written by every
+# load and replace: ETags then follow the data, whichever process changed it.
+VERSION_GRAPH = f"{DEFAULT_BASE}graph/store-version"
+
+
+@dataclass(frozen=True)
+class EmbeddedStoreSettings:
+    """A pyoxigraph store on disk under ``data_dir``, queried by ``workers`` child processes.
+
+    Each query may run ``query_timeout_s`` seconds before its process is killed and
+    replaced; a SELECT returns at most ``max_rows`` rows. ``keep_versions`` dataset
+    versions stay on disk (the served one and the ones before it). Each version records
+    its identifier in ``version_graph``, as the remote store does.
+    """
+
+    data_dir: Path
+    query_timeout_s: float = 10.0
+    max_rows: int = 10_000
+    workers: int = 2
+    keep_versions: int = 2
+    version_graph: str = VERSION_GRAPH
+
+    def __post_init__(self) -> None:
+        _check_limits(self.query_timeout_s, self.max_rows)
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
+        if self.keep_versions < 1:
+            raise ValueError("keep_versions must be at least 1")
+
+
+@dataclass(frozen=True)
+class RemoteStoreSettings:
+    """A SPARQL 1.1 endpoint whose default graph is the union of its named graphs.
+
+    ``update_url`` is needed only to load or replace data. ``replace`` drops every graph
+    (``DROP ALL``) unless ``graph_prefix`` is set: then it drops only the named graphs whose
+    IRI starts with it or that the new file fills, leaving alone the graphs of other
+    applications in a shared store (and a server's own system graphs).
+
+    The endpoint should stop queries itself a little after ``query_timeout_s`` (Oxigraph:
+    ``--timeout-s``). This client gives up when the endpoint stays silent for
+    ``query_timeout_s`` (rounded up to whole seconds, SPARQLWrapper's unit) or its answer
+    takes longer than that to arrive, so a query holds a request for at most about twice
+    the timeout.
+
+    ``version_graph`` names the graph recording the dataset version, so every API process
+    reading the endpoint sees the same version; it is read at most once per
+    ``version_ttl_s`` seconds.
+    """
+
+    query_url: str
+    update_url: str | None = None
+    user: str | None = None
+    password: str | None = None
+    auth: Literal["basic", "digest"] = "basic"
+    query_timeout_s: float = 10.0
+    update_timeout_s: float = 600.0
+    max_rows: int = 10_000
+    version_graph: str = VERSION_GRAPH
+    version_ttl_s: float = 1.0
+    graph_prefix: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_limits(self.query_timeout_s, self.max_rows)
+        if (self.user is None) != (self.password is None):
+            raise ValueError("give both user and password, or neither")
+
+
+def _check_limits(query_timeout_s: float, max_rows: int) -> None:
+    if query_timeout_s <= 0:
+        raise ValueError("query_timeout_s must be positive")
+    if max_rows < 1:
+        raise ValueError("max_rows must be at least 1")

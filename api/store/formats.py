@@ -1,0 +1,187 @@
+"""Media types of SPARQL results, choosing one from an Accept header, and writing results.
+
+Both stores write results through these functions (pyoxigraph's serialisers underneath),
+so they cut a SELECT at the row cap the same way and answer in the same types.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from api.errors import NotAcceptableError
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Row = Sequence[Term | None]
+
+SPARQL_JSON = "application/sparql-results+json"
+SPARQL_XML = "application/sparql-results+xml"
+CSV = "text/csv"
+TSV = "text/tab-separated-values"
+TURTLE = "text/turtle"
+N_TRIPLES = "application/n-triples"
+RDF_XML = "application/rdf+xml"
+JSON_LD = "application/ld+json"
+
+# Offered in this order of preference; aliases map to the canonical type.
+RESULTS_MEDIA_TYPES = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
+GRAPH_MEDIA_TYPES = (TURTLE, N_TRIPLES, RDF_XML, JSON_LD)
+_ALIASES = {
+    "application/json": SPARQL_JSON,
+    "application/xml": SPARQL_XML,
+    "text/xml": SPARQL_XML,
+    "application/x-turtle": TURTLE,
+    "text/plain": N_TRIPLES,
+}
+RDF_FORMATS = {
+    TURTLE: ox.RdfFormat.TURTLE,
+    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
+    RDF_XML: ox.RdfFormat.RDF_XML,
+    JSON_LD: ox.RdfFormat.JSON_LD,
+}
+
+
+@dataclass(frozen=True)
+class _MediaRange:
+    type: str
+    subtype: str
+    quality: float
+
+    def specificity(self, media_type: str) -> int:
+        """How closely this range matches ``media_type``: -1 no match, 0 */*, 1 type/*, 2 exact."""
+        main, sub = media_type.split("/", 1)
+        if self.type == "*":
+            return 0
+        if self.type != main:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else -1
+
+
+def _media_ranges(accept: str) -> list[_MediaRange]:
+    ranges = []
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        if "/" not in media:
+            continue
+        main, sub = _ALIASES.get(media.lower(), media.lower()).split("/", 1)
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranges.append(_MediaRange(main, sub, quality))
+    return ranges
+
+
+def negotiate(accept: str | None, graph: bool) -> str:
+    """The best media type for a graph or a results table under ``accept`` (RFC 9110 rules).
+
+    An empty or missing Accept header means anything; raises NotAcceptableError when no
+    offered type has a quality above zero.
+    """
+    offered = GRAPH_MEDIA_TYPES if graph else RESULTS_MEDIA_TYPES
+    ranges = _media_ranges(accept) if accept and accept.strip() else []
+    if not ranges:
+        return offered[0]
+    best, best_quality = "", 0.0
+    for media_type in offered:
+        matches = [(r.specificity(media_type), r.quality) for r in ranges]
+        specificity, quality = max(matches, default=(-1, 0.0))
+        if specificity >= 0 and quality > best_quality:
+            best, best_quality = media_type, quality
+    if not best:
+        kind = "an RDF graph" if graph else "SPARQL results"
+        raise NotAcceptableError(
+            f"this query returns {kind}, available as {', '.join(offered)}; "
+            f"none of them is acceptable under 'Accept: {accept}'"
+        )
+    return best
+
+
+def capped_results(
+    solutions: ox.QuerySolutions, media_type: str, max_rows: int
+) -> tuple[bytes, bool]:
+    """A SELECT result in ``media_type``, cut after ``max_rows`` rows, and whether it was cut.
+
+    The rows are written as TSV (one line per row, every term in N-Triples syntax, so no
+    loss) through a writer that stops the serialiser once the cap is passed; the cut TSV is
+    then rewritten in the asked type. pyoxigraph does all the writing, so a large result
+    costs little more than pyoxigraph serialising it directly.
+    """
+    writer = _LineCap(max_rows + 1)  # the header line, then one line per row
+    with suppress(_StopWritingError):
+        solutions.serialize(writer, format=ox.QueryResultsFormat.TSV)
+    tsv = writer.text()
+    if media_type == TSV:
+        return tsv, writer.reached
+    converted = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return converted.serialize(format=results_format(media_type)) or b"", writer.reached
+
+
+def rows_from_tsv(tsv: bytes) -> tuple[list[str], list[Row]]:
+    """The variables and rows (terms, None where unbound) of a TSV result."""
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [variable.value for variable in solutions.variables], [tuple(row) for row in solutions]
+
+
+def triples_from_ntriples(body: bytes) -> list[ox.Triple]:
+    """The triples of an N-Triples document, blank node labels kept."""
+    return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def results_format(media_type: str) -> ox.QueryResultsFormat:
+    format_ = ox.QueryResultsFormat.from_media_type(media_type)
+    if format_ is None:
+        raise ValueError(f"{media_type} is not a SPARQL results type")
+    return format_
+
+
+def write_graph(triples: Sequence[ox.Triple], media_type: str) -> bytes:
+    """A CONSTRUCT or DESCRIBE result in one of GRAPH_MEDIA_TYPES."""
+    return ox.serialize(triples, format=RDF_FORMATS[media_type]) or b""
+
+
+class _StopWritingError(Exception):
+    """Raised from inside pyoxigraph's serialiser to stop it; it propagates unchanged."""
+
+
+class _LineCap(io.BytesIO):
+    """A buffer that keeps what is written and stops the writer once it has ``lines`` lines."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self._limit = lines
+        self._lines = 0
+        self.reached = False
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        written = super().write(data)
+        self._lines += bytes(data).count(b"\n")
+        if self._lines > self._limit:
+            self.reached = True
+            raise _StopWritingError
+        return written
+
+    def text(self) -> bytes:
+        """What was written, cut just after line ``lines`` if more came."""
+        data = self.getvalue()
+        if not self.reached:
+            return data
+        end = -1
+        for _ in range(self._limit):
+            end = data.find(b"\n", end + 1)
+        return data[: end + 1]

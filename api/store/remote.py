@@ -1,0 +1,352 @@
+"""The evidence graph in any SPARQL 1.1 endpoint, reached with SPARQLWrapper.
+
+The endpoint must expose the union of its named graphs as the default graph (Oxigraph:
+``oxigraph serve --union-default-graph``; Fuseki/TDB2: ``tdb2:unionDefaultGraph true``).
+
+Results are always fetched as SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
+DESCRIBE), parsed by pyoxigraph into the same terms the embedded store returns, cut at the
+row cap, and written in the type the client asked for by the same code as the embedded store.
+
+``replace`` and ``load`` send one SPARQL Update request (``DROP ALL ; INSERT DATA {...}``
+and ``INSERT DATA {...}``), built only after the whole file has parsed; with
+``graph_prefix`` set, ``replace`` drops only the graphs under that prefix. On a store that runs
+an update request as one transaction (Oxigraph, Fuseki/TDB2, GraphDB) readers see the old
+dataset or the new one, and a refused request changes nothing. Staging into temporary
+graphs would not help: with a union default graph, readers would see them. The request
+holds the whole dataset in memory; for millions of triples, load the server offline.
+"""
+
+from __future__ import annotations
+
+import ast
+import http.client
+import logging
+import math
+import time
+import urllib.error
+from pathlib import Path
+
+import pyoxigraph as ox
+from SPARQLWrapper import (
+    BASIC,
+    DIGEST,
+    INSERT,
+    POST,
+    POSTDIRECTLY,
+    URLENCODED,
+    SPARQLWrapper,
+)
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
+
+from api.errors import (
+    DatasetError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    StoreError,
+    StoreUnavailableError,
+)
+from api.store.base import (
+    VERSION_PREDICATE,
+    RawResult,
+    SelectResult,
+    new_version_id,
+    prepare,
+    row_dicts,
+    version_quad,
+)
+from api.store.config import RemoteStoreSettings
+from api.store.formats import (
+    N_TRIPLES,
+    SPARQL_JSON,
+    Row,
+    capped_results,
+    negotiate,
+    results_format,
+    triples_from_ntriples,
+    write_graph,
+)
+from api.store.sparql import Bindings, QueryForm, check_query
+
+logger = logging.getLogger(__name__)
+
+# What the Oxigraph server writes into an already started response when its own timeout fires.
+_SERVER_CANCELLED = b"operation has been cancelled"
+UNVERSIONED = "unversioned"
+_CHUNK_BYTES = 1 << 16
+
+
+class RemoteStore:
+    """A ``Store`` over a SPARQL 1.1 query endpoint and, for writing, its update endpoint."""
+
+    def __init__(self, settings: RemoteStoreSettings) -> None:
+        self._settings = settings
+        self._version: tuple[float, str] | None = None  # (read at, monotonic seconds; value)
+
+    @property
+    def settings(self) -> RemoteStoreSettings:
+        return self._settings
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def select(self, query: str, bindings: Bindings | None = None) -> SelectResult:
+        _, text = prepare(query, bindings, QueryForm.SELECT)
+        variables, rows, truncated = self._rows(self._query(text, QueryForm.SELECT, SPARQL_JSON))
+        return SelectResult(variables, row_dicts(variables, rows), truncated)
+
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
+        _, text = prepare(query, bindings, QueryForm.ASK)
+        return _boolean(self._query(text, QueryForm.ASK, SPARQL_JSON))
+
+    def construct(self, query: str, bindings: Bindings | None = None) -> list[ox.Triple]:
+        checked, text = prepare(query, bindings, QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
+        return _triples(self._query(text, checked.form, N_TRIPLES))
+
+    def query_raw(self, query: str, accept: str | None) -> RawResult:
+        checked = check_query(query)
+        media_type = negotiate(accept, graph=checked.form.returns_graph)
+        if checked.form.returns_graph:
+            triples = _triples(self._query(checked.text, checked.form, N_TRIPLES))
+            return RawResult(write_graph(triples, media_type), media_type)
+        body = self._query(checked.text, checked.form, SPARQL_JSON)
+        try:
+            results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if isinstance(results, ox.QueryBoolean):
+                answer = results.serialize(format=results_format(media_type)) or b""
+                return RawResult(answer, media_type)
+            table, truncated = capped_results(results, media_type, self._settings.max_rows)
+        except SyntaxError as exc:
+            raise _malformed(body) from exc
+        return RawResult(table, media_type, truncated)
+
+    def version(self) -> str:
+        now = time.monotonic()
+        cached = self._version
+        if cached is not None and now - cached[0] < self._settings.version_ttl_s:
+            return cached[1]
+        result = self.select(
+            "SELECT ?version WHERE { GRAPH ?graph { ?graph ?identifier ?version } } LIMIT 1",
+            {"graph": ox.NamedNode(self._settings.version_graph), "identifier": VERSION_PREDICATE},
+        )
+        term = result.rows[0]["version"] if result.rows else None
+        value = term.value if isinstance(term, ox.Literal) else UNVERSIONED
+        self._version = (now, value)  # one tuple, replaced whole: safe across threads
+        return value
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def load(self, nquads_file: Path) -> None:
+        self._publish(nquads_file, clear_first=False)
+
+    def replace(self, nquads_file: Path) -> None:
+        self._publish(nquads_file, clear_first=True)
+
+    def _publish(self, source: Path, clear_first: bool) -> None:
+        version_id = new_version_id()
+        marker = version_quad(self._settings.version_graph, version_id)
+        insert, graphs = _insert_data(source)  # parse the whole file before touching the store
+        operations = [
+            *(self._drop_dataset(graphs) if clear_first else []),
+            insert,
+            f"DROP SILENT GRAPH {marker.graph_name}",
+            f"INSERT DATA {{ GRAPH {marker.graph_name} {{ {marker.triple} . }} }}",
+        ]
+        self._update(" ;\n".join(operations), source)
+        self._version = (time.monotonic(), version_id)
+
+    def _drop_dataset(self, incoming: set[str]) -> list[str]:
+        """Operations removing the dataset: every graph, or those under graph_prefix and those
+        the new file fills."""
+        prefix = self._settings.graph_prefix
+        if prefix is None:
+            return ["DROP ALL"]
+        present = self.select("SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?s ?p ?o } }")
+        if present.truncated:
+            raise StoreError("the store holds more graphs than the row cap; nothing was replaced")
+        ours = {
+            row["graph"].value
+            for row in present.rows
+            if isinstance(row["graph"], ox.NamedNode) and row["graph"].value.startswith(prefix)
+        }
+        return [f"DROP SILENT GRAPH <{graph}>" for graph in sorted(ours | incoming)]
+
+    def _update(self, update: str, source: Path) -> None:
+        if self._settings.update_url is None:
+            raise StoreError("no update URL is configured, so this store cannot be written")
+        sparql = self._wrapper(self._settings.update_timeout_s)
+        sparql.updateEndpoint = self._settings.update_url
+        sparql.setMethod(POST)
+        sparql.setRequestMethod(POSTDIRECTLY)
+        # Set directly: setQuery would run SPARQLWrapper's regexes over the whole dataset.
+        sparql.queryString = update
+        sparql.queryType = INSERT
+        try:
+            self._send(sparql)
+        except QuerySyntaxError as exc:
+            raise DatasetError(
+                f"the SPARQL endpoint refused the data in {source.name}: {exc}. "
+                "The dataset being served is unchanged."
+            ) from exc
+
+    # -- talking to the endpoint ------------------------------------------------------------
+
+    def _wrapper(self, timeout_s: float) -> SPARQLWrapper:
+        # One SPARQLWrapper per request: the object holds per-query state and is not thread-safe.
+        sparql = SPARQLWrapper(self._settings.query_url)
+        sparql.setOnlyConneg(True)
+        sparql.setTimeout(math.ceil(timeout_s))
+        if self._settings.user is not None and self._settings.password is not None:
+            sparql.setHTTPAuth(DIGEST if self._settings.auth == "digest" else BASIC)
+            sparql.setCredentials(self._settings.user, self._settings.password)
+        return sparql
+
+    def _query(self, query: str, form: QueryForm, accept: str) -> bytes:
+        sparql = self._wrapper(self._settings.query_timeout_s)
+        sparql.setMethod(POST)
+        sparql.setRequestMethod(URLENCODED)
+        # Our lexer has decided the form; SPARQLWrapper's own guess must not route it elsewhere.
+        sparql.queryString = query
+        sparql.queryType = form.value
+        sparql.addCustomHttpHeader("Accept", accept)
+        return self._send(sparql)
+
+    def _send(self, sparql: SPARQLWrapper) -> bytes:
+        """Send the request and read the whole body, translating every failure once.
+
+        The socket timeout bounds each wait for the endpoint; the body must also arrive
+        within the timeout of its first byte, so a result trickling in is abandoned too.
+        """
+        timeout = sparql.timeout or 0
+        try:
+            response = sparql.query().response
+            try:
+                deadline = time.monotonic() + timeout
+                chunks = []
+                while chunk := response.read(_CHUNK_BYTES):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise TimeoutError
+                return b"".join(chunks)
+            finally:
+                response.close()
+        except QueryBadFormed as exc:
+            raise QuerySyntaxError(_server_message(exc)) from exc
+        except Unauthorized as exc:
+            raise StoreError("the SPARQL endpoint refused the configured credentials") from exc
+        except SPARQLWrapperException as exc:  # 404, 414, 500
+            logger.error("SPARQL endpoint error: %s", exc)
+            raise StoreError("the SPARQL endpoint failed to answer") from exc
+        except urllib.error.HTTPError as exc:
+            if exc.code == 504:
+                raise QueryTimeoutError(f"the SPARQL endpoint timed out ({exc.code})") from exc
+            if exc.code in (502, 503):
+                raise StoreUnavailableError(
+                    f"the SPARQL endpoint is unavailable ({exc.code}); try again shortly"
+                ) from exc
+            logger.error("SPARQL endpoint answered HTTP %s: %s", exc.code, exc.reason)
+            raise StoreError(f"the SPARQL endpoint failed to answer ({exc.code})") from exc
+        except TimeoutError as exc:
+            raise QueryTimeoutError(
+                f"the SPARQL endpoint did not answer within {timeout} s; the query was abandoned"
+            ) from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise QueryTimeoutError(
+                    f"the SPARQL endpoint did not answer within {timeout} s"
+                ) from exc
+            raise StoreUnavailableError("the SPARQL endpoint cannot be reached") from exc
+        except (http.client.HTTPException, ConnectionError) as exc:
+            raise StoreUnavailableError("the connection to the SPARQL endpoint broke") from exc
+
+    def _rows(self, body: bytes) -> tuple[list[str], list[Row], bool]:
+        """Variables, the rows up to the cap, and whether more rows were left out."""
+        max_rows = self._settings.max_rows
+        try:
+            solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if not isinstance(solutions, ox.QuerySolutions):
+                raise StoreError("the SPARQL endpoint answered a SELECT with a boolean")
+            variables = [variable.value for variable in solutions.variables]
+            rows: list[Row] = []
+            for solution in solutions:
+                if len(rows) == max_rows:
+                    return variables, rows, True
+                rows.append(tuple(solution))
+        except SyntaxError as exc:
+            raise _malformed(body) from exc
+        return variables, rows, False
+
+    def close(self) -> None:
+        """Nothing to release: every request opens and closes its own connection."""
+
+
+def _boolean(body: bytes) -> bool:
+    try:
+        result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    except SyntaxError as exc:
+        raise _malformed(body) from exc
+    if not isinstance(result, ox.QueryBoolean):
+        raise StoreError("the SPARQL endpoint answered an ASK with a table")
+    return bool(result)
+
+
+def _triples(body: bytes) -> list[ox.Triple]:
+    try:
+        return triples_from_ntriples(body)
+    except SyntaxError as exc:
+        raise _malformed(body) from exc
+
+
+def _malformed(body: bytes) -> StoreError:
+    if _SERVER_CANCELLED in body[-200:]:
+        return QueryTimeoutError("the SPARQL endpoint stopped the query at its own timeout")
+    logger.error("malformed SPARQL result, ending %r", body[-200:])
+    return StoreError("the SPARQL endpoint sent a malformed result")
+
+
+def _server_message(exc: SPARQLWrapperException) -> str:
+    """The endpoint's own explanation of a 400, which SPARQLWrapper keeps only as a repr."""
+    _, _, response = str(exc).partition("Response:\n")
+    try:
+        text = ast.literal_eval(response)
+        message = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    except (ValueError, SyntaxError):
+        message = ""
+    return message.strip()[:500] or "the SPARQL endpoint could not parse the query"
+
+
+def _insert_data(source: Path) -> tuple[str, set[str]]:
+    """An INSERT DATA operation holding every quad of an N-Quads file, and its graph names.
+
+    Terms are written by pyoxigraph in N-Triples syntax, which SPARQL reads the same way.
+    """
+    if not source.is_file():
+        raise DatasetError(f"{source} is not a file. The dataset being served is unchanged.")
+    parts = ["INSERT DATA {\n"]
+    names: set[str] = set()
+    graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
+    try:
+        for quad in ox.parse(path=source, format=ox.RdfFormat.N_QUADS):
+            if quad.graph_name != graph:
+                if isinstance(graph, ox.NamedNode):
+                    parts.append("}\n")
+                graph = quad.graph_name
+                if isinstance(graph, ox.BlankNode):
+                    raise DatasetError(
+                        f"{source.name} names a graph with a blank node, which SPARQL Update "
+                        "cannot write. The dataset being served is unchanged."
+                    )
+                if isinstance(graph, ox.NamedNode):
+                    names.add(graph.value)
+                    parts.append(f"GRAPH {graph} {{\n")
+            parts.append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+    except SyntaxError as exc:
+        raise DatasetError(
+            f"{source.name} is not valid N-Quads: {exc}. The dataset being served is unchanged."
+        ) from exc
+    except OSError as exc:
+        raise DatasetError(
+            f"{source.name} could not be read. The dataset being served is unchanged."
+        ) from exc
+    if isinstance(graph, ox.NamedNode):
+        parts.append("}\n")
+    parts.append("}")
+    return "".join(parts), names

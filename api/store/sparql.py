@@ -1,0 +1,272 @@
+"""Reading just enough of a SPARQL query's text to run it safely on either store.
+
+A small lexer (comments, strings, IRIs, names, braces) finds the query form, refuses what
+the read-only endpoint never runs (updates, ``SERVICE``, ``\\u`` escapes) and places bound
+terms as a VALUES block at the start of the outer WHERE group, so a parameter restricts the
+pattern before any grouping (a trailing VALUES clause would join after aggregation).
+Terms are written in N-Triples syntax from validated pyoxigraph terms; raw user text never
+reaches a query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import pyoxigraph as ox
+
+from api.errors import QueryRefusedError, QuerySyntaxError
+
+BindingValue = ox.NamedNode | ox.Literal
+Bindings = Mapping[str, BindingValue | list[BindingValue] | tuple[BindingValue, ...]]
+
+
+class QueryForm(Enum):
+    """The four read-only SPARQL query forms."""
+
+    SELECT = "SELECT"
+    ASK = "ASK"
+    CONSTRUCT = "CONSTRUCT"
+    DESCRIBE = "DESCRIBE"
+
+    @property
+    def returns_graph(self) -> bool:
+        return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
+
+
+_UPDATE_KEYWORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
+)
+_PROLOGUE_KEYWORDS = frozenset({"BASE", "PREFIX"})
+_DATASET_KEYWORDS = frozenset({"FROM", "NAMED"})
+_BRACKETS = frozenset("{}()")
+
+# IRIREF as the SPARQL grammar defines it: no spaces, quotes, braces or angle brackets inside.
+_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+# Keywords, prefixed names, numbers, blank node labels; a backslash escapes one character.
+_NAME = re.compile(r"""(?:[^\s{}()\[\]<>"'#,;?$@\\^|=!&*+/]|\\.)+""")
+_VARIABLE_TOKEN = re.compile(r"[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]*")
+_LANGUAGE_TAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+_CODEPOINT_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LITERAL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str  # a name, or one of { } ( )
+    start: int
+
+
+def _tokens(query: str) -> Iterator[_Token]:
+    """Names and brackets outside comments, strings and IRIs, with their offsets."""
+    i, end = 0, len(query)
+    while i < end:
+        char = query[i]
+        if char.isspace():
+            i += 1
+        elif char == "#":
+            newline = query.find("\n", i)
+            i = end if newline == -1 else newline + 1
+        elif char in "\"'":
+            i = _skip_string(query, i)
+        elif char == "<" and (match := _IRI.match(query, i)):
+            i = match.end()
+        elif char in "{}()":
+            yield _Token(char, i)
+            i += 1
+        elif char in "?$":
+            match = _VARIABLE_TOKEN.match(query, i)
+            i = match.end() if match else i + 1
+        elif char == "@":
+            match = _LANGUAGE_TAG.match(query, i)
+            i = match.end() if match else i + 1
+        elif match := _NAME.match(query, i):
+            yield from _name_tokens(match.group(), i)
+            i = match.end()
+        else:
+            i += 1
+
+
+def _name_tokens(name: str, start: int) -> Iterator[_Token]:
+    """A prefixed name or blank node label whole; anything else split at dots.
+
+    A dot may sit inside a prefixed name (``ex:a.b``) but separates a number, keyword or
+    literal from the next word (``1.SERVICE`` is ``1``, ``.``, ``SERVICE``).
+    """
+    if ":" in name:
+        yield _Token(name, start)
+        return
+    offset = start
+    for part in name.split("."):
+        if part:
+            yield _Token(part, offset)
+        offset += len(part) + 1
+
+
+def _skip_string(query: str, start: int) -> int:
+    """The offset just after the string literal starting at ``start`` (short or long form)."""
+    quote = query[start]
+    delimiter = quote * 3 if query.startswith(quote * 3, start) else quote
+    i = start + len(delimiter)
+    while i < len(query):
+        if query[i] == "\\":
+            i += 2
+        elif query.startswith(delimiter, i):
+            return i + len(delimiter)
+        elif len(delimiter) == 1 and query[i] in "\r\n":
+            break
+        else:
+            i += 1
+    raise QuerySyntaxError(f"the string starting at character {start + 1} is not closed")
+
+
+def _keyword(token: _Token) -> str | None:
+    if token.text in _BRACKETS or ":" in token.text:
+        return None
+    return token.text.upper()
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query text found to be one of the read-only forms, with the offsets binding needs."""
+
+    text: str
+    form: QueryForm
+    tokens: tuple[_Token, ...]
+    form_index: int  # index in ``tokens`` of the SELECT/ASK/CONSTRUCT/DESCRIBE keyword
+
+
+def check_query(query: str) -> CheckedQuery:
+    """Return the query's form, or raise if it is not a read-only query this store runs.
+
+    Raises QueryRefusedError for updates, ``SERVICE`` (the server would fetch from any URL)
+    and ``\\u`` escapes (some servers decode them before parsing, which could hide a keyword
+    from this check), and QuerySyntaxError when no query form can be found.
+    """
+    if escape := _CODEPOINT_ESCAPE.search(query):
+        raise QueryRefusedError(
+            f"'{escape.group()}' escapes are not accepted here; write the character itself"
+        )
+    tokens = tuple(_tokens(query))
+    form_index: int | None = None
+    for index, token in enumerate(tokens):
+        keyword = _keyword(token)
+        if keyword == "SERVICE":
+            raise QueryRefusedError(
+                "federated queries (SERVICE) are not run by this endpoint; "
+                "query the other endpoint yourself"
+            )
+        if form_index is None and keyword is not None and keyword not in _PROLOGUE_KEYWORDS:
+            if keyword in _UPDATE_KEYWORDS:
+                raise QueryRefusedError(
+                    f"{keyword} is a SPARQL Update operation; this endpoint only answers "
+                    "SELECT, ASK, CONSTRUCT and DESCRIBE queries"
+                )
+            if keyword not in QueryForm.__members__:
+                raise QuerySyntaxError(
+                    f"expected SELECT, ASK, CONSTRUCT or DESCRIBE after the PREFIX and BASE "
+                    f"declarations, found '{token.text}' at character {token.start + 1}"
+                )
+            form_index = index
+    if form_index is None:
+        raise QuerySyntaxError("the query is empty: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
+    form = QueryForm[tokens[form_index].text.upper()]
+    return CheckedQuery(query, form, tokens, form_index)
+
+
+def bind(checked: CheckedQuery, bindings: Bindings | None) -> str:
+    """The query text with ``bindings`` as VALUES blocks at the start of its WHERE group.
+
+    A sequence binds one variable to several values (any of them may match). Raises
+    ValueError for a bad variable name, a term VALUES cannot hold, or a query without a
+    WHERE group (``DESCRIBE <iri>``, ``CONSTRUCT WHERE { ... }``).
+    """
+    if not bindings:
+        return checked.text
+    blocks = " ".join(_values_block(name, value) for name, value in bindings.items())
+    open_index, close_index, is_subquery = _where_group(checked)
+    text = checked.text
+    opening = checked.tokens[open_index].start + 1
+    if not is_subquery:
+        return f"{text[:opening]} {blocks} {text[opening:]}"
+    # a group holding only a sub-SELECT cannot also hold VALUES: nest the sub-SELECT
+    closing = checked.tokens[close_index].start
+    return f"{text[:opening]} {blocks} {{ {text[opening:closing]} }} {text[closing:]}"
+
+
+def _values_block(
+    name: str, value: BindingValue | list[BindingValue] | tuple[BindingValue, ...]
+) -> str:
+    if not _VARIABLE_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a SPARQL variable name")
+    values = list(value) if isinstance(value, list | tuple) else [value]
+    return f"VALUES ?{name} {{ {' '.join(term_to_sparql(term) for term in values)} }}"
+
+
+def term_to_sparql(term: object) -> str:
+    """An IRI or literal in N-Triples syntax, which SPARQL reads the same way."""
+    if isinstance(term, ox.NamedNode):
+        # pyoxigraph has already refused IRIs with spaces, quotes, braces or angle brackets
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        lexical = '"' + term.value.translate(_LITERAL_ESCAPES) + '"'
+        if term.language is not None:
+            return f"{lexical}@{term.language}"
+        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#string":
+            return lexical
+        return f"{lexical}^^<{term.datatype.value}>"
+    raise ValueError(
+        f"only IRIs and literals can be bound, not {type(term).__name__} "
+        "(VALUES cannot hold blank nodes)"
+    )
+
+
+def _where_group(checked: CheckedQuery) -> tuple[int, int, bool]:
+    """Token indexes of the outer WHERE group's braces, and whether it holds a sub-SELECT."""
+    tokens = checked.tokens
+    braces = parens = 0
+    groups: list[int] = []  # indexes of '{' at the top level of the query
+    after_form: list[str] = []  # keywords between the form and the first group
+    for index in range(checked.form_index + 1, len(tokens)):
+        text = tokens[index].text
+        if text == "(":
+            parens += 1
+        elif text == ")":
+            parens -= 1
+        elif text == "{":
+            if braces == 0 and parens == 0:
+                groups.append(index)
+            braces += 1
+        elif text == "}":
+            braces -= 1
+        elif braces == 0 and not groups and (keyword := _keyword(tokens[index])):
+            after_form.append(keyword)
+    if checked.form is QueryForm.CONSTRUCT:
+        short_form = [k for k in after_form if k not in _DATASET_KEYWORDS][:1] == ["WHERE"]
+        if short_form:
+            raise ValueError("bindings need 'CONSTRUCT { template } WHERE { pattern }'")
+        groups = groups[1:]
+    if not groups:
+        raise ValueError("bindings need a query with a WHERE { ... } group")
+    open_index = groups[0]
+    close_index = _matching_brace(tokens, open_index)
+    first = tokens[open_index + 1] if open_index + 1 < len(tokens) else None
+    is_subquery = first is not None and _keyword(first) == "SELECT"
+    return open_index, close_index, is_subquery
+
+
+def _matching_brace(tokens: Sequence[_Token], open_index: int) -> int:
+    depth = 0
+    for index in range(open_index, len(tokens)):
+        if tokens[index].text == "{":
+            depth += 1
+        elif tokens[index].text == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise QuerySyntaxError(
+        f"the group opened at character {tokens[open_index].start + 1} is not closed"
+    )

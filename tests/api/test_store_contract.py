@@ -1,0 +1,474 @@
+"""One contract for every store: the embedded pyoxigraph store and a real Oxigraph server.
+
+Each test runs once per backend (the ``store`` fixture); expected answers come from the
+synthetic ``STUDIES`` records in conftest, never from a store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from api.errors import (
+    DatasetError,
+    NotAcceptableError,
+    QueryRefusedError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+)
+from api.store import Store
+from api.store.formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
+from loader import terms
+
+from .conftest import (
+    HOSTILE_TITLE,
+    MAX_ROWS,
+    NEW_STUDIES,
+    NOTE,
+    PREFIXES,
+    QUERY_TIMEOUT_S,
+    STUDIES,
+    TITLES,
+    expected_titles,
+    nquads,
+    study_count,
+    titles,
+    write_dataset,
+)
+
+pytestmark = pytest.mark.integration
+
+STUDIES_PER_PLATFORM = (
+    PREFIXES
+    + """SELECT ?platform (COUNT(DISTINCT ?study) AS ?studies) WHERE {
+    ?record smqi:codesStudy ?study ; smqi:platform ?platform .
+} GROUP BY ?platform"""
+)
+# Every study paired with every study: len(STUDIES) ** 2 rows, more than MAX_ROWS.
+PAIRS = PREFIXES + "SELECT ?a ?b WHERE { ?a a smqi:Study . ?b a smqi:Study }"
+TITLE_GRAPH = (
+    PREFIXES + "CONSTRUCT { ?study dcterms:title ?title } WHERE { ?study dcterms:title ?title }"
+)
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+# -- SELECT, ASK, CONSTRUCT ----------------------------------------------------------------
+
+
+def test_select_returns_each_binding_as_a_term(store: Store) -> None:
+    result = store.select(TITLES)
+
+    assert result.variables == ["study", "title"]
+    assert not result.truncated
+    assert titles(store) == expected_titles(STUDIES)
+    assert all(isinstance(row["study"], ox.NamedNode) for row in result.rows)
+
+
+def test_select_counts_match_the_records(store: Store) -> None:
+    rows = store.select(STUDIES_PER_PLATFORM).rows
+
+    counts = {row["platform"].value: int(row["studies"].value) for row in rows}
+    assert counts == Counter(study.platform_iri for study in STUDIES)
+    assert all(
+        row["studies"]
+        == ox.Literal(str(counts[row["platform"].value]), datatype=iri(str(terms.XSD.integer)))
+        for row in rows
+    )
+
+
+def test_literal_datatypes_and_languages_round_trip(store: Store) -> None:
+    query = (
+        PREFIXES
+        + """SELECT ?year ?created ?label ?title WHERE {
+        ?record smqi:codesStudy ?study ; dcterms:created ?created .
+        ?study smqi:publicationYear ?year ; dcterms:title ?title .
+        OPTIONAL { ?study rdfs:label ?label }
+    }"""
+    )
+    rows = store.select(query, {"study": iri(STUDIES[0].iri)}).rows
+
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["year"] == ox.Literal(str(STUDIES[0].year), datatype=iri(str(terms.XSD.integer)))
+    assert row["created"] == ox.Literal(STUDIES[0].created, datatype=iri(str(terms.XSD.date)))
+    text, language = STUDIES[0].labels[0]
+    assert row["label"] == ox.Literal(text, language=language)
+    assert row["title"] == ox.Literal(STUDIES[0].title)
+    assert row["title"].datatype == iri(str(terms.XSD.string))
+
+
+def test_unbound_variables_are_left_out_of_a_row(store: Store) -> None:
+    query = (
+        PREFIXES
+        + "SELECT ?study ?label WHERE { ?study a smqi:Study OPTIONAL { ?study rdfs:label ?label } }"
+    )
+    rows = store.select(query).rows
+
+    with_label = {row["study"].value for row in rows if "label" in row}
+    assert with_label == {study.iri for study in STUDIES if study.labels}
+    assert len(rows) == len(STUDIES)
+
+
+def test_blank_nodes_come_back_as_blank_nodes(store: Store) -> None:
+    comment = terms.RDFS.comment
+    query = f"SELECT ?note ?comment WHERE {{ ?r <{NOTE}> ?note . ?note <{comment}> ?comment }}"
+    rows = store.select(query).rows
+
+    assert len(rows) == len(STUDIES)
+    assert all(isinstance(row["note"], ox.BlankNode) for row in rows)
+    assert {row["comment"].value for row in rows} == {f"note on {s.key}" for s in STUDIES}
+
+
+def test_ask(store: Store) -> None:
+    assert store.ask(PREFIXES + "ASK { ?study a smqi:Study }") is True
+    assert store.ask(PREFIXES + "ASK { ?study a smqi:Review }") is False
+
+
+def test_construct_returns_the_triples(store: Store) -> None:
+    triples = store.construct(TITLE_GRAPH)
+
+    expected = {
+        ox.Triple(iri(study.iri), iri(str(terms.DCTERMS.title)), ox.Literal(study.title))
+        for study in STUDIES
+    }
+    assert set(triples) == expected
+
+
+def test_describe_runs_through_construct(store: Store) -> None:
+    triples = store.construct(f"DESCRIBE <{STUDIES[1].iri}>")
+
+    assert (
+        ox.Triple(iri(STUDIES[1].iri), iri(str(terms.RDF.type)), iri(str(terms.SMQI.Study)))
+        in triples
+    )
+    assert {t.subject for t in triples} == {iri(STUDIES[1].iri)}
+
+
+def test_default_graph_is_the_union_of_named_graphs(store: Store) -> None:
+    query = (
+        PREFIXES
+        + "SELECT ?title WHERE { ?record smqi:codesStudy ?study . ?study dcterms:title ?title }"
+    )
+    assert {row["title"].value for row in store.select(query).rows} == {s.title for s in STUDIES}
+
+
+# -- bindings ----------------------------------------------------------------------------------
+
+
+def test_a_binding_restricts_the_pattern_before_grouping(store: Store) -> None:
+    query = (
+        PREFIXES
+        + """SELECT (COUNT(DISTINCT ?study) AS ?studies) WHERE {
+        ?record smqi:codesStudy ?study ; smqi:platform ?platform .
+    }"""
+    )
+    twitter = f"{STUDIES[0].platform_iri}"
+
+    rows = store.select(query, {"platform": iri(twitter)}).rows
+
+    assert int(rows[0]["studies"].value) == sum(s.platform_iri == twitter for s in STUDIES)
+
+
+def test_a_binding_may_allow_several_values(store: Store) -> None:
+    years = [ox.Literal(str(year), datatype=iri(str(terms.XSD.integer))) for year in (2016, 2021)]
+    query = PREFIXES + "SELECT ?study WHERE { ?study smqi:publicationYear ?year }"
+
+    rows = store.select(query, {"year": years}).rows
+
+    assert {row["study"].value for row in rows} == {
+        s.iri for s in STUDIES if s.year in (2016, 2021)
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HOSTILE_TITLE,
+        '"} ; DROP ALL',
+        "'} ; DROP ALL ; #",
+        "}} } SERVICE <http://127.0.0.1:1/> {",
+        "back\\slash \\\\ \\u0041 \\U0001F600",
+        "line\nbreak\r\ttab \"quoted\" 'single'",
+        "<http://example.org/not-an-iri> .",
+        "Étude ✓ 研究",
+    ],
+)
+def test_hostile_strings_are_bound_as_literals(store: Store, text: str) -> None:
+    echoed = store.select(
+        "SELECT ?value WHERE { BIND(?input AS ?value) }", {"input": ox.Literal(text)}
+    )
+
+    assert [row["value"] for row in echoed.rows] == [ox.Literal(text)]
+    assert study_count(store) == len(STUDIES)
+
+
+def test_a_hostile_title_finds_exactly_its_study(store: Store) -> None:
+    query = PREFIXES + "SELECT ?study WHERE { ?study dcterms:title ?title }"
+
+    rows = store.select(query, {"title": ox.Literal(HOSTILE_TITLE)}).rows
+
+    assert [row["study"].value for row in rows] == [
+        s.iri for s in STUDIES if s.title == HOSTILE_TITLE
+    ]
+
+
+def test_bound_language_and_datatype_are_kept(store: Store) -> None:
+    text, language = STUDIES[0].labels[0]
+    query = PREFIXES + "SELECT ?study WHERE { ?study rdfs:label ?label }"
+
+    assert [
+        r["study"].value
+        for r in store.select(query, {"label": ox.Literal(text, language=language)}).rows
+    ] == [STUDIES[0].iri]
+    assert store.select(query, {"label": ox.Literal(text)}).rows == []
+
+
+# -- the SPARQL endpoint's raw results ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("media_type", [SPARQL_JSON, SPARQL_XML, TSV])
+def test_raw_select_parses_back_to_the_same_rows(store: Store, media_type: str) -> None:
+    raw = store.query_raw(TITLES, media_type)
+
+    assert raw.media_type == media_type
+    parsed = ox.parse_query_results(
+        raw.body, format=ox.QueryResultsFormat.from_media_type(media_type)
+    )
+    assert isinstance(parsed, ox.QuerySolutions)
+    assert [v.value for v in parsed.variables] == ["study", "title"]
+    assert {(row["study"].value, row["title"]) for row in parsed} == {
+        (s.iri, ox.Literal(s.title)) for s in STUDIES
+    }
+
+
+def test_raw_select_as_csv(store: Store) -> None:
+    raw = store.query_raw(TITLES, "text/csv")
+
+    assert raw.media_type == CSV
+    rows = list(csv.reader(io.StringIO(raw.body.decode("utf-8"), newline="")))
+    assert rows[0] == ["study", "title"]
+    assert sorted(rows[1:]) == sorted([s.iri, s.title] for s in STUDIES)
+
+
+def test_raw_select_keeps_datatypes_and_languages(store: Store) -> None:
+    query = (
+        PREFIXES
+        + "SELECT ?year ?label WHERE { ?study smqi:publicationYear ?year ; rdfs:label ?label }"
+    )
+    for media_type in (SPARQL_JSON, SPARQL_XML, TSV):
+        parsed = ox.parse_query_results(
+            store.query_raw(query, media_type).body,
+            format=ox.QueryResultsFormat.from_media_type(media_type),
+        )
+        assert isinstance(parsed, ox.QuerySolutions)
+        assert {(row["year"], row["label"]) for row in parsed} == {
+            (
+                ox.Literal(str(s.year), datatype=iri(str(terms.XSD.integer))),
+                ox.Literal(text, language=lang),
+            )
+            for s in STUDIES
+            for text, lang in s.labels
+        }
+
+
+@pytest.mark.parametrize("media_type", [SPARQL_JSON, SPARQL_XML])
+def test_raw_ask(store: Store, media_type: str) -> None:
+    for query, expected in [
+        (PREFIXES + "ASK { ?s a smqi:Study }", True),
+        (PREFIXES + "ASK { ?s a smqi:Review }", False),
+    ]:
+        raw = store.query_raw(query, media_type)
+        parsed = ox.parse_query_results(
+            raw.body, format=ox.QueryResultsFormat.from_media_type(media_type)
+        )
+        assert isinstance(parsed, ox.QueryBoolean)
+        assert bool(parsed) is expected
+
+
+@pytest.mark.parametrize("media_type", [TURTLE, N_TRIPLES, RDF_XML, JSON_LD])
+def test_raw_construct_parses_back_to_the_same_graph(store: Store, media_type: str) -> None:
+    raw = store.query_raw(TITLE_GRAPH, media_type)
+
+    assert raw.media_type == media_type
+    parsed = {q.triple for q in ox.parse(raw.body, format=ox.RdfFormat.from_media_type(media_type))}
+    assert parsed == set(store.construct(TITLE_GRAPH))
+    assert len(parsed) == len(STUDIES)
+
+
+def test_raw_results_follow_accept_quality_values(store: Store) -> None:
+    accept = "text/csv;q=0.5, application/sparql-results+xml;q=0.9, text/turtle"
+    assert store.query_raw(TITLES, accept).media_type == SPARQL_XML
+    assert store.query_raw(TITLE_GRAPH, accept).media_type == TURTLE
+    assert store.query_raw(TITLES, "*/*").media_type == SPARQL_JSON
+    assert store.query_raw(TITLES, None).media_type == SPARQL_JSON
+
+
+def test_raw_results_refuse_an_unacceptable_type(store: Store) -> None:
+    with pytest.raises(NotAcceptableError, match="SPARQL results"):
+        store.query_raw(TITLES, "text/turtle")
+    with pytest.raises(NotAcceptableError, match="RDF graph"):
+        store.query_raw(TITLE_GRAPH, "application/sparql-results+json")
+
+
+# -- limits and refusals -----------------------------------------------------------------------
+
+
+def test_row_cap_cuts_select_and_says_so(store: Store) -> None:
+    assert len(STUDIES) ** 2 > MAX_ROWS  # the PAIRS query has more rows than the cap
+
+    result = store.select(PAIRS)
+    raw = store.query_raw(PAIRS, "text/csv")
+
+    assert result.truncated and len(result.rows) == MAX_ROWS
+    assert raw.truncated and len(raw.body.decode().strip().splitlines()) == MAX_ROWS + 1
+    assert not store.select(PAIRS + " LIMIT 3").truncated
+
+
+def test_a_syntax_error_says_where(store: Store) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
+        store.select("SELECT * WHERE { ?s ?p }")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "DROP ALL",
+        "PREFIX ex: <http://example.org/> INSERT DATA { ex:a ex:b ex:c }",
+        "LOAD <http://example.org/data.ttl>",
+        "WITH <http://example.org/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p 1.service <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "\\u0053ELECT * WHERE { ?s ?p ?o }",
+    ],
+)
+def test_updates_and_federation_are_refused(store: Store, query: str) -> None:
+    with pytest.raises(QueryRefusedError):
+        store.query_raw(query, None)
+    assert study_count(store) == len(STUDIES)
+
+
+def test_the_wrong_method_for_a_form_is_a_programming_error(store: Store) -> None:
+    with pytest.raises(ValueError, match="SELECT"):
+        store.ask(TITLES)
+
+
+def test_a_runaway_query_times_out_and_the_store_keeps_answering(fresh_store: Store) -> None:
+    patterns = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(8))
+    runaway = f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"  # (triples) ** 8 rows
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        started = time.monotonic()
+        try:
+            fresh_store.select(runaway)
+        except QueryTimeoutError as exc:
+            outcome["error"] = exc
+        outcome["seconds"] = time.monotonic() - started
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    during = study_count(fresh_store)
+    answered_during = thread.is_alive()
+    thread.join(timeout=QUERY_TIMEOUT_S + 10)
+
+    assert during == len(STUDIES) and answered_during
+    assert isinstance(outcome.get("error"), QueryTimeoutError)
+    assert QUERY_TIMEOUT_S - 0.1 <= float(outcome["seconds"]) <= QUERY_TIMEOUT_S + 1.5  # type: ignore[arg-type]
+    assert study_count(fresh_store) == len(STUDIES)
+    assert titles(fresh_store) == expected_titles(STUDIES)
+
+
+# -- load, replace, version --------------------------------------------------------------------
+
+
+def test_replace_swaps_the_whole_dataset(fresh_store: Store, tmp_path: Path) -> None:
+    before = fresh_store.version()
+
+    fresh_store.replace(write_dataset(tmp_path / "new.nq", NEW_STUDIES))
+
+    assert titles(fresh_store) == expected_titles(NEW_STUDIES)
+    assert fresh_store.version() != before
+
+
+def test_a_failed_replace_keeps_the_old_dataset(fresh_store: Store, tmp_path: Path) -> None:
+    before = fresh_store.version()
+    broken = tmp_path / "broken.nq"
+    garbage = "<https://example.org/s> <https://example.org/p> not-a-term .\n"
+    broken.write_text(nquads(NEW_STUDIES) + garbage, encoding="utf-8")
+
+    with pytest.raises(DatasetError, match=r"broken\.nq") as raised:
+        fresh_store.replace(broken)
+
+    assert "unchanged" in str(raised.value)
+    assert titles(fresh_store) == expected_titles(STUDIES)
+    assert fresh_store.version() == before
+
+
+def test_replacing_with_a_missing_file_keeps_the_old_dataset(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    with pytest.raises(DatasetError):
+        fresh_store.replace(tmp_path / "missing.nq")
+    assert titles(fresh_store) == expected_titles(STUDIES)
+
+
+def test_load_adds_to_the_dataset(fresh_store: Store, tmp_path: Path) -> None:
+    before = fresh_store.version()
+
+    fresh_store.load(write_dataset(tmp_path / "more.nq", NEW_STUDIES))
+
+    assert titles(fresh_store) == expected_titles(STUDIES + NEW_STUDIES)
+    assert fresh_store.version() != before
+
+
+def test_readers_see_the_old_dataset_or_the_new_one_never_a_mix(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    files = [write_dataset(tmp_path / "new.nq", NEW_STUDIES), tmp_path / "old.nq"]
+    write_dataset(files[1], STUDIES)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(study_count(fresh_store))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for round_ in range(6):
+            fresh_store.replace(files[round_ % 2])
+            reads = len(seen)
+            deadline = time.monotonic() + 5
+            while len(seen) < reads + 2 and time.monotonic() < deadline:
+                time.sleep(0.001)  # let the reader query the dataset just published
+    finally:
+        stop.set()
+        reader.join()
+
+    assert set(seen) == {len(STUDIES), len(NEW_STUDIES)}
+
+
+def test_another_process_sees_the_replaced_dataset_and_version(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    twin = type(fresh_store)(fresh_store.settings)  # type: ignore[call-arg, attr-defined]
+    try:
+        assert twin.version() == fresh_store.version()
+
+        fresh_store.replace(write_dataset(tmp_path / "new.nq", NEW_STUDIES))
+
+        assert titles(twin) == expected_titles(NEW_STUDIES)
+        assert twin.version() == fresh_store.version()
+    finally:
+        twin.close()
