@@ -1,7 +1,132 @@
-"""Placeholder router; filled in by the API work."""
+"""The home page, the dataset and example descriptions, downloads and static assets.
+
+``/`` is an HTML page saying where everything is (or, to a client asking for RDF or JSON,
+the dataset description); ``/.well-known/void`` and ``/.well-known/sparql-examples`` are
+content-negotiated RDF; ``/downloads/{file}`` serves the published build's files.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from pathlib import Path
+from typing import Annotated
 
-router = APIRouter()
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import pages
+from api.context import AppContext
+from api.dataset_description import (
+    DOWNLOAD_TITLES,
+    DOWNLOADS,
+    available_downloads,
+    current_facts,
+    current_void,
+    distribution_triples,
+    download_path,
+)
+from api.dependencies import get_context
+from api.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse, write_rdf
+from api.service_description import ServiceLinks, describe_examples
+from loader import __version__
+
+Context = Annotated[AppContext, Depends(get_context)]
+router = APIRouter(tags=["Home and descriptions"])
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+TITLE = "SMQI Evidence Graph"
+STATIC_CACHING = {"Cache-Control": "public, max-age=3600"}
+_NEGOTIATED = {"Vary": "Accept", "Cache-Control": "no-cache"}
+
+
+def _base_url(request: Request, context: AppContext) -> str:
+    """Where this server answers: the configured public URL, else the request's own."""
+    return (context.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def _not_found(message: str) -> JSONResponse:
+    return JSONResponse({"code": "not-found", "message": message}, status_code=404)
+
+
+def _rdf(triples: list[ox.Triple], media_type: str) -> Response:
+    return Response(write_rdf(triples, media_type), media_type=media_type, headers=_NEGOTIATED)
+
+
+def _dataset_description(request: Request, context: AppContext, media_type: str) -> Response:
+    build_dir = context.settings.build.build_dir
+    links = distribution_triples(
+        context.settings.build.base_iri, _base_url(request, context), available_downloads(build_dir)
+    )
+    # sorted: the store returns the triples in no fixed order
+    return _rdf(sorted(current_void(context), key=str) + links, media_type)
+
+
+@router.get("/", summary="Home page; the dataset description to RDF and JSON clients")
+def home(request: Request, context: Context) -> Response:
+    media_type = choose_or_refuse(
+        request.headers.get("accept"), (HTML, *GRAPH_TYPES), GRAPH_ALIASES, "the home page"
+    )
+    if media_type != HTML:
+        return _dataset_description(request, context, media_type)
+    build_dir = context.settings.build.build_dir
+    downloads = [
+        pages.Download(
+            name, DOWNLOAD_TITLES[name], DOWNLOADS[name], (build_dir / name).stat().st_size
+        )
+        for name in available_downloads(build_dir)
+    ]
+    page = pages.HomePage(
+        title=TITLE,
+        version=__version__,
+        endpoint=f"{_base_url(request, context)}/sparql",
+        facts=current_facts(context),
+        examples=pages.examples_of(context.catalogue, context.settings.build.base_iri),
+        downloads=downloads,
+        schemes=sorted(p.stem for p in context.settings.build.vocabulary_dir.glob("*.ttl")),
+    )
+    headers = {**_NEGOTIATED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
+    return HTMLResponse(pages.render_home(page), headers=headers)
+
+
+@router.get("/.well-known/void", summary="The VoID and DCAT description of the dataset")
+def void(request: Request, context: Context) -> Response:
+    media_type = choose_or_refuse(
+        request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the VoID description"
+    )
+    return _dataset_description(request, context, media_type)
+
+
+@router.get("/.well-known/sparql-examples", summary="The competency queries as SPARQL examples")
+def sparql_examples(request: Request, context: Context) -> Response:
+    media_type = choose_or_refuse(
+        request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the example catalogue"
+    )
+    store = context.settings.store
+    links = ServiceLinks.at(_base_url(request, context), store.query_timeout_s, store.max_rows)
+    triples = describe_examples(context.catalogue, links, context.settings.build.base_iri)
+    return _rdf(triples, media_type)
+
+
+@router.get("/downloads/{name}", summary="A file of the published build")
+async def download(name: str, context: Context) -> Response:
+    path = await run_in_threadpool(download_path, context.settings.build.build_dir, name)
+    if path is None:
+        offered = ", ".join(DOWNLOADS)
+        return _not_found(f"no download named {name!r}; the build offers {offered}")
+    return FileResponse(
+        path, media_type=DOWNLOADS[name], filename=name, content_disposition_type="inline"
+    )
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> Response:
+    """The front-end assets in api/static (the vendored YASGUI, the stylesheet)."""
+    file = (STATIC_DIR / path).resolve()
+    media_type = STATIC_TYPES.get(file.suffix)
+    if media_type is None or not file.is_relative_to(STATIC_DIR) or not file.is_file():
+        return _not_found(f"no static file {path!r}")
+    return FileResponse(
+        file, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
+    )

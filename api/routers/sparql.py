@@ -1,7 +1,169 @@
-"""Placeholder router; filled in by the API work."""
+"""The SPARQL 1.1 Protocol endpoint at /sparql, its service description and query editor.
+
+GET or POST a query: SELECT and ASK answer in SPARQL JSON, XML, CSV or TSV; CONSTRUCT and
+DESCRIBE in Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads or TriG, chosen by Accept or by a
+``format=`` parameter. A SELECT cut at the row limit says so in ``SMQI-Result-Truncated``.
+GET answers carry an ETag (dataset version + query + type) and honour If-None-Match.
+GET without a query returns the service description, or the query editor to a browser.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import pages
+from api.context import AppContext
+from api.dataset_description import current_facts
+from api.dependencies import get_context
+from api.negotiation import (
+    GRAPH_ALIASES,
+    GRAPH_TYPES,
+    HTML,
+    RESULTS_ALIASES,
+    RESULTS_TYPES,
+    STORE_TYPE,
+    choose,
+    choose_or_refuse,
+    entity_tag,
+    format_override,
+    none_match,
+    write_rdf,
+)
+from api.service_description import ServiceLinks, describe_service, with_all_prefixes
+from api.sparql_protocol import ProtocolError, QueryRequest, read_get, read_post
+from api.store.sparql import check_query
+
+Context = Annotated[AppContext, Depends(get_context)]
+router = APIRouter(tags=["SPARQL"])
+
+TRUNCATED_HEADER = "SMQI-Result-Truncated"
+DEFAULT_EXAMPLE = "cq04a-studies-per-year"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, ETag",
+}
+_NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache", **CORS_HEADERS}
+
+
+def _base_url(request: Request, context: AppContext) -> str:
+    """Where this server answers: the configured public URL, else the request's own."""
+    return (context.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def _service_links(request: Request, context: AppContext) -> ServiceLinks:
+    store = context.settings.store
+    return ServiceLinks.at(_base_url(request, context), store.query_timeout_s, store.max_rows)
+
+
+def _problem(error: ProtocolError) -> JSONResponse:
+    return JSONResponse(
+        {"code": error.code, "message": str(error)}, status_code=error.status, headers=_NOT_CACHED
+    )
+
+
+@router.get("/sparql", summary="SPARQL query (GET), service description or query editor")
+async def sparql_get(request: Request, context: Context) -> Response:
+    try:
+        query = read_get(request.query_params.multi_items())
+    except ProtocolError as error:
+        return _problem(error)
+    accept = request.headers.get("accept")
+    if not query.formats and _prefers_html(accept, with_query=query.query is not None):
+        return _editor(context)
+    if query.query is None:
+        return await _service_description(request, context, query.formats)
+    return await _answer(request, context, query, conditional=True)
+
+
+@router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query body)")
+async def sparql_post(request: Request, context: Context) -> Response:
+    body = await request.body()
+    try:
+        query = read_post(
+            request.headers.get("content-type"), request.query_params.multi_items(), body
+        )
+    except ProtocolError as error:
+        return _problem(error)
+    return await _answer(request, context, query, conditional=False)
+
+
+@router.options("/sparql", include_in_schema=False)
+def sparql_preflight() -> Response:
+    """CORS preflight: any origin may query, as with a GET from a page."""
+    return Response(
+        status_code=204,
+        headers={
+            **CORS_HEADERS,
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match",
+            "Access-Control-Max-Age": "86400",
+        },
+    )
+
+
+def _prefers_html(accept: str | None, with_query: bool) -> bool:
+    """Whether the client rates HTML above every data type (a browser's Accept does).
+
+    With a query the data types come first, so ``*/*`` gets data; without one the service
+    description's RDF types do.
+    """
+    if with_query:
+        offered = (*RESULTS_TYPES, *GRAPH_TYPES, HTML)
+        return choose(accept, offered, RESULTS_ALIASES) == HTML
+    return choose(accept, (*GRAPH_TYPES, HTML), GRAPH_ALIASES) == HTML
+
+
+def _editor(context: AppContext) -> HTMLResponse:
+    catalogue = context.catalogue
+    default = catalogue.get(DEFAULT_EXAMPLE) or next(iter(catalogue.values()), None)
+    query = with_all_prefixes(default.text) if default else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    html = pages.render_editor(
+        query, pages.examples_of(catalogue, context.settings.build.base_iri), "SMQI Evidence Graph"
+    )
+    headers = {**_NOT_CACHED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
+    return HTMLResponse(html, headers=headers)
+
+
+async def _service_description(
+    request: Request, context: AppContext, formats: tuple[str, ...]
+) -> Response:
+    if formats:
+        media_type = format_override(formats, graph=True)
+    else:
+        accept = request.headers.get("accept")
+        media_type = choose_or_refuse(accept, GRAPH_TYPES, GRAPH_ALIASES, "the service description")
+    facts = await run_in_threadpool(current_facts, context)
+    triples = describe_service(
+        _service_links(request, context), facts, context.settings.build.base_iri
+    )
+    return Response(write_rdf(triples, media_type), media_type=media_type, headers=_NOT_CACHED)
+
+
+async def _answer(
+    request: Request, context: AppContext, query: QueryRequest, conditional: bool
+) -> Response:
+    """Run the query and send its result, or 304 when the client holds the same one."""
+    text = query.query or ""
+    form = check_query(text).form  # refuses updates and SERVICE before anything runs
+    if query.formats:
+        media_type = format_override(query.formats, form.returns_graph)
+    else:
+        offered = GRAPH_TYPES if form.returns_graph else RESULTS_TYPES
+        aliases = GRAPH_ALIASES if form.returns_graph else RESULTS_ALIASES
+        kind = "the result of a " + form.value
+        media_type = choose_or_refuse(request.headers.get("accept"), offered, aliases, kind)
+    store = context.store
+    headers = {"Vary": "Accept", **CORS_HEADERS}
+    if conditional:
+        version = await run_in_threadpool(store.version)
+        etag = entity_tag(version, text, media_type)
+        headers |= {"ETag": etag, "Cache-Control": "no-cache"}
+        if not none_match(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+    result = await run_in_threadpool(store.query_raw, text, STORE_TYPE.get(media_type, media_type))
+    headers[TRUNCATED_HEADER] = "true" if result.truncated else "false"
+    return Response(result.body, media_type=media_type, headers=headers)

@@ -1,0 +1,232 @@
+"""The pages in a real headless Chromium: the home page and the YASGUI query editor.
+
+The app is served by uvicorn on a free loopback port over the real build. Chromium is driven
+through the DevTools protocol (a websocket), so the tests can wait for the editor to start,
+run a query in it and read the result table, and collect console errors (a blocked asset or
+script shows up there). Skipped only when /usr/bin/chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.sync.client import ClientConnection, connect
+
+from . import built_graph, served_app
+from .test_service_description import reported_counts
+
+# fixtures shared with the other API tests: the real build, its embedded store, the served app
+built_data = built_graph.built_data
+built_nquads = built_graph.built_nquads
+embedded_settings = built_graph.embedded_settings
+embedded_store = built_graph.embedded_store
+served = served_app.served_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+STEP_TIMEOUT_S = 30.0
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium"
+    ),
+]
+
+
+class Page:
+    """One browser tab, driven by DevTools protocol commands over its websocket."""
+
+    def __init__(self, websocket: ClientConnection) -> None:
+        self._ws = websocket
+        self._ids = count(1)
+        self.console_errors: list[str] = []
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        message_id = next(self._ids)
+        self._ws.send(json.dumps({"id": message_id, "method": method, "params": params}))
+        deadline = time.monotonic() + STEP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            message = json.loads(self._ws.recv(timeout=STEP_TIMEOUT_S))
+            if message.get("id") == message_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                result: dict[str, Any] = message.get("result", {})
+                return result
+            self._note(message)
+        raise TimeoutError(method)
+
+    def _note(self, event: dict[str, Any]) -> None:
+        params = event.get("params", {})
+        if event.get("method") == "Runtime.exceptionThrown":
+            self.console_errors.append(json.dumps(params.get("exceptionDetails", {}))[:500])
+        elif event.get("method") == "Runtime.consoleAPICalled" and params.get("type") == "error":
+            self.console_errors.append(json.dumps(params.get("args", []))[:500])
+        elif event.get("method") == "Log.entryAdded":
+            entry = params.get("entry", {})
+            if entry.get("level") == "error":
+                self.console_errors.append(f"{entry.get('source')}: {entry.get('text')}")
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def open(self, url: str) -> None:
+        self.call("Page.navigate", url=url)
+        self.wait_for("document.readyState === 'complete'")
+
+    def wait_for(self, expression: str, timeout_s: float = STEP_TIMEOUT_S) -> None:
+        """Poll ``expression`` in the page until it is truthy."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.evaluate(f"!!({expression})"):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"still false after {timeout_s} s: {expression}")
+
+
+def _devtools_port(profile: Path, process: subprocess.Popen[bytes]) -> int:
+    deadline = time.monotonic() + STEP_TIMEOUT_S
+    active = profile / "DevToolsActivePort"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"chromium exited with {process.returncode}")
+        if active.exists() and (lines := active.read_text().splitlines()):
+            return int(lines[0])
+        time.sleep(0.05)
+    raise RuntimeError("chromium did not open its DevTools port")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A headless Chromium with a DevTools port; yields the port."""
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    process = subprocess.Popen(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--remote-debugging-port=0",
+            "--window-size=1280,1000",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield _devtools_port(profile, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser: int) -> Iterator[Page]:
+    """A fresh tab with console and log events enabled."""
+    base = f"http://127.0.0.1:{browser}"
+    request = urllib.request.Request(f"{base}/json/new?about:blank", method="PUT")
+    with urllib.request.urlopen(request, timeout=STEP_TIMEOUT_S) as response:
+        target = json.loads(response.read())
+    with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=STEP_TIMEOUT_S) as ws:
+        tab = Page(ws)
+        for domain in ("Page", "Runtime", "Log"):
+            tab.call(f"{domain}.enable")
+        yield tab
+    with urllib.request.urlopen(f"{base}/json/close/{target['id']}", timeout=STEP_TIMEOUT_S):
+        pass
+
+
+def sheet_rows(built_data: Path) -> list[dict[str, str]]:
+    with (built_data / "sheets" / "illustrative-extraction.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _lexical(cell: str) -> str:
+    return cell.split('"')[1] if cell.startswith('"') else cell
+
+
+def test_home_page_shows_counts_and_the_illustrative_statement(
+    page: Page, served: str, built_data: Path
+) -> None:
+    page.open(f"{served}/")
+    studies = len({row["study_id"] for row in sheet_rows(built_data)})
+    count_of = "document.querySelector('td[data-count=\"{}\"]').textContent"
+    assert int(page.evaluate(count_of.format("Studies"))) == studies
+    assert int(page.evaluate(count_of.format("Coded records"))) == studies
+    assert int(page.evaluate(count_of.format("Reviews"))) == 2
+    notice = page.evaluate("document.getElementById('illustrative').innerText")
+    assert (
+        f"The {studies} studies in this graph are an illustrative extraction coded from "
+        "public abstracts" in notice
+    )
+    assert "not the studies included by the Walsh et al. reviews" in notice
+    assert reported_counts(built_data) in notice
+    links = page.evaluate("[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    for expected in ("/sparql", "/docs", "/.well-known/void", "/downloads/smqi.nq"):
+        assert expected in links
+    # nothing came from another origin, and nothing failed to load
+    origins = page.evaluate(
+        "[...performance.getEntriesByType('resource')].map(e => new URL(e.name).origin)"
+    )
+    assert set(origins) <= {served}
+    assert page.console_errors == []
+
+
+def test_query_editor_starts_and_runs_a_query(page: Page, served: str, built_data: Path) -> None:
+    page.open(f"{served}/sparql")
+    page.wait_for("document.querySelector('.yasqe .CodeMirror') && window.smqiEditor")
+    query = page.evaluate("window.smqiEditor.getTab().getQuery()")
+    assert "# CQ4: How many studies per publication year, overall?" in query
+    assert "PREFIX smqi: <https://w3id.org/smqi/ontology#>" in query
+    endpoint = page.evaluate("window.smqiEditor.getTab().getEndpoint()")
+    assert endpoint == f"{served}/sparql"
+
+    page.evaluate("document.querySelector('.yasqe_queryButton').click()")
+    page.wait_for("document.querySelectorAll('.yasr table.dataTable tbody tr').length > 0")
+    cells = page.evaluate(
+        "[...document.querySelectorAll('.yasr table.dataTable tbody tr')]"
+        ".map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))"
+    )
+    per_year: dict[str, int] = {}
+    for row in sheet_rows(built_data):
+        per_year[row["year"]] = per_year.get(row["year"], 0) + 1
+    # YASR shows typed literals as "2016"^^xsd:integer; the first cell is the row number
+    shown = {_lexical(year): int(_lexical(n)) for _, year, n in cells}
+    assert shown == per_year, cells
+    assert page.console_errors == []
+
+
+def test_example_link_opens_the_query_in_the_editor(page: Page, served: str) -> None:
+    page.open(f"{served}/")
+    href = page.evaluate(
+        "[...document.querySelectorAll('ol.examples a')]"
+        ".find(a => a.textContent.startsWith('CQ15')).href"
+    )
+    page.open(href)
+    page.wait_for("window.smqiEditor && window.smqiEditor.getTab()")
+    query = page.evaluate("window.smqiEditor.getTab().getQuery()")
+    assert query.startswith("# CQ15: How many studies, reviews, concepts and triples")
