@@ -26,8 +26,8 @@ class BuildSettings:
     build_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "build")
     base_iri: str = DEFAULT_BASE
     validator: str = "auto"
-    pyshacl_max_studies: int = 2000
-    hermit_max_studies: int = 2000
+    pyshacl_max_studies: int = 200
+    hermit_max_studies: int = 200
     show_progress: bool = False
 
     @property

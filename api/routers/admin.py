@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from api.context import AppContext
 from api.dependencies import get_context
 from api.reload import reload_graph
-from loader.errors import LoaderError, InvalidSheetsError, ValidationError
+from loader.errors import InvalidSheetsError, LoaderError, ValidationError
 
 router = APIRouter(tags=["administration"])
 
