@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint bench clean
+.PHONY: run test build lint bench clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,12 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check loader api tests bench
 	$(BIN)/mypy loader api
 
-test: lint
+# The browser tests drive Debian's chromium; install it when missing (needs root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "warning: chromium not installed; browser tests will be skipped" >&2
+
+test: lint chromium
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
