@@ -1,0 +1,113 @@
+"""The one place the loader calls owlready2 and its HermiT reasoner.
+
+owlready2 cannot read Turtle, so every graph reaches it as N-Triples bytes. HermiT runs
+with ``--ignoreUnsupportedDatatypes`` because ``xsd:date`` (the range of
+``smqi:searchDate``) is not in the OWL 2 datatype map and HermiT refuses the ontology
+otherwise. owlready2's errors are translated into ``ReasoningError`` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import owlready2
+import pyoxigraph as ox
+
+from loader.errors import ReasoningError
+from loader.terms import OWL, RDF, RDFS
+
+Pair = tuple[str, str]
+Triple = tuple[str, str, str]
+
+_BUILTIN_PREFIXES = (str(OWL), str(RDF), str(RDFS))
+
+
+@contextmanager
+def open_world(nt_bytes: bytes) -> Iterator[Any]:
+    """A fresh owlready2 world holding the given N-Triples, closed on exit."""
+    world = owlready2.World()
+    try:
+        world.get_ontology("urn:smqi:reasoning").load(
+            fileobj=io.BytesIO(nt_bytes), format="ntriples"
+        )
+    except Exception as exc:  # owlready2 raises bare parser errors
+        world.close()
+        raise ReasoningError(f"owlready2 could not read the graph: {exc}") from exc
+    try:
+        yield world
+    finally:
+        world.close()
+
+
+def run_hermit(world: Any, *, infer_property_values: bool = False) -> bool:
+    """Run HermiT on ``world`` and apply its results; False if the world is inconsistent."""
+    try:
+        owlready2.sync_reasoner_hermit(
+            world,
+            infer_property_values=infer_property_values,
+            debug=0,
+            ignore_unsupported_datatypes=True,
+        )
+    except owlready2.OwlReadyInconsistentOntologyError:
+        return False
+    except (owlready2.OwlReadyJavaError, OSError) as exc:
+        raise ReasoningError(f"HermiT could not run (is Java 11+ installed?): {exc}") from exc
+    return True
+
+
+def is_user_entity(entity: Any) -> bool:
+    """True for classes and properties other than the OWL, RDF and RDFS built-ins."""
+    iri = getattr(entity, "iri", None)
+    return isinstance(iri, str) and not iri.startswith(_BUILTIN_PREFIXES)
+
+
+def named_ancestors(entity: Any) -> set[str]:
+    """IRIs of the named classes (or properties) ``entity`` is subsumed by, itself included."""
+    return {a.iri for a in entity.ancestors() if is_user_entity(a)}
+
+
+def hermit_entailments(nt_bytes: bytes) -> tuple[set[Pair], set[Triple]]:
+    """What HermiT entails for the individuals of an ontology plus data given as N-Triples.
+
+    Returns ``(class memberships, object property values)``: every ``(individual, class)``
+    over the named classes, closed over HermiT's class hierarchy, and every
+    ``(subject, property, object)`` over the named object properties. HermiT (command line
+    ``-Y``) prints the known instances of each node of its property hierarchy, so the
+    values of a super-property are the union of those of the properties below it; they
+    are read that way here. HermiT through owlready2 gives no data property values.
+    """
+    with open_world(nt_bytes) as world:
+        if not run_hermit(world, infer_property_values=True):
+            raise ReasoningError("HermiT: the ontology plus data is inconsistent")
+        mentioned = {
+            term.value
+            for triple in ox.parse(nt_bytes, format=ox.RdfFormat.N_TRIPLES)
+            for term in (triple.subject, triple.object)
+            if isinstance(term, ox.NamedNode)
+        }
+        # world.individuals() lists only owl:NamedIndividual; any thing HermiT typed counts
+        individuals = [
+            e for e in map(world.__getitem__, mentioned) if isinstance(e, owlready2.Thing)
+        ]
+        memberships: set[Pair] = set()
+        for individual in individuals:
+            for cls in individual.is_a:
+                if isinstance(cls, owlready2.ThingClass):
+                    memberships.update((individual.iri, iri) for iri in named_ancestors(cls))
+        properties = {p for p in world.object_properties() if is_user_entity(p)}
+        properties |= {
+            a
+            for p in properties
+            for a in p.ancestors()
+            if is_user_entity(a) and isinstance(a, owlready2.ObjectPropertyClass)
+        }
+        values: set[Triple] = set()
+        for prop in properties:
+            supers = named_ancestors(prop)
+            for subject, obj in prop.get_relations():
+                if hasattr(subject, "iri") and hasattr(obj, "iri"):
+                    values.update((subject.iri, p, obj.iri) for p in supers)
+        return memberships, values

@@ -1,0 +1,260 @@
+"""Apply a ``RuleSet`` to the data in a store, to a fixpoint, in memory.
+
+Rules are applied a set at a time, semi-naively: each round joins only the facts the
+previous round added, so every fact meets every rule once however many rounds it takes.
+Terms are plain strings (an IRI, or ``_:id`` for a blank node), which hash once and
+compare fast; data property values stay pyoxigraph literals. Data properties feed no
+chain, inverse or definition, so their rules (super-properties and domains) are applied
+in one pass before the fixpoint.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from loader.rules import Definition, RuleSet
+from loader.terms import OWL, RDF
+
+Pair = tuple[str, str]
+T = TypeVar("T")
+Extension = dict[str, set[str]]  # class IRI -> member keys
+Relation = dict[str, set[Pair]]  # object property IRI -> (subject key, object key)
+Values = dict[str, set[tuple[str, ox.Literal]]]  # data property IRI -> (subject, literal)
+Index = dict[str, list[str]]
+
+_FIRST, _SECOND, _SWAP = itemgetter(0), itemgetter(1), itemgetter(1, 0)
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
+_THING = str(OWL.Thing)
+_BLANK = "_:"
+
+
+@dataclass
+class Facts:
+    """Class memberships, object property values and the data property facts rules use.
+
+    ``values`` holds the data properties whose values are copied to a super-property (and
+    those super-properties); ``subjects`` only the subjects of the others with a domain,
+    which is all their rules need (and several times faster to read than literals).
+    """
+
+    types: Extension = field(default_factory=lambda: defaultdict(set))
+    relations: Relation = field(default_factory=lambda: defaultdict(set))
+    values: Values = field(default_factory=lambda: defaultdict(set))
+    subjects: Extension = field(default_factory=lambda: defaultdict(set))
+
+
+def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str | None:
+    if type(term) is ox.NamedNode:
+        return term.value
+    if type(term) is ox.BlankNode:
+        return _BLANK + term.value
+    return None  # a literal or quoted triple is no individual
+
+
+def read_facts(store: ox.Store, rules: RuleSet) -> Facts:
+    """The facts in the union of all graphs that the rules read or may derive."""
+    facts = Facts()
+    for quad in store.quads_for_pattern(None, _RDF_TYPE, None, None):
+        cls = quad.object
+        if type(cls) is ox.NamedNode and cls.value in rules.classes:
+            member = _key(quad.subject)
+            if member is not None:
+                facts.types[cls.value].add(member)
+    for prop in rules.object_properties:
+        pairs = facts.relations[prop]
+        for quad in store.quads_for_pattern(None, ox.NamedNode(prop), None, None):
+            s, o = quad.subject, quad.object
+            if type(s) is ox.NamedNode and type(o) is ox.NamedNode:
+                pairs.add((s.value, o.value))
+            else:
+                s_key, o_key = _key(s), _key(o)
+                if s_key is not None and o_key is not None:
+                    pairs.add((s_key, o_key))
+    copied = {p for p in rules.data_properties if rules.super_properties.get(p)}
+    with_values = copied.union(*(rules.super_properties[p] for p in copied))
+    for prop in rules.data_properties:
+        quads = store.quads_for_pattern(None, ox.NamedNode(prop), None, None)
+        if prop in with_values:
+            values = facts.values[prop]
+            for quad in quads:
+                s_key, o = _key(quad.subject), quad.object
+                if s_key is not None and type(o) is ox.Literal:
+                    values.add((s_key, o))
+        elif any(rules.domains.get(p) for p in (prop, *rules.super_properties.get(prop, ()))):
+            subjects = facts.subjects[prop]
+            for quad in quads:
+                s_key = _key(quad.subject)
+                if s_key is not None:
+                    subjects.add(s_key)
+    return facts
+
+
+def _chain(
+    links: tuple[str, ...], full: Relation, delta: Relation, indexes: dict[object, Index]
+) -> set[Pair]:
+    """Pairs of the chain that use at least one pair added in the last round.
+
+    ``indexes`` caches, for one round, the first link indexed by object: chains that share
+    it (``hasCodedRecord`` in all of ours) index it once.
+    """
+    result: set[Pair] = set()
+    for i, link in enumerate(links):
+        if link not in delta:
+            continue
+        relations = [delta[k] if j == i else full.get(k, set()) for j, k in enumerate(links)]
+        pairs = relations[0]
+        for j in range(1, len(links)):
+            if not pairs:
+                break
+            cache_key = (links[0], i == 0) if j == 1 else None
+            index = indexes.get(cache_key) if cache_key else None
+            if index is None:
+                index = defaultdict(list)
+                for x, y in pairs:
+                    index[y].append(x)
+                if cache_key:
+                    indexes[cache_key] = index
+            pairs = {(x, z) for y, z in relations[j] for x in index.get(y, ())}
+        result |= pairs
+    return result
+
+
+def _members(definition: Definition, relations: Relation, types: Extension) -> set[str]:
+    parts = [types.get(c, set()) for c in definition.classes]
+    for prop, filler in definition.restrictions:
+        pairs = relations.get(prop, set())
+        if filler == _THING:
+            parts.append(set(map(_FIRST, pairs)))
+        else:
+            fillers = types.get(filler, set())
+            parts.append({s for s, o in pairs if o in fillers})
+    parts.sort(key=len)
+    return set(parts[0]).intersection(*parts[1:]) if parts else set()
+
+
+def _touches(
+    definition: Definition, relations: Mapping[str, object], types: Mapping[str, object]
+) -> bool:
+    return any(c in types for c in definition.classes) or any(
+        p in relations or f in types for p, f in definition.restrictions
+    )
+
+
+def _merge(
+    out: Mapping[str, set[T]], full: dict[str, set[T]], derived: dict[str, set[T]]
+) -> dict[str, set[T]]:
+    """Keep what is new in ``out``; add it to ``full`` and ``derived``; return it as the delta."""
+    delta: dict[str, set[T]] = {}
+    for key, candidates in out.items():
+        known = full.setdefault(key, set())
+        new = candidates - known
+        if new:
+            known |= new
+            derived.setdefault(key, set()).update(new)
+            delta[key] = new
+    return delta
+
+
+def _apply_data_rules(facts: Facts, rules: RuleSet, derived: Facts, out_types: Extension) -> None:
+    """Copy values to super-properties and type subjects by domains, in one pass."""
+    subjects = dict(facts.subjects)
+    for prop, values in list(facts.values.items()):
+        subjects[prop] = set(map(_FIRST, values))
+        for target in rules.super_properties.get(prop, ()):
+            new = values - facts.values[target]
+            facts.values[target] |= new
+            derived.values[target] |= new
+    for prop, members in subjects.items():
+        for target in (prop, *rules.super_properties.get(prop, ())):
+            for cls in rules.domains.get(target, ()):
+                out_types[cls] |= members
+
+
+def close(facts: Facts, rules: RuleSet) -> Facts:
+    """Add to ``facts`` everything the rules entail from them; return only what was added."""
+    derived = Facts()
+    domain_types: Extension = defaultdict(set)
+    _apply_data_rules(facts, rules, derived, domain_types)
+    # Round one joins every stated fact. The delta may alias the full sets: these change
+    # only in _merge, after the round has read them.
+    delta_r: Relation = {p: v for p, v in facts.relations.items() if v}
+    delta_t: Extension = {c: v for c, v in facts.types.items() if v}
+    for cls in _merge(domain_types, facts.types, derived.types):
+        delta_t[cls] = facts.types[cls]
+    while delta_r or delta_t:
+        out_r: Relation = defaultdict(set)
+        out_t: Extension = defaultdict(set)
+        for prop, pairs in delta_r.items():
+            for target in rules.super_properties.get(prop, ()):
+                out_r[target] |= pairs
+            inverses = rules.inverses.get(prop)
+            if inverses:
+                flipped = set(map(_SWAP, pairs))
+                for target in inverses:
+                    out_r[target] |= flipped
+            if prop in rules.domains:
+                subjects = set(map(_FIRST, pairs))
+                for cls in rules.domains[prop]:
+                    out_t[cls] |= subjects
+            if prop in rules.ranges:
+                objects = set(map(_SECOND, pairs))
+                for cls in rules.ranges[prop]:
+                    out_t[cls] |= objects
+        indexes: dict[object, Index] = {}
+        for links, target in rules.chains:
+            if any(link in delta_r for link in links):
+                out_r[target] |= _chain(links, facts.relations, delta_r, indexes)
+        for cls, members in delta_t.items():
+            for target in rules.super_classes.get(cls, ()):
+                out_t[target] |= members
+        for definition in rules.definitions:
+            if _touches(definition, delta_r, delta_t):
+                out_t[definition.defined] |= _members(definition, facts.relations, facts.types)
+        delta_r = _merge(out_r, facts.relations, derived.relations)
+        delta_t = _merge(out_t, facts.types, derived.types)
+    return derived
+
+
+def _node(key: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(key[2:]) if key.startswith(_BLANK) else ox.NamedNode(key)
+
+
+def write_facts(store: ox.Store, facts: Facts, graph: ox.NamedNode) -> int:
+    """Insert ``facts`` into ``graph``; return how many quads that is.
+
+    IRI-only facts go in as one N-Triples load (several times faster than term objects);
+    the few with blank nodes go in as quads, so they keep their identity in the store.
+    """
+    lines: list[str] = []
+    quads: list[ox.Quad] = []
+    rdf_type = f"<{RDF.type}>"
+    for cls, members in facts.types.items():
+        for member in members:
+            if member.startswith(_BLANK):
+                quads.append(ox.Quad(_node(member), _RDF_TYPE, ox.NamedNode(cls), graph))
+            else:
+                lines.append(f"<{member}> {rdf_type} <{cls}> .\n")
+    for prop, pairs in facts.relations.items():
+        for s, o in pairs:
+            if s.startswith(_BLANK) or o.startswith(_BLANK):
+                quads.append(ox.Quad(_node(s), ox.NamedNode(prop), _node(o), graph))
+            else:
+                lines.append(f"<{s}> <{prop}> <{o}> .\n")
+    for prop, values in facts.values.items():
+        for s, literal in values:
+            if s.startswith(_BLANK):
+                quads.append(ox.Quad(_node(s), ox.NamedNode(prop), literal, graph))
+            else:
+                lines.append(f"<{s}> <{prop}> {literal} .\n")
+    if lines:
+        lines.sort()  # the store inserts sorted statements about twice as fast
+        store.load("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    if quads:
+        store.extend(quads)
+    return len(lines) + len(quads)
