@@ -213,6 +213,15 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
     iris = GraphIris(settings.base_iri)
     store = assembled.store
     with _timed(timings, "reason", progress):
+        # build provenance first, so the reasoner sees it like any other data
+        store.bulk_load(
+            input="".join(
+                metadata.provenance_quads(
+                    store, settings, manifest, assembled, iris.graph("metadata")
+                )
+            ).encode(),
+            format=ox.RdfFormat.N_QUADS,
+        )
         rules = reasoning.derive_rules(
             [settings.ontology_file, *sorted(settings.vocabulary_dir.glob("*.ttl"))],
             cache_dir=settings.build_dir.parent / ".cache",
@@ -220,13 +229,13 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
         inferred_graph = ox.NamedNode(iris.graph("inferred"))
         inferred = reasoning.materialise(store, rules, inferred_graph)
         small = len(assembled.mapped.studies) <= settings.hermit_max_studies
-        reasoning.check_consistency(store, rules, hermit=small)
+        reasoning.check_consistency(store, rules, hermit=small, inferred_graph=inferred_graph)
     with _timed(timings, "write", progress):
         ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        meta_lines = metadata.build_quads(
+        void_lines = metadata.void_quads(
             store, settings, manifest, assembled, iris.graph("metadata"), ended
         )
-        store.bulk_load(input="".join(meta_lines).encode(), format=ox.RdfFormat.N_QUADS)
+        store.bulk_load(input="".join(void_lines).encode(), format=ox.RdfFormat.N_QUADS)
         build_id = assembled.started.strftime("%Y%m%dT%H%M%SZ")
         report = BuildReport(
             build_id=build_id,

@@ -84,25 +84,22 @@ def _sha256(path: object) -> str:
     return hashlib.sha256(Path(str(path)).read_bytes()).hexdigest()
 
 
-def build_quads(
+def provenance_quads(
     store: ox.Store,
     settings: BuildSettings,
     manifest: Manifest,
     assembled: Assembled,
     graph: str,
-    ended: dt.datetime,
 ) -> list[str]:
-    """Build provenance, loaded-study counts and the VoID description, from the graph as built."""
+    """The build activity, the source files it used and the loaded-study counts."""
     g = nt.iri(graph)
     base = settings.base_iri
     b = nt.iri(assembled.build_iri)
-    dt_type = str(XSD.dateTime)
     software = nt.iri(f"{base}agent/smqi-loader")
     lines = [
         _q(b, RDF.type, nt.iri(str(SMQI.Build)), g),
         _q(b, RDFS.label, nt.literal(f"build {assembled.build_iri.rsplit('/', 1)[-1]}"), g),
-        _q(b, PROV.startedAtTime, nt.literal(assembled.started.isoformat(), dt_type), g),
-        _q(b, PROV.endedAtTime, nt.literal(ended.isoformat(), dt_type), g),
+        _q(b, PROV.startedAtTime, nt.literal(assembled.started.isoformat(), str(XSD.dateTime)), g),
         _q(b, SMQI.loaderVersion, nt.literal(__version__), g),
         _q(b, PROV.wasAssociatedWith, software, g),
         _q(software, RDF.type, nt.iri(str(PROV.SoftwareAgent)), g),
@@ -118,9 +115,21 @@ def build_quads(
             _q(entity, SMQI.sha256, nt.literal(_sha256(source)), g),
             _q(b, PROV.used, entity, g),
         ]
-    lines += _loaded_counts(store, g)
-    lines += _void(store, settings, manifest, graph, ended, assembled.build_iri)
-    return lines
+    return lines + _loaded_counts(store, g)
+
+
+def void_quads(
+    store: ox.Store,
+    settings: BuildSettings,
+    manifest: Manifest,
+    assembled: Assembled,
+    graph: str,
+    ended: dt.datetime,
+) -> list[str]:
+    """The build's end time and the VoID description, counted on the graph as built."""
+    b = nt.iri(assembled.build_iri)
+    end = _q(b, PROV.endedAtTime, nt.literal(ended.isoformat(), str(XSD.dateTime)), nt.iri(graph))
+    return [end, *_void(store, settings, manifest, graph, ended, assembled.build_iri)]
 
 
 def _loaded_counts(store: ox.Store, g: str) -> list[str]:
