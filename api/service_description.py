@@ -18,8 +18,8 @@ from rdflib import Namespace
 from api.dataset_description import DatasetFacts, metadata_graph
 from api.negotiation import GRAPH_TYPES, N_QUADS, RESULTS_TYPES, TRIG
 from api.store.formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
-from api.store.sparql import QueryForm, check_query
-from loader.queries import CompetencyQuery, bind_values
+from api.store.sparql import QueryForm, bind, check_query
+from loader.queries import CompetencyQuery
 from loader.terms import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, SMQI, VOCAB, VOID, XSD
 
 # W3C's unique identifiers for media formats, as SPARQL 1.1 Service Description uses them.
@@ -167,7 +167,7 @@ def example_bindings(base_iri: str) -> dict[str, dict[str, ox.NamedNode]]:
 def runnable_text(query: CompetencyQuery, base_iri: str) -> str:
     """The query's text with example values for its required parameters, ready to run."""
     bindings = example_bindings(base_iri).get(query.name)
-    return bind_values(query.text, dict(bindings)) if bindings else query.text
+    return bind(check_query(query.text), dict(bindings)) if bindings else query.text
 
 
 def describe_examples(

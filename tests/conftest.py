@@ -57,9 +57,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRepor
     yield report, store
 
 
-def select(store: ox.Store, query: str) -> list[dict[str, str]]:
-    """Run a SELECT over the union graph; values as plain strings (lexical form or IRI)."""
-    results = store.query(query, use_default_graph_as_union=True)
+def select(
+    store: ox.Store,
+    query: str,
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
+) -> list[dict[str, str]]:
+    """Run a SELECT over the union graph, with parameters bound as RDF terms (pyoxigraph's
+    substitutions); values come back as plain strings (lexical form or IRI)."""
+    results = store.query(query, use_default_graph_as_union=True, substitutions=substitutions or {})
     assert isinstance(results, ox.QuerySolutions)
     names = [v.value for v in results.variables]
     return [{name: row[name].value for name in names if row[name] is not None} for row in results]

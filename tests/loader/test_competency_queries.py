@@ -12,8 +12,9 @@ import yaml
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from api.store.sparql import bind, check_query
 from loader.build import BuildReport
-from loader.queries import bind_values, load_catalogue
+from loader.queries import load_catalogue
 from loader.settings import PROJECT_ROOT
 from loader.terms import SMQI, VOCAB
 from tests.conftest import SHEET, select, sheet_rows, split_cell
@@ -45,7 +46,7 @@ Built = tuple[BuildReport, ox.Store]
 
 
 def run(store: ox.Store, name: str, **bindings: ox.NamedNode | ox.Literal) -> list[dict[str, str]]:
-    return select(store, bind_values(CATALOGUE[name].text, bindings))
+    return select(store, bind(check_query(CATALOGUE[name].text), bindings))
 
 
 def value_counts(column: str) -> Counter[str]:
