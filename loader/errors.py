@@ -5,6 +5,8 @@
     ├── SheetError              a sheet cannot be read or mapped (names sheet, row, column)
     │   └── InvalidSheetsError         several InvalidSheetsError found in one pass
     ├── ValidationError         the graph fails SHACL validation (each result located)
+    ├── ShapeCompilationError   the shapes use SHACL the SPARQL validator does not compile
+    ├── ValidatorError          a validator could not run (unreadable shapes, library failure)
     ├── ReasoningError          the ontology plus data is inconsistent, or the reasoner failed
     └── PublishError            the build output could not be written (nothing replaced)
 
@@ -79,6 +81,18 @@ class ValidationError(LoaderError):
         self.problems = problems
         lines = [str(problem) for problem in problems]
         super().__init__(f"{len(problems)} SHACL violation(s):\n" + "\n".join(lines))
+
+
+class ShapeCompilationError(LoaderError):
+    """The shapes file uses SHACL the SPARQL validator does not compile, or is malformed."""
+
+    code = "shape-compilation-error"
+
+
+class ValidatorError(LoaderError):
+    """A validator could not run: unreadable shapes, or a library failure."""
+
+    code = "validator-error"
 
 
 class ReasoningError(LoaderError):
