@@ -18,7 +18,7 @@ from loader.errors import Location, SheetError
 from loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
 from loader.manifest import Collection, ColumnMapping, Mapping
 from loader.sheets import Row, Sheet
-from loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SMQI, XSD
+from loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOCAB, XSD
 
 # Vocabulary terms pre-rendered once: the mapper writes them millions of times at scale.
 RDF_TYPE = nt.term_iri(str(RDF.type))
@@ -69,7 +69,7 @@ class OriginIndex:
             return Location(self.sheets[focus].name)
         origins = self.by_subject.get(focus)
         if not origins:
-            return Location("(graph)", None, None)
+            return _vocabulary_location(focus, path) or Location("(graph)", None, None)
         chosen = origins[0]
         column: str | None = None
         for origin in origins:
@@ -82,6 +82,23 @@ class OriginIndex:
             if columns and column is None:
                 chosen, column = origin, columns[0]
         return chosen.sheet.location(chosen.row.number, column)
+
+
+# Where each scheme's concepts come from, for results whose focus is a concept or scheme.
+GENERATED_SCHEMES = {"country": "country scheme (generated from ISO 3166)", "theme": "reviews.yaml"}
+MATCH_PROPERTIES = {str(SKOS.exactMatch), str(SKOS.closeMatch)}
+
+
+def _vocabulary_location(focus: str, path: str | None) -> Location | None:
+    vocab = str(VOCAB)
+    if not focus.startswith(vocab):
+        return None
+    scheme = focus.removeprefix(vocab).split("/", 1)[0]
+    concept = focus.removeprefix(vocab)
+    if path in MATCH_PROPERTIES:
+        return Location(f"concept-alignments.csv (concept {concept})")
+    source = GENERATED_SCHEMES.get(scheme, f"ontology/vocabularies/{scheme}.ttl")
+    return Location(f"{source} ({concept})")
 
 
 def _lexical(value: str) -> str:
