@@ -72,15 +72,22 @@ class OriginIndex:
             return _vocabulary_location(focus, path) or Location("(graph)", None, None)
         chosen = origins[0]
         column: str | None = None
+        first_cell: str | None = None
         for origin in origins:
             columns = origin.mapping.columns_for_property(origin.target, path) if path else []
-            if columns and value is not None:
+            if not columns:
+                continue
+            if value is not None:
                 lexical = _lexical(value)
                 for candidate in columns:
-                    if lexical and lexical.lower() in origin.row.cells.get(candidate, "").lower():
+                    if lexical and lexical in origin.row.cells.get(candidate, ""):
                         return origin.sheet.location(origin.row.number, candidate)
-            if columns and column is None:
-                chosen, column = origin, columns[0]
+            cell = origin.row.cells.get(columns[0], "").strip()
+            if column is None:
+                chosen, column, first_cell = origin, columns[0], cell
+            elif value is None and cell != first_cell:
+                # rows disagree (e.g. two titles for one study): point at the row that differs
+                return origin.sheet.location(origin.row.number, columns[0])
         return chosen.sheet.location(chosen.row.number, column)
 
 
