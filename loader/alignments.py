@@ -11,7 +11,7 @@ from pathlib import Path
 
 from loader import ntriples as nt
 from loader.concepts import ConceptIndex
-from loader.errors import Location, SheetError, InvalidSheetsError
+from loader.errors import InvalidSheetsError, Location, SheetError
 from loader.terms import MESH, SKOS, WIKIDATA
 
 # The file's scheme column, to the schemes a concept of that kind may be in.

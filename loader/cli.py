@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from loader.errors import LoaderError, InvalidSheetsError, ValidationError
+from loader.errors import InvalidSheetsError, LoaderError, ValidationError
 from loader.settings import BuildSettings
 
 STAGES = ("read", "map", "validate", "reason", "write")

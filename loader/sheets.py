@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader.errors import Location, SheetError, InvalidSheetsError
+from loader.errors import InvalidSheetsError, Location, SheetError
 from loader.manifest import Mapping
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
