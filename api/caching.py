@@ -1,0 +1,116 @@
+"""Cached, conditional answers: ETag, Last-Modified, If-None-Match, If-Modified-Since.
+
+The graph changes only when a build is loaded, so an answer is a function of the dataset
+version and the request. Its ETag is a digest of the two, known before any work is done: a
+client that holds it gets a 304 without a query being run. Last-Modified is the served
+build's ``dcterms:modified``. The rendered bytes are kept in the application's
+``AnswerCache`` under the version, so a repeated request costs a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.context import AppContext
+from api.evidence_queries import Snapshot, api_query, text
+
+# Caches may keep answers but must ask again before reusing one (a 304 costs nothing here).
+CACHE_CONTROL = "public, no-cache"
+
+
+@dataclass(frozen=True)
+class Representation:
+    """An answer rendered in one media type, with any headers of its own."""
+
+    body: bytes
+    media_type: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def entity_tag(version: str, key: str) -> str:
+    """A weak ETag for the answer to request ``key`` from dataset ``version``."""
+    digest = hashlib.sha256(f"{version}\x00{key}".encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (weak comparison) or is ``*``."""
+    opaque = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == opaque:
+            return True
+    return False
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def not_modified(headers: Mapping[str, str], etag: str, modified: datetime | None) -> bool:
+    """RFC 9110 section 13.2.2: If-None-Match decides when present, else If-Modified-Since."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        return etag_matches(if_none_match, etag)
+    if_modified_since = headers.get("if-modified-since")
+    if if_modified_since is None or modified is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return modified.replace(microsecond=0) <= since
+
+
+def dataset_modified(snapshot: Snapshot) -> datetime | None:
+    """When the served build was made (dataset-modified.rq), once per version."""
+
+    def read() -> datetime | None:
+        rows = snapshot.select(api_query("dataset-modified")).rows
+        value = text(rows[0], "modified") if rows else None
+        if value is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    return snapshot.cached("dataset-modified", read)
+
+
+def respond(
+    request: Request,
+    context: AppContext,
+    key: str,
+    render: Callable[[Snapshot], Representation],
+    vary: str | None = None,
+) -> Response:
+    """The cached answer to ``key`` (rendered by ``render`` on a miss), or a 304.
+
+    ``key`` must determine the answer given the dataset: the path, the parameters that
+    matter and the chosen media type.
+    """
+    snapshot = Snapshot.of(context)
+    etag = entity_tag(snapshot.version, key)
+    modified = dataset_modified(snapshot)
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
+    if modified is not None:
+        headers["Last-Modified"] = http_date(modified)
+    if vary:
+        headers["Vary"] = vary
+    if not_modified(request.headers, etag, modified):
+        return Response(status_code=304, headers=headers)
+    answer = snapshot.cached(f"answer:{key}", lambda: render(snapshot))
+    return Response(
+        answer.body, media_type=answer.media_type, headers={**headers, **dict(answer.headers)}
+    )

@@ -1,0 +1,429 @@
+"""The evidence API's answers as pydantic models: their JSON is what the endpoints send, and
+their schemas (with examples from the real graph) document the endpoints in OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HAWKINS = "https://w3id.org/smqi/id/study/doi/10.1136/bmjqs-2015-004309"
+ILLUSTRATIVE = "https://w3id.org/smqi/id/collection/illustrative-extraction"
+TWITTER: dict[str, Any] = {
+    "iri": "https://w3id.org/smqi/vocab/platform/twitter",
+    "label": "Twitter",
+}
+ONE_WAY: dict[str, Any] = {
+    "iri": "https://w3id.org/smqi/vocab/communication-model/one-way-from-stakeholders",
+    "label": "one-way from stakeholders to organisation",
+}
+COLLECTION_EXAMPLE: dict[str, Any] = {
+    "iri": ILLUSTRATIVE,
+    "id": "illustrative-extraction",
+    "title": "An illustrative extraction of 30 real studies",
+    "illustrative": True,
+}
+
+
+class Concept(BaseModel):
+    """A concept of a coded dimension: its IRI and preferred label."""
+
+    iri: str
+    label: str
+
+
+class Value(BaseModel):
+    """A filter value as resolved: a concept (IRI and label), or a year (label only)."""
+
+    iri: str | None = None
+    label: str
+
+
+class FacetValue(Value):
+    """How many of the matching studies are coded with one value (or published in one year)."""
+
+    count: int
+
+
+class CollectionLink(BaseModel):
+    """A review, or an illustrative extraction that is not a review (``illustrative``)."""
+
+    iri: str
+    id: str
+    title: str | None = None
+    illustrative: bool
+
+
+class StudySummary(BaseModel):
+    """A study with its bibliographic details and what the collections in scope coded."""
+
+    iri: str
+    first_author: str
+    year: int
+    title: str
+    journal: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    collections: list[CollectionLink] = Field(
+        description="every collection that codes the study, whatever the review filter"
+    )
+    coded: dict[str, list[Concept]] = Field(
+        description="per dimension, the values the records in scope code the study with"
+    )
+
+
+class StudyPage(BaseModel):
+    """One page of the studies matching the filters, and facet counts over all of them."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "total": 13,
+                    "limit": 1,
+                    "offset": 0,
+                    "review": None,
+                    "filters": {"platform": [TWITTER]},
+                    "studies": [
+                        {
+                            "iri": HAWKINS,
+                            "first_author": "Hawkins",
+                            "year": 2016,
+                            "title": "Measuring patient-perceived quality of care in US "
+                            "hospitals using Twitter",
+                            "journal": "BMJ Quality & Safety",
+                            "doi": "10.1136/bmjqs-2015-004309",
+                            "pmid": "26464518",
+                            "collections": [COLLECTION_EXAMPLE],
+                            "coded": {"platform": [TWITTER], "communication_model": [ONE_WAY]},
+                        }
+                    ],
+                    "facets": {"platform": [{**TWITTER, "count": 13}]},
+                    "next": "/studies?platform=Twitter&limit=1&offset=1",
+                    "previous": None,
+                }
+            ]
+        }
+    )
+
+    total: int = Field(description="how many studies match")
+    limit: int
+    offset: int
+    review: CollectionLink | None = Field(description="the collection the answer is scoped to")
+    filters: dict[str, list[Value]] = Field(description="the filters as resolved, by dimension")
+    studies: list[StudySummary]
+    facets: dict[str, list[FacetValue]] = Field(
+        description="for every dimension, the values coded in the matching studies with "
+        "their study counts, most studies first"
+    )
+    next: str | None = None
+    previous: str | None = None
+
+
+class SummaryCell(BaseModel):
+    row: Concept
+    col: Concept
+    count: int
+    studies: list[str] = Field(description="IRIs of the studies behind the cell")
+
+
+class CrossTabulation(BaseModel):
+    """Studies per pair of values of two dimensions (non-empty cells only)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rows": "platform",
+                    "cols": "communication_model",
+                    "review": None,
+                    "row_concepts": [TWITTER],
+                    "col_concepts": [ONE_WAY],
+                    "cells": [{"row": TWITTER, "col": ONE_WAY, "count": 6, "studies": [HAWKINS]}],
+                }
+            ]
+        }
+    )
+
+    rows: str
+    cols: str
+    review: CollectionLink | None
+    row_concepts: list[Concept]
+    col_concepts: list[Concept]
+    cells: list[SummaryCell]
+
+
+class Gap(BaseModel):
+    row: Concept
+    col: Concept
+
+
+class EvidenceGaps(BaseModel):
+    """Pairs of codeable (leaf) values of two dimensions that no record codes together."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rows": "platform",
+                    "cols": "communication_model",
+                    "review": None,
+                    "count": 1,
+                    "gaps": [
+                        {
+                            "row": TWITTER,
+                            "col": {
+                                "iri": "https://w3id.org/smqi/vocab/communication-model/"
+                                "one-way-from-organisation",
+                                "label": "one-way from organisation to stakeholders",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    rows: str
+    cols: str
+    review: CollectionLink | None
+    count: int
+    gaps: list[Gap]
+
+
+class SchemeLink(BaseModel):
+    iri: str
+    id: str | None = Field(None, description="the name /concepts/{scheme} takes")
+    label: str
+
+
+class Finding(BaseModel):
+    iri: str
+    order: int
+    statement: str
+    sources: list[str]
+
+
+class CollectionSummary(BaseModel):
+    """A review, or the illustrative extraction (``illustrative``: it is not a review)."""
+
+    iri: str
+    id: str
+    kind: str = Field(description="scoping review, review, or illustrative extraction")
+    illustrative: bool
+    title: str
+    note: str | None = Field(None, description="what the collection is not, when it matters")
+    reported_study_count: int | None = Field(
+        None, description="how many studies the review reports it included"
+    )
+    loaded_study_count: int | None = Field(
+        None, description="how many of the collection's studies this graph holds"
+    )
+
+
+class CollectionList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "collections": [
+                        {
+                            "iri": "https://w3id.org/smqi/id/review/walsh-2021",
+                            "id": "walsh-2021",
+                            "kind": "scoping review",
+                            "illustrative": False,
+                            "title": "The use of social media as a tool for stakeholder "
+                            "engagement in health service design and quality improvement: "
+                            "A scoping review",
+                            "note": None,
+                            "reported_study_count": 40,
+                            "loaded_study_count": 0,
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    collections: list[CollectionSummary]
+
+
+class CollectionDetail(CollectionSummary):
+    """Everything the graph records about a review or collection."""
+
+    description: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    citation: str | None = None
+    journal: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    article_number: str | None = None
+    published: str | None = None
+    search_date: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    pmcid: str | None = None
+    publisher: str | None = None
+    licence: str | None = None
+    supplement_doi: str | None = None
+    methodology: str | None = None
+    synthesis_methods: list[str] = Field(default_factory=list)
+    see_also: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=list)
+    cites: list[str] = Field(default_factory=list)
+    coded_dimensions: list[SchemeLink] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class ConceptDetail(BaseModel):
+    iri: str
+    pref_label: str
+    alt_labels: list[str]
+    definition: str | None = None
+    broader: list[str]
+    notations: list[str]
+    exact_match: list[str] = Field(description="MeSH descriptors and Wikidata items")
+    close_match: list[str]
+    studies: int = Field(description="studies coded with the concept itself (not narrower)")
+
+
+class ConceptScheme(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "scheme": {
+                        "iri": "https://w3id.org/smqi/vocab/platform",
+                        "id": "platform",
+                        "label": "Social media platforms",
+                    },
+                    "definition": "Online services through which stakeholders posted, "
+                    "shared or exchanged content in the studies.",
+                    "dimension": "platform",
+                    "review": None,
+                    "concepts": [
+                        {
+                            "iri": TWITTER["iri"],
+                            "pref_label": "Twitter",
+                            "alt_labels": ["Twitter/X", "X", "X (formerly Twitter)", "tweets"],
+                            "definition": "The microblogging service launched as Twitter in "
+                            "2006 and renamed X in 2023.",
+                            "broader": [],
+                            "notations": [],
+                            "exact_match": ["http://www.wikidata.org/entity/Q918"],
+                            "close_match": [],
+                            "studies": 13,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    scheme: SchemeLink
+    definition: str | None = None
+    dimension: str | None = Field(None, description="the /studies parameter for this scheme")
+    review: CollectionLink | None = None
+    concepts: list[ConceptDetail]
+
+
+class Provenance(BaseModel):
+    sheet: str
+    sheet_title: str
+    sha256: str
+    row: int = Field(description="the row number as a spreadsheet shows it (header = 1)")
+    row_key: str | None = None
+    coder: str | None = None
+    extracted: str | None = Field(None, description="the extraction date")
+    build: str | None = None
+
+
+class RecordDetail(BaseModel):
+    """What one collection coded for the study, and where the coding came from."""
+
+    record: str
+    collection: CollectionLink
+    coded: dict[str, list[Concept]]
+    setting: str | None = None
+    study_design: str | None = None
+    summary: str | None = None
+    notes: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    provenance: Provenance
+
+
+class StudyDetail(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "iri": HAWKINS,
+                    "first_author": "Hawkins",
+                    "year": 2016,
+                    "title": "Measuring patient-perceived quality of care in US hospitals "
+                    "using Twitter",
+                    "journal": "BMJ Quality & Safety",
+                    "doi": "10.1136/bmjqs-2015-004309",
+                    "pmid": "26464518",
+                    "see_also": ["https://doi.org/10.1136/bmjqs-2015-004309"],
+                    "records": [
+                        {
+                            "record": "https://w3id.org/smqi/id/record/illustrative-extraction/"
+                            "doi/10.1136/bmjqs-2015-004309",
+                            "collection": COLLECTION_EXAMPLE,
+                            "coded": {"platform": [TWITTER]},
+                            "setting": "USA",
+                            "provenance": {
+                                "sheet": "https://w3id.org/smqi/id/sheet/illustrative-extraction",
+                                "sheet_title": "illustrative-extraction.csv",
+                                "sha256": "dc55b7952e1bfd1411f8508f1f7e8a3772aff74f5a34c44cd"
+                                "afbbeed39506280",
+                                "row": 2,
+                                "row_key": "S01",
+                                "coder": "single coder, from the public abstract",
+                                "extracted": "2026-11-25",
+                                "build": "https://w3id.org/smqi/id/build/20261125T183842Z",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    iri: str
+    first_author: str | None = None
+    year: int | None = None
+    title: str | None = None
+    journal: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    see_also: list[str] = Field(default_factory=list)
+    records: list[RecordDetail]
+
+
+class Problem(BaseModel):
+    """An error: a stable machine-readable code, a message a person can act on, details."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "invalid-parameter",
+                    "message": "platform: no concept labelled 'Twiter'; the closest known "
+                    "labels are 'Twitter'",
+                    "parameter": "platform",
+                    "value": "Twiter",
+                    "closest": ["Twitter"],
+                }
+            ]
+        }
+    )
+
+    code: str
+    message: str
+    parameter: str | None = Field(None, description="the parameter at fault")
+    value: str | None = Field(None, description="the value given")
+    closest: list[str] | None = Field(None, description="for an unknown label: the nearest")
+    known: list[str] | None = Field(None, description="the values that would be accepted")
+    iri: str | None = Field(None, description="for an unknown resource: its IRI")

@@ -1,0 +1,227 @@
+"""Dereferencing the graph's IRIs on the real build: every format parses with rdflib and holds
+the triples the sheet, reviews.yaml, the alignments and the ontology file say it should."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
+
+from loader.settings import PROJECT_ROOT
+from loader.terms import BIBO, SMQI, VOCAB
+from tests.api.built_graph import (  # noqa: F401  (fixtures)
+    built_data,
+    built_nquads,
+    client,
+    embedded_settings,
+    embedded_store,
+)
+from tests.conftest import SHEET, sheet_rows
+
+pytestmark = pytest.mark.integration
+
+BASE = "https://w3id.org/smqi/id/"
+HAWKINS = URIRef(f"{BASE}study/doi/10.1136/bmjqs-2015-004309")
+HAWKINS_RECORD = URIRef(f"{BASE}record/illustrative-extraction/doi/10.1136/bmjqs-2015-004309")
+TWITTER = URIRef(f"{VOCAB}platform/twitter")
+FORMATS = {  # ?format= name -> (media type, rdflib parser)
+    "ttl": ("text/turtle", "turtle"),
+    "jsonld": ("application/ld+json", "json-ld"),
+    "rdf": ("application/rdf+xml", "xml"),
+    "nt": ("application/n-triples", "nt"),
+}
+REVIEWS = yaml.safe_load((PROJECT_ROOT / "data" / "reviews.yaml").read_text(encoding="utf-8"))
+
+
+def fetch(client: TestClient, path: str, fmt: str = "ttl") -> Graph:  # noqa: F811
+    media_type, parser = FORMATS[fmt]
+    response = client.get(path, headers={"Accept": media_type})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media_type
+    assert response.headers["vary"] == "Accept"
+    return Graph().parse(data=response.content, format=parser)
+
+
+def hawkins_row() -> dict[str, str]:
+    return next(r for r in sheet_rows() if r["doi"] == "10.1136/bmjqs-2015-004309")
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_a_study_in_every_format_holds_its_triples(client: TestClient, fmt: str) -> None:  # noqa: F811
+    graph = fetch(client, "/id/study/doi/10.1136/bmjqs-2015-004309", fmt)
+    row = hawkins_row()
+    assert (HAWKINS, RDF.type, SMQI.Study) in graph
+    assert (HAWKINS, DCTERMS.title, Literal(row["title"])) in graph
+    assert (HAWKINS, SMQI.firstAuthor, Literal(row["first_author"])) in graph
+    assert (HAWKINS, SMQI.publicationYear, Literal(row["year"], datatype=XSD.integer)) in graph
+    assert (HAWKINS, BIBO.doi, Literal(row["doi"])) in graph
+    assert (HAWKINS, BIBO.pmid, Literal(row["pmid"])) in graph
+    # incoming: the record that codes the study, with its label
+    assert (HAWKINS_RECORD, SMQI.codesStudy, HAWKINS) in graph
+    assert (HAWKINS_RECORD, None, Literal("Hawkins 2016 in illustrative-extraction")) in graph
+    # entailed study-level values, each linked concept labelled
+    assert (HAWKINS, SMQI.usedPlatform, TWITTER) in graph
+    assert (TWITTER, SKOS.prefLabel, Literal("Twitter", lang="en")) in graph
+
+
+def test_the_format_parameter_overrides_accept(client: TestClient) -> None:  # noqa: F811
+    for fmt, (media_type, parser) in FORMATS.items():
+        response = client.get(
+            f"/id/study/doi/10.1136/bmjqs-2015-004309?format={fmt}", headers={"Accept": "text/html"}
+        )
+        assert response.headers["content-type"].split(";")[0] == media_type
+        assert (HAWKINS, RDF.type, SMQI.Study) in Graph().parse(
+            data=response.content, format=parser
+        )
+    default = client.get("/id/study/doi/10.1136/bmjqs-2015-004309", headers={"Accept": "*/*"})
+    assert default.headers["content-type"].startswith("text/turtle")
+
+
+def test_a_record_its_row_and_its_sheet_carry_the_provenance(client: TestClient) -> None:  # noqa: F811
+    row = hawkins_row()
+    record = fetch(client, str(HAWKINS_RECORD).replace(BASE, "/id/"), "nt")
+    source_row = record.value(HAWKINS_RECORD, SMQI.sourceRow)
+    assert source_row == URIRef(f"{BASE}sheet/illustrative-extraction/row/2")
+    assert (
+        HAWKINS_RECORD,
+        DCTERMS.created,
+        Literal(row["extraction_date"], datatype=XSD.date),
+    ) in record
+    assert (HAWKINS_RECORD, SMQI.platform, TWITTER) in record
+
+    sheet_row = fetch(client, "/id/sheet/illustrative-extraction/row/2", "jsonld")
+    assert (source_row, SMQI.rowNumber, Literal(2)) in sheet_row
+    assert (source_row, SMQI.rowKey, Literal(row["study_id"])) in sheet_row
+
+    sheet = fetch(client, "/id/sheet/illustrative-extraction", "rdf")
+    digest = hashlib.sha256(SHEET.read_bytes()).hexdigest()
+    assert (URIRef(f"{BASE}sheet/illustrative-extraction"), SMQI.sha256, Literal(digest)) in sheet
+
+
+def test_reviews_collections_findings_and_graphs_dereference(client: TestClient) -> None:  # noqa: F811
+    walsh = URIRef(f"{BASE}review/walsh-2021")
+    review = fetch(client, "/id/review/walsh-2021")
+    assert review.value(walsh, SMQI.reportedStudyCount) == Literal(40)  # whatever integer type
+    assert len(list(review.objects(walsh, SMQI.reportsFinding))) == len(
+        REVIEWS["reviews"][0]["findings"]
+    )
+
+    finding = fetch(client, "/id/finding/walsh-2021/2", "jsonld")
+    statement = REVIEWS["reviews"][0]["findings"][1]
+    assert (
+        URIRef(f"{BASE}finding/walsh-2021/2"),
+        SMQI.statement,
+        Literal(statement, lang="en"),
+    ) in finding
+    assert (walsh, SMQI.reportsFinding, URIRef(f"{BASE}finding/walsh-2021/2")) in finding
+
+    collection = URIRef(f"{BASE}collection/illustrative-extraction")
+    described = fetch(client, "/id/collection/illustrative-extraction")
+    assert (collection, RDF.type, SMQI.IllustrativeExtraction) in described
+    assert len(set(described.subjects(SMQI.inCollection, collection))) == len(sheet_rows())
+
+    graph = fetch(client, "/id/graph/reviews")
+    assert (
+        URIRef(f"{BASE}graph/reviews"),
+        RDF.type,
+        URIRef("http://rdfs.org/ns/void#Dataset"),
+    ) in graph
+
+
+def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) -> None:  # noqa: F811
+    concept = fetch(client, "/vocab/platform/twitter", "jsonld")
+    assert (TWITTER, SKOS.prefLabel, Literal("Twitter", lang="en")) in concept
+    assert (TWITTER, SKOS.altLabel, Literal("Twitter/X", lang="en")) in concept
+    assert (TWITTER, SKOS.exactMatch, URIRef("http://www.wikidata.org/entity/Q918")) in concept
+    assert (TWITTER, SKOS.inScheme, URIRef(f"{VOCAB}platform")) in concept
+    scheme = fetch(client, "/vocab/platform")
+    assert (URIRef(f"{VOCAB}platform"), SKOS.hasTopConcept, TWITTER) in scheme
+    forum = fetch(client, "/vocab/platform/online-forum", "rdf")
+    mesh = URIRef("http://id.nlm.nih.gov/mesh/D000077253")
+    assert (URIRef(f"{VOCAB}platform/online-forum"), SKOS.closeMatch, mesh) in forum
+
+
+def test_the_ontology_is_served_whole(client: TestClient) -> None:  # noqa: F811
+    source = Graph().parse(PROJECT_ROOT / "ontology" / "smqi.ttl")
+    for fmt in FORMATS:
+        served = fetch(client, "/ontology", fmt)
+        ontology = URIRef("https://w3id.org/smqi/ontology")
+        assert (ontology, RDF.type, OWL.Ontology) in served
+        named = [t for t in source if not any(isinstance(term, BNode) for term in t)]
+        missing = [t for t in named if t not in served]
+        assert not missing, missing[:3]
+        assert any(isinstance(s, BNode) for s in served.subjects())  # restrictions, lists
+    version = client.get("/ontology/0.1.0", headers={"Accept": "text/turtle"})
+    assert version.status_code == 200
+    assert client.get("/ontology/9.9.9").status_code == 404
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.title = ""
+        self.links: list[str] = []
+        self.sources: list[str] = []
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self._in_title = tag == "title"
+        if tag == "a" and attributes.get("href"):
+            self.links.append(str(attributes["href"]))
+        if tag in ("script", "img", "iframe") or (tag == "link" and attributes.get("href")):
+            self.sources.append(str(attributes.get("src") or attributes.get("href")))
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+
+def test_html_is_a_self_contained_page_linking_within_this_server(client: TestClient) -> None:  # noqa: F811
+    response = client.get(
+        "/id/study/doi/10.1136/bmjqs-2015-004309",
+        headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    )
+    assert response.headers["content-type"].startswith("text/html")
+    assert response.headers["vary"] == "Accept"
+    page = _Page()
+    page.feed(response.text)
+    assert hawkins_row()["title"] in page.title
+    assert page.sources == []  # no external scripts, styles or images
+    assert "/vocab/platform/twitter" in page.links
+    assert "/id/record/illustrative-extraction/doi/10.1136/bmjqs-2015-004309" in page.links
+    assert "/id/collection/illustrative-extraction" in page.links
+    assert not [link for link in page.links if link.startswith("https://w3id.org/smqi/")]
+    assert "https://doi.org/10.1136/bmjqs-2015-004309" in page.links  # external links stay
+
+    ontology = client.get("/ontology?format=html").text
+    assert re.search(r'id="Study"', ontology) and "<title>SMQI Evidence Graph ontology" in ontology
+
+
+def test_unknown_iris_and_formats_are_refused(client: TestClient) -> None:  # noqa: F811
+    for path in ("/id/study/doi/10.9999/none", "/vocab/platform/myspace", "/id/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["code"] == "not-found"
+    assert client.get("/id/review/walsh-2021?format=docx").status_code == 406
+    assert client.get("/id/review/walsh-2021", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_linked_data_answers_are_conditional(client: TestClient) -> None:  # noqa: F811
+    first = client.get("/vocab/platform/twitter", headers={"Accept": "text/turtle"})
+    etag = first.headers["etag"]
+    again = client.get(
+        "/vocab/platform/twitter", headers={"Accept": "text/turtle", "If-None-Match": etag}
+    )
+    assert again.status_code == 304 and again.headers["vary"] == "Accept"
+    as_html = client.get("/vocab/platform/twitter", headers={"Accept": "text/html"})
+    assert as_html.headers["etag"] != etag
