@@ -40,7 +40,9 @@ test: lint chromium
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/api_bench.py
 
 clean:
 	rm -rf $(VENV) data/build var

@@ -1,0 +1,194 @@
+"""API benchmark: latency and throughput of /summary, /studies and /sparql over synthetic
+graphs, side by side with the same SPARQL sent straight to an Oxigraph server and to
+rdflib-endpoint over the same N-Quads. Everything runs on loopback; wrk generates load.
+
+Usage: python bench/api_bench.py [--sizes 1000 10000 100000] [--seconds 5]
+Needs: wrk (Debian package), the `oxigraph` server (test extra) and rdflib-endpoint
+(bench extra: pip install -e '.[bench]'). Data are SYNTHETIC (bench/synthetic.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+FACET_QUERY = """PREFIX smqi: <https://w3id.org/smqi/ontology#>
+SELECT ?platform ?model (COUNT(DISTINCT ?study) AS ?n) WHERE {
+  ?r smqi:codesStudy ?study ; smqi:platform ?platform ; smqi:communicationModel ?model .
+} GROUP BY ?platform ?model"""
+RDFLIB_MAX_STUDIES = 10_000  # rdflib-endpoint needs minutes and GBs beyond this
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    base: str
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start(name: str, command: list[str], base: str, probe: str, timeout: float) -> Server:
+    log = open(Path(tempfile.gettempdir()) / f"bench-{name}.log", "wb")  # noqa: SIM115
+    process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited; see {log.name}")
+        try:
+            with urllib.request.urlopen(base + probe, timeout=60) as response:
+                if response.status == 200:
+                    return Server(name, process, base)
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{name} not ready after {timeout} s")
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (the API's query workers)."""
+    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid)], capture_output=True, text=True)
+    own = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
+    total = sum(int(x) for x in (out.stdout + own.stdout).split())
+    return total / 1024
+
+
+def wrk(url: str, seconds: int, connections: int = 4) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    def ms(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
+    return {"p50": ms("50%"), "p99": ms("99%"), "rps": float(rps.group(1)) if rps else 0.0}
+
+
+def build_graph(size: int, work: Path) -> Path:
+    sys.path.insert(0, str(ROOT))
+    from bench.synthetic import make_data_dir
+    from loader.build import build
+    from loader.settings import BuildSettings
+
+    data = make_data_dir(work / "data", size)
+    build(BuildSettings(data_dir=data, build_dir=data / "build"))
+    return data
+
+
+def bench_size(size: int, seconds: int) -> list[str]:
+    rows: list[str] = []
+    work = Path(tempfile.mkdtemp(prefix=f"api-bench-{size}-"))
+    servers: list[Server] = []
+    try:
+        data = build_graph(size, work)
+        nquads = data / "build" / "smqi.nq"
+        query = urllib.parse.quote(FACET_QUERY)
+        api_port, ox_port, rdf_port = free_port(), free_port(), free_port()
+        api = start(
+            "api",
+            [str(BIN / "smqi"), "serve", "--data", str(data), "--store", str(work / "store"),
+             "--port", str(api_port), "--timeout", "60"],
+            f"http://127.0.0.1:{api_port}",
+            "/summary?rows=platform&cols=communication_model",
+            timeout=1800,
+        )  # fmt: skip
+        servers.append(api)
+        subprocess.run(
+            [str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file", str(nquads)],
+            check=True,
+            capture_output=True,
+        )
+        oxigraph = start(
+            "oxigraph",
+            [str(BIN / "oxigraph"), "serve-read-only", "--location", str(work / "ox"),
+             "--bind", f"127.0.0.1:{ox_port}", "--union-default-graph"],
+            f"http://127.0.0.1:{ox_port}",
+            f"/query?query={query}",
+            timeout=120,
+        )  # fmt: skip
+        servers.append(oxigraph)
+        targets = [
+            ("API /summary", f"{api.base}/summary?rows=platform&cols=communication_model", api),
+            ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api),
+            ("API /sparql (facet)", f"{api.base}/sparql?query={query}", api),
+            ("Oxigraph server (facet)", f"{oxigraph.base}/query?query={query}", oxigraph),
+        ]
+        if size <= RDFLIB_MAX_STUDIES and shutil.which("rdflib-endpoint", path=str(BIN)):
+            rdflib = start(
+                "rdflib-endpoint",
+                [str(BIN / "rdflib-endpoint"), "serve", str(nquads), "--host", "127.0.0.1",
+                 "--port", str(rdf_port)],
+                f"http://127.0.0.1:{rdf_port}",
+                f"/sparql?query={query}",
+                timeout=1800,
+            )  # fmt: skip
+            servers.append(rdflib)
+            targets.append(
+                ("rdflib-endpoint (facet)", f"{rdflib.base}/sparql?query={query}", rdflib)
+            )
+        for label, url, server in targets:
+            urllib.request.urlopen(url, timeout=300).read()  # warm
+            result = wrk(url, seconds, connections=1 if "rdflib" in label else 4)
+            rows.append(
+                f"| {size} | {label} | {result['p50']:.2f} | {result['p99']:.2f} | "
+                f"{result['rps']:.0f} | {rss_mib(server.process.pid):.0f} |"
+            )
+            print(rows[-1], flush=True)
+    finally:
+        for server in servers:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--seconds", type=int, default=5)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    print("| studies | target | p50 ms | p99 ms | req/s | server RSS MiB |")
+    print("|---|---|---|---|---|---|")
+    for size in args.sizes:
+        bench_size(size, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
