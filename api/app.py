@@ -7,6 +7,7 @@ routers; errors from ``api.errors`` become JSON problems with a stable ``code``.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -49,11 +50,23 @@ def _status_for(error: errors.ApiError) -> int:
     return 500
 
 
+def _prepare(context: AppContext) -> None:
+    from api.evidence import prepare
+
+    try:
+        prepare(context)
+    except errors.ApiError:
+        LOG.warning("could not prepare the evidence answers; they will be computed on demand")
+
+
 def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     """The application over ``store``; the caller owns opening it, the app closes it."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # warm the per-version answers in the background: the first requests then do not
+        # wait for the study index (about 10 s at 100k studies); requests still work meanwhile
+        threading.Thread(target=_prepare, args=(app.state.context,), daemon=True).start()
         yield
         store.close()
 

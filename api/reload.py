@@ -11,6 +11,7 @@ from threading import Lock
 import pyoxigraph as ox
 
 from api.context import AppContext
+from api.evidence import prepare
 from api.settings import ApiSettings
 from api.store import Store
 from loader.build import build
@@ -53,4 +54,5 @@ def reload_graph(context: AppContext, *, rebuild: bool) -> ReloadResult:
         if rebuild:
             build(context.settings.build)
         build_iri = ensure_loaded(context.settings, context.store, force=True)
+        prepare(context)
         return ReloadResult(build_iri, context.store.version(), rebuild)

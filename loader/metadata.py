@@ -133,9 +133,10 @@ def void_quads(
 
 
 def _loaded_counts(store: ox.Store, g: str) -> list[str]:
+    # runs before reasoning, so collection types are followed up the class hierarchy
     query = f"""
         SELECT ?c (COUNT(DISTINCT ?study) AS ?n) WHERE {{
-          ?c a <{SMQI.EvidenceCollection}> .
+          ?c a/<{RDFS.subClassOf}>* <{SMQI.EvidenceCollection}> .
           OPTIONAL {{ ?r <{SMQI.inCollection}> ?c ; <{SMQI.codesStudy}> ?study }}
         }} GROUP BY ?c"""
     lines = []

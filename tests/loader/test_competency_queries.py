@@ -306,3 +306,19 @@ def test_cq15_dataset_statistics_match_the_graph(built: Built) -> None:
         "http://www.w3.org/2004/02/skos/core#",
         "http://www.w3.org/ns/prov#",
     } <= vocabularies
+
+
+def test_reviews_report_their_studies_and_the_graph_says_how_many_it_loaded(built: Built) -> None:
+    _, store = built
+    rows = select(
+        store,
+        f"""SELECT ?c ?reported ?loaded WHERE {{
+              ?c <{SMQI.loadedStudyCount}> ?loaded .
+              OPTIONAL {{ ?c <{SMQI.reportedStudyCount}> ?reported }} }}""",
+    )
+    counts = {r["c"].rsplit("/", 1)[-1]: (r.get("reported"), int(r["loaded"])) for r in rows}
+    assert counts == {
+        "walsh-2021": ("40", 0),
+        "walsh-2022": ("61", 0),
+        "illustrative-extraction": (None, len(sheet_rows())),
+    }
