@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,27 +13,57 @@ from api.settings import ApiSettings
 from api.store import Store
 from loader.queries import CompetencyQuery
 
+Key = tuple[str, str]
+
+
+def _size(value: Any) -> int:
+    """Rough bytes held by a cached answer: rendered bodies dominate, so count those."""
+    body = getattr(value, "body", value)
+    return len(body) if isinstance(body, bytes | str) else sys.getsizeof(value)
+
 
 @dataclass
 class AnswerCache:
     """Answers cached per dataset version: the graph changes only when a build is loaded,
-    so an answer computed for version V stays right until the version changes."""
+    so an answer computed for version V stays right until the version changes.
+
+    Bounded by entries and by bytes (a cross-tab at 100k studies is megabytes), and each
+    missing key is computed once even when many requests ask for it at the same time.
+    """
 
     capacity: int
-    _entries: OrderedDict[tuple[str, str], Any] = field(default_factory=OrderedDict)
+    max_bytes: int = 256 * 1024 * 1024
+    _entries: OrderedDict[Key, tuple[Any, int]] = field(default_factory=OrderedDict)
+    _bytes: int = 0
+    _computing: dict[Key, Lock] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
     def get_or_compute(self, version: str, key: str, compute: Callable[[], Any]) -> Any:
+        entry = (version, key)
         with self._lock:
-            if (version, key) in self._entries:
-                self._entries.move_to_end((version, key))
-                return self._entries[(version, key)]
-        value = compute()
-        with self._lock:
-            self._entries[(version, key)] = value
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
-        return value
+            if entry in self._entries:
+                self._entries.move_to_end(entry)
+                return self._entries[entry][0]
+            key_lock = self._computing.setdefault(entry, Lock())
+        with key_lock:
+            with self._lock:
+                if entry in self._entries:
+                    return self._entries[entry][0]
+            try:
+                value = compute()
+            finally:
+                with self._lock:
+                    self._computing.pop(entry, None)
+            size = _size(value)
+            with self._lock:
+                self._entries[entry] = (value, size)
+                self._bytes += size
+                while len(self._entries) > 1 and (
+                    len(self._entries) > self.capacity or self._bytes > self.max_bytes
+                ):
+                    _, (_, evicted) = self._entries.popitem(last=False)
+                    self._bytes -= evicted
+            return value
 
 
 @dataclass

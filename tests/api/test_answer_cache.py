@@ -1,0 +1,49 @@
+"""Unit tests of the per-version answer cache (no I/O)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from api.caching import Representation
+from api.context import AnswerCache
+
+
+def test_answers_are_kept_per_version() -> None:
+    cache = AnswerCache(capacity=10)
+    calls: list[str] = []
+    for version in ("v1", "v1", "v2"):
+        cache.get_or_compute(version, "k", lambda v=version: calls.append(v) or v)
+    assert calls == ["v1", "v2"]
+
+
+def test_the_byte_budget_evicts_the_oldest_answers() -> None:
+    cache = AnswerCache(capacity=100, max_bytes=2500)
+    for n in range(4):
+        cache.get_or_compute("v", f"k{n}", lambda: Representation(b"x" * 1000, "text/plain"))
+    computed: list[str] = []
+    cache.get_or_compute("v", "k0", lambda: computed.append("k0") or b"")
+    cache.get_or_compute("v", "k3", lambda: computed.append("k3") or b"")
+    assert computed == ["k0"]
+
+
+def test_a_missing_answer_is_computed_once_for_simultaneous_requests() -> None:
+    cache = AnswerCache(capacity=10)
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.05)
+        return 42
+
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_or_compute("v", "k", slow)))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [42] * 8
+    assert calls == [1]
