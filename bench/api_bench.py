@@ -155,12 +155,12 @@ def bench_size(size: int, seconds: int) -> list[str]:
                 [str(BIN / "rdflib-endpoint"), "serve", str(nquads), "--host", "127.0.0.1",
                  "--port", str(rdf_port)],
                 f"http://127.0.0.1:{rdf_port}",
-                f"/sparql?query={query}",
+                f"/?query={query}",
                 timeout=1800,
             )  # fmt: skip
             servers.append(rdflib)
             targets.append(
-                ("rdflib-endpoint (facet)", f"{rdflib.base}/sparql?query={query}", rdflib)
+                ("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib)
             )
         for label, url, server in targets:
             urllib.request.urlopen(url, timeout=300).read()  # warm
