@@ -8,7 +8,6 @@ the store's bytes for those are served under the other label unchanged.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -203,21 +202,3 @@ def write_rdf(
         if any(iri.startswith(namespace) for iri in iris)
     }
     return ox.serialize(graph, format=_RDF_FORMATS[media_type], prefixes=used) or b""
-
-
-def entity_tag(*parts: str) -> str:
-    """A weak ETag for a representation determined by ``parts`` (version, request, type)."""
-    digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()[:32]
-    return f'W/"{digest}"'
-
-
-def none_match(if_none_match: str | None, etag: str) -> bool:
-    """False when an If-None-Match header names ``etag`` (weak comparison) or is ``*``."""
-    if not if_none_match:
-        return True
-    opaque = etag.removeprefix("W/")
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == opaque:
-            return False
-    return True

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from api import pages
+from api.caching import entity_tag, etag_matches
 from api.context import AppContext
 from api.dataset_description import current_facts
 from api.dependencies import get_context
@@ -28,9 +29,7 @@ from api.negotiation import (
     STORE_TYPE,
     choose,
     choose_or_refuse,
-    entity_tag,
     format_override,
-    none_match,
     write_rdf,
 )
 from api.service_description import ServiceLinks, describe_service, with_all_prefixes
@@ -160,9 +159,9 @@ async def _answer(
     headers = {"Vary": "Accept", **CORS_HEADERS}
     if conditional:
         version = await run_in_threadpool(store.version)
-        etag = entity_tag(version, text, media_type)
+        etag = entity_tag(version, f"{text}\x00{media_type}")
         headers |= {"ETag": etag, "Cache-Control": "no-cache"}
-        if not none_match(request.headers.get("if-none-match"), etag):
+        if etag_matches(request.headers.get("if-none-match") or "", etag):
             return Response(status_code=304, headers=headers)
     result = await run_in_threadpool(store.query_raw, text, STORE_TYPE.get(media_type, media_type))
     headers[TRUNCATED_HEADER] = "true" if result.truncated else "false"
