@@ -159,9 +159,7 @@ def bench_size(size: int, seconds: int) -> list[str]:
                 timeout=1800,
             )  # fmt: skip
             servers.append(rdflib)
-            targets.append(
-                ("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib)
-            )
+            targets.append(("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib))
         for label, url, server in targets:
             urllib.request.urlopen(url, timeout=300).read()  # warm
             result = wrk(url, seconds, connections=1 if "rdflib" in label else 4)

@@ -152,6 +152,7 @@ def test_every_competency_query_is_an_example_once(client: TestClient) -> None:
         assert catalogue.value(example, terms.RDFS.label) is not None
         assert catalogue.value(example, terms.SCHEMA.target) == ENDPOINT
         text = str(catalogue.value(example, terms.SH.select))
+
         # the file's text, with at most VALUES blocks added for its required parameters
         def without_values(query: str) -> list[str]:
             return re.sub(r"VALUES \?\w+ \{[^}]*\}", "", query).split()
