@@ -10,8 +10,9 @@ import datetime as dt
 import gc
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,12 +22,14 @@ from loader import ntriples as nt
 from loader.alignments import alignment_quads
 from loader.concepts import ConceptIndex, country_quads, read_vocabularies
 from loader.errors import InvalidSheetsError, LoaderError, Location, SheetError, ValidationError
+from loader.graph_files import GraphFiles, GraphPart
 from loader.manifest import Collection, Manifest, load_manifest
 from loader.mapper import MappedSheets, SheetMapper
-from loader.publish import BuildFiles, write_build
+from loader.publish import BuildFiles, Staging
 from loader.reviews import ReviewRecords, ReviewWriter, read_review_records
 from loader.settings import BuildSettings
 from loader.sheets import Sheet, read_sheet
+from loader.terms import PREFIXES
 
 Progress = Callable[[str], None]
 
@@ -77,6 +80,43 @@ def _quiet(_: str) -> None:
     return None
 
 
+class _ChunkLoader:
+    """Loads N-Quads text into a store in a second thread, one chunk behind the mapper:
+    the store parses and inserts without the GIL while Python maps the next rows.
+
+    The store gives each load's blank nodes fresh identities, which is harmless here: the
+    mapped text has none.
+    """
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
+        self._pending: Future[None] | None = None
+
+    def add(self, lines: list[str]) -> None:
+        data = nt.encode_lines(lines)
+        self.wait()  # at most one chunk in flight bounds the memory the text takes
+        # lenient: twice as fast, and nt.iri has checked every IRI the text holds
+        self._pending = self._pool.submit(
+            self.store.load, data, format=ox.RdfFormat.N_QUADS, lenient=True
+        )
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            self._pending.result()
+            self._pending = None
+
+    def __enter__(self) -> _ChunkLoader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+        finally:
+            self._pool.shutdown()  # waits for a load in flight, whose result no one needs
+
+
 @dataclass
 class Assembled:
     """A mapped, not yet validated build held in an in-memory store."""
@@ -118,12 +158,17 @@ def assemble(
             except SheetError as exc:
                 errors.append(exc)
         mapper = SheetMapper(settings.base_iri, concepts, build_iri)
-        mapped = mapper.map_all(sheets)
-        errors.extend(mapped.errors)
-        _check_collections(manifest, reviews, errors)
-        if errors:
-            raise InvalidSheetsError(errors)
         store = ox.Store()
+        with _ChunkLoader(store) as loader:
+            mapped = mapper.map_all(sheets, sink=loader.add)
+            errors.extend(mapped.errors)
+            _check_collections(manifest, reviews, errors)
+            if errors:
+                raise InvalidSheetsError(errors)
+            collection_lines = metadata.collection_quads(
+                manifest, mapper, iris.graph("collections"), concepts
+            )
+            loader.add([*vocab_lines, *reviews.quads, *alignments, *collection_lines])
         store.load(
             path=settings.ontology_file,
             format=ox.RdfFormat.TURTLE,
@@ -135,14 +180,6 @@ def assemble(
                 format=ox.RdfFormat.TURTLE,
                 to_graph=ox.NamedNode(iris.graph("vocabularies")),
             )
-        collection_lines = metadata.collection_quads(
-            manifest, mapper, iris.graph("collections"), concepts
-        )
-        chunks = [vocab_lines, reviews.quads, alignments, collection_lines, *mapped.quads.values()]
-        store.bulk_load(
-            input="".join(line for chunk in chunks for line in chunk).encode("utf-8"),
-            format=ox.RdfFormat.N_QUADS,
-        )
         for iri, location in reviews.locations.items():
             mapped.origins.other[iri] = location
     return Assembled(store, mapped, reviews, manifest.collections, build_iri, started)
@@ -208,53 +245,158 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
     """Build the graph from ``data/`` and publish it to ``data/build``; all or nothing."""
     timings: dict[str, float] = {}
     manifest = load_manifest(settings.manifest_file)
-    assembled = assemble(settings, manifest, timings, progress)
-    violations = check(assembled, settings, timings, progress)
-    iris = GraphIris(settings.base_iri)
-    store = assembled.store
-    with _timed(timings, "reason", progress):
-        # build provenance first, so the reasoner sees it like any other data
-        store.bulk_load(
-            input="".join(
-                metadata.provenance_quads(
-                    store, settings, manifest, assembled, iris.graph("metadata")
-                )
-            ).encode(),
-            format=ox.RdfFormat.N_QUADS,
-        )
-        rules = reasoning.derive_rules(
+    with _without_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="hermit") as hermit:
+        assembled = assemble(settings, manifest, timings, progress)
+        # HermiT classifies the ontology in a JVM (unless its rules are cached) while the
+        # store validates the data. (Python work beside validation would slow it: its
+        # threads need the GIL between queries.)
+        rules = hermit.submit(
+            reasoning.derive_rules,
             [settings.ontology_file, *sorted(settings.vocabulary_dir.glob("*.ttl"))],
             cache_dir=settings.build_dir.parent / ".cache",
         )
-        inferred_graph = ox.NamedNode(iris.graph("inferred"))
-        inferred = reasoning.materialise(store, rules, inferred_graph)
-        small = len(assembled.mapped.studies) <= settings.hermit_max_studies
-        reasoning.check_consistency(store, rules, hermit=small, inferred_graph=inferred_graph)
-    with _timed(timings, "write", progress):
-        ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        void_lines = metadata.void_quads(
-            store, settings, manifest, assembled, iris.graph("metadata"), ended
-        )
-        store.bulk_load(input="".join(void_lines).encode(), format=ox.RdfFormat.N_QUADS)
-        build_id = assembled.started.strftime("%Y%m%dT%H%M%SZ")
-        report = BuildReport(
-            build_id=build_id,
-            studies=len(assembled.mapped.studies),
-            records=assembled.mapped.records,
-            quads=len(store),
-            inferred=inferred,
-            timings=timings,
-        )
-        report.files = write_build(
-            store,
-            settings.build_dir,
-            build_id,
-            settings.ontology_file,
-            validation.report_text(violations),
-            validation.report_graph(violations).serialize(format="turtle").encode(),
-            metadata.build_json(report.__dict__, manifest, assembled, __version__),
-        )
+        violations = check(assembled, settings, timings, progress)
+        staging = Staging(settings.build_dir, assembled.started.strftime("%Y%m%dT%H%M%SZ"))
+        try:
+            report = _reason_and_write(
+                settings, manifest, assembled, rules, violations, staging, timings, progress
+            )
+        except BaseException:
+            staging.discard()
+            raise
     return report
+
+
+@dataclass
+class _Asserted:
+    """The asserted graphs' Turtle parts, and their counts for the VoID description."""
+
+    graphs: list[GraphPart]
+    counts: metadata.GraphCounts
+
+
+def _dump_asserted(
+    files: GraphFiles, store: ox.Store, graphs: list[ox.NamedNode], excluded: list[str]
+) -> _Asserted:
+    # graph by graph, so that the inferred graph the store gains meanwhile stays out
+    parts = [files.dump_turtle(store, graph) for graph in graphs]
+    return _Asserted(parts, metadata.count_graphs(store, excluded))
+
+
+def _reason_and_write(
+    settings: BuildSettings,
+    manifest: Manifest,
+    assembled: Assembled,
+    rules: Future[reasoning.RuleSet],
+    violations: list[validation.ShapeViolation],
+    staging: Staging,
+    timings: dict[str, float],
+    progress: Progress,
+) -> BuildReport:
+    """Reason over the validated store and write every file into ``staging``.
+
+    The graph files are written in parts (see loader.graph_files), each as soon as its
+    graphs are final, in two threads where the store works without the GIL: one dumps
+    and counts, the other inserts the entailments, while Python runs the reasoner and
+    the QC queries run. Only the whole-store dumps must be over before the store
+    changes; the rest reads single graphs, which the insert leaves as they are.
+    """
+    iris = GraphIris(settings.base_iri)
+    store = assembled.store
+    inferred_graph = ox.NamedNode(iris.graph("inferred"))
+    metadata_graph = ox.NamedNode(iris.graph("metadata"))
+    files = GraphFiles(staging.path, {name: str(ns) for name, ns in PREFIXES.items()})
+    asserted_graphs = sorted(
+        (g for g in store.named_graphs() if isinstance(g, ox.NamedNode)), key=str
+    )
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="dump") as dumps,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="insert") as inserts,
+    ):
+        with _timed(timings, "reason", progress):
+            whole = dumps.submit(files.dump_first, store)
+            asserted_job = dumps.submit(
+                _dump_asserted,
+                files,
+                store,
+                asserted_graphs,
+                [inferred_graph.value, metadata_graph.value],
+            )
+            # Build provenance goes to the reasoner like any other data; it stays in a
+            # store of its own until the store is dumped whole.
+            build_metadata = ox.Store()
+            build_metadata.load(
+                nt.encode_lines(
+                    metadata.provenance_quads(
+                        store, settings, manifest, assembled, metadata_graph.value
+                    )
+                ),
+                format=ox.RdfFormat.N_QUADS,
+                lenient=True,
+            )
+            facts = reasoning.read([store, build_metadata], rules.result())
+            entailments = reasoning.entail(facts, rules.result(), inferred_graph)
+            whole.result()
+            provenance = build_metadata.dump(format=ox.RdfFormat.N_QUADS) or b""
+            inserted = inserts.submit(_insert, store, provenance, entailments)
+            files.append_nquads(*entailments.nquads, entailments.blank_nquads())
+            inserted.result()
+            inferred = len(entailments)
+            members, terms = entailments.members, entailments.terms
+            del entailments
+            inferred_turtle = dumps.submit(files.dump_turtle, store, inferred_graph)
+            inferred_jsonld = dumps.submit(files.dump_jsonld, store, inferred_graph)
+            small = len(assembled.mapped.studies) <= settings.hermit_max_studies
+            reasoning.check_consistency(
+                store, rules.result(), hermit=small, inferred_graph=inferred_graph
+            )
+        with _timed(timings, "write", progress):
+            asserted = asserted_job.result()
+            counts = asserted.counts
+            asserted_quads = sum(counts.triples.values()) + _default_graph_size(store)
+            counts.add_graph(inferred_graph.value, inferred, members, terms)
+            ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            void_lines = metadata.void_quads(
+                counts, settings, manifest, assembled, metadata_graph.value, ended
+            )
+            build_metadata.load(
+                nt.encode_lines(void_lines), format=ox.RdfFormat.N_QUADS, lenient=True
+            )
+            graphs = [
+                *asserted.graphs,
+                replace(inferred_turtle.result(), jsonld=inferred_jsonld.result()),
+                files.dump_graph(build_metadata, metadata_graph),
+            ]
+            files.append_store_nquads(build_metadata)
+            files.finish(graphs)
+            report = BuildReport(
+                build_id=staging.build_id,
+                studies=len(assembled.mapped.studies),
+                records=assembled.mapped.records,
+                quads=asserted_quads + inferred + len(build_metadata),
+                inferred=inferred,
+                timings=timings,
+            )
+            staging.write_extras(
+                settings.ontology_file,
+                validation.report_text(violations),
+                validation.report_graph(violations).serialize(format="turtle").encode(),
+                metadata.build_json(report.__dict__, manifest, assembled, __version__),
+            )
+            report.files = staging.publish()
+    return report
+
+
+def _default_graph_size(store: ox.Store) -> int:
+    solutions = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert isinstance(solutions, ox.QuerySolutions)
+    count = next(iter(solutions))[0]
+    return int(count.value) if isinstance(count, ox.Literal) else 0
+
+
+def _insert(store: ox.Store, provenance: bytes, entailments: reasoning.Entailments) -> None:
+    store.load(provenance, format=ox.RdfFormat.N_QUADS, lenient=True)
+    reasoning.insert(store, entailments)
 
 
 def validate_sheet(settings: BuildSettings, path: Path, mapping_path: Path | None) -> int:

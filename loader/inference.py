@@ -5,7 +5,8 @@ previous round added, so every fact meets every rule once however many rounds it
 Terms are plain strings (an IRI, or ``_:id`` for a blank node), which hash once and
 compare fast; data property values stay pyoxigraph literals. Data properties feed no
 chain, inverse or definition, so their rules (super-properties and domains) are applied
-in one pass before the fixpoint.
+in one pass before the fixpoint. What the fixpoint adds is rendered once as N-Quads text
+(``render``), which both the store and the published N-Quads file take.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from loader.ntriples import encode_from_end
 from loader.rules import Definition, RuleSet
 from loader.terms import OWL, RDF
 
@@ -47,6 +49,9 @@ class Facts:
     relations: Relation = field(default_factory=lambda: defaultdict(set))
     values: Values = field(default_factory=lambda: defaultdict(set))
     subjects: Extension = field(default_factory=lambda: defaultdict(set))
+    # whether any key is a blank node; rules only combine the terms they read, so facts
+    # derived from facts without blank nodes have none either
+    blank: bool = False
 
 
 def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str | None:
@@ -57,15 +62,17 @@ def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str | No
     return None  # a literal or quoted triple is no individual
 
 
-def read_facts(store: ox.Store, rules: RuleSet) -> Facts:
-    """The facts in the union of all graphs that the rules read or may derive."""
-    facts = Facts()
+def read_facts(store: ox.Store, rules: RuleSet, facts: Facts | None = None) -> Facts:
+    """The facts in the union of all graphs that the rules read or may derive (added to
+    ``facts`` if given, to read the union of several stores)."""
+    facts = Facts() if facts is None else facts
     for quad in store.quads_for_pattern(None, _RDF_TYPE, None, None):
         cls = quad.object
         if type(cls) is ox.NamedNode and cls.value in rules.classes:
             member = _key(quad.subject)
             if member is not None:
                 facts.types[cls.value].add(member)
+                facts.blank |= member.startswith(_BLANK)
     for prop in rules.object_properties:
         pairs = facts.relations[prop]
         for quad in store.quads_for_pattern(None, ox.NamedNode(prop), None, None):
@@ -76,6 +83,7 @@ def read_facts(store: ox.Store, rules: RuleSet) -> Facts:
                 s_key, o_key = _key(s), _key(o)
                 if s_key is not None and o_key is not None:
                     pairs.add((s_key, o_key))
+                    facts.blank = True  # one of them is a blank node
     copied = {p for p in rules.data_properties if rules.super_properties.get(p)}
     with_values = copied.union(*(rules.super_properties[p] for p in copied))
     for prop in rules.data_properties:
@@ -86,12 +94,14 @@ def read_facts(store: ox.Store, rules: RuleSet) -> Facts:
                 s_key, o = _key(quad.subject), quad.object
                 if s_key is not None and type(o) is ox.Literal:
                     values.add((s_key, o))
+                    facts.blank |= s_key.startswith(_BLANK)
         elif any(rules.domains.get(p) for p in (prop, *rules.super_properties.get(prop, ()))):
             subjects = facts.subjects[prop]
             for quad in quads:
                 s_key = _key(quad.subject)
                 if s_key is not None:
                     subjects.add(s_key)
+                    facts.blank |= s_key.startswith(_BLANK)
     return facts
 
 
@@ -178,7 +188,7 @@ def _apply_data_rules(facts: Facts, rules: RuleSet, derived: Facts, out_types: E
 
 def close(facts: Facts, rules: RuleSet) -> Facts:
     """Add to ``facts`` everything the rules entail from them; return only what was added."""
-    derived = Facts()
+    derived = Facts(blank=facts.blank)
     domain_types: Extension = defaultdict(set)
     _apply_data_rules(facts, rules, derived, domain_types)
     # Round one joins every stated fact. The delta may alias the full sets: these change
@@ -225,36 +235,85 @@ def _node(key: str) -> ox.NamedNode | ox.BlankNode:
     return ox.BlankNode(key[2:]) if key.startswith(_BLANK) else ox.NamedNode(key)
 
 
-def write_facts(store: ox.Store, facts: Facts, graph: ox.NamedNode) -> int:
-    """Insert ``facts`` into ``graph``; return how many quads that is.
+@dataclass
+class Entailments:
+    """Facts rendered as quads of one graph, ready to insert and to publish.
 
-    IRI-only facts go in as one N-Triples load (several times faster than term objects);
-    the few with blank nodes go in as quads, so they keep their identity in the store.
+    IRI-only facts are N-Quads text, which the store loads several times faster than term
+    objects. The few facts about blank nodes stay quads: the store gives the blank nodes
+    of loaded text new identities, so they must go in as terms to keep theirs.
     """
-    lines: list[str] = []
-    quads: list[ox.Quad] = []
+
+    nquads: list[bytes]  # N-Quads text, in chunks
+    text_quads: int  # how many quads ``nquads`` holds
+    blank: list[ox.Quad]
+    members: dict[str, int]  # class -> how many members the quads give it
+    terms: set[str]  # the predicates and classes the quads use
+
+    def __len__(self) -> int:
+        return self.text_quads + len(self.blank)
+
+    def blank_nquads(self) -> bytes:
+        """The quads about blank nodes as N-Quads, under the labels the store writes."""
+        lines = [f"{q.subject} {q.predicate} {q.object} {q.graph_name} .\n" for q in self.blank]
+        return "".join(lines).encode()
+
+
+def render(facts: Facts, graph: ox.NamedNode) -> Entailments:
+    """``facts`` as quads in ``graph``."""
+    g = f" <{graph.value}> .\n"
     rdf_type = f"<{RDF.type}>"
+    members = {cls: len(of) for cls, of in facts.types.items() if of}
+    terms = {*members, *(p for p, v in facts.relations.items() if v)}
+    terms |= {p for p, v in facts.values.items() if v}
+    if members:
+        terms.add(str(RDF.type))
+    blank: list[ox.Quad] = []
+    if facts.blank:
+        facts, blank = _split_blank(facts, graph)
+    lines: list[str] = []
+    for cls, of in facts.types.items():
+        lines += [f"<{member}> {rdf_type} <{cls}>{g}" for member in of]
+    for prop, pairs in facts.relations.items():
+        lines += [f"<{s}> <{prop}> <{o}>{g}" for s, o in pairs]
+    for prop, values in facts.values.items():
+        lines += [f"<{s}> <{prop}> {literal}{g}" for s, literal in values]
+    # Sorted, statements about one subject are adjacent: the store inserts them 1.5 times
+    # as fast, and its Turtle and JSON-LD group them under one subject (half the size and
+    # the dump time). Reversed, as the lines are encoded from the end.
+    lines.sort(reverse=True)
+    count = len(lines)
+    return Entailments(encode_from_end(lines), count, blank, members, terms)
+
+
+def _split_blank(facts: Facts, graph: ox.NamedNode) -> tuple[Facts, list[ox.Quad]]:
+    """The facts without blank nodes, and those with them as quads."""
+    iris = Facts()
+    blank: list[ox.Quad] = []
     for cls, members in facts.types.items():
         for member in members:
             if member.startswith(_BLANK):
-                quads.append(ox.Quad(_node(member), _RDF_TYPE, ox.NamedNode(cls), graph))
+                blank.append(ox.Quad(_node(member), _RDF_TYPE, ox.NamedNode(cls), graph))
             else:
-                lines.append(f"<{member}> {rdf_type} <{cls}> .\n")
+                iris.types[cls].add(member)
     for prop, pairs in facts.relations.items():
         for s, o in pairs:
             if s.startswith(_BLANK) or o.startswith(_BLANK):
-                quads.append(ox.Quad(_node(s), ox.NamedNode(prop), _node(o), graph))
+                blank.append(ox.Quad(_node(s), ox.NamedNode(prop), _node(o), graph))
             else:
-                lines.append(f"<{s}> <{prop}> <{o}> .\n")
+                iris.relations[prop].add((s, o))
     for prop, values in facts.values.items():
         for s, literal in values:
             if s.startswith(_BLANK):
-                quads.append(ox.Quad(_node(s), ox.NamedNode(prop), literal, graph))
+                blank.append(ox.Quad(_node(s), ox.NamedNode(prop), literal, graph))
             else:
-                lines.append(f"<{s}> <{prop}> {literal} .\n")
-    if lines:
-        lines.sort()  # the store inserts sorted statements about twice as fast
-        store.load("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
-    if quads:
-        store.extend(quads)
-    return len(lines) + len(quads)
+                iris.values[prop].add((s, literal))
+    return iris, blank
+
+
+def insert(store: ox.Store, entailments: Entailments) -> None:
+    # lenient: the IRIs come from the store or the rules, so they were checked on the way in
+    for chunk in entailments.nquads:
+        store.load(chunk, format=ox.RdfFormat.N_QUADS, lenient=True)
+    if entailments.blank:
+        store.extend(entailments.blank)

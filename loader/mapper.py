@@ -36,6 +36,7 @@ WAS_GENERATED_BY = nt.term_iri(str(PROV.wasGeneratedBy))
 PROV_AGENT = nt.term_iri(str(PROV.Agent))
 POSITIVE_INTEGER = str(XSD.positiveInteger)
 BIBO_DOI = str(BIBO.doi)
+SINK_ROWS = 20_000  # rows mapped between hand-overs: ~650k lines, ~140 MB of N-Quads
 
 
 def slug(text: str) -> str:
@@ -117,11 +118,48 @@ def _lexical(value: str) -> str:
 
 @dataclass
 class MappedSheets:
-    quads: dict[str, list[str]]  # graph IRI -> N-Quads lines
+    quads: dict[str, list[str]]  # graph IRI -> N-Quads lines (not yet handed over)
     origins: OriginIndex
     studies: set[str]
     records: int
     errors: list[SheetError]
+
+    def hand_over(self, sink: Callable[[list[str]], None]) -> None:
+        for graph, lines in self.quads.items():
+            if lines:
+                sink(lines)
+                self.quads[graph] = []
+
+
+class _Column:
+    """A column's mapping, with whether its cells are plain literals (the common case)."""
+
+    def __init__(self, spec: ColumnMapping) -> None:
+        self.spec = spec
+        self.column = spec.column
+        self.target = spec.target
+        self.required = spec.required
+        self.datatype = spec.datatype
+        self.plain = (
+            spec.separator is None
+            and spec.scheme is None
+            and spec.role not in ("coder", "doi", "pmid")
+            and spec.datatype != "iri"
+            and spec.property != BIBO_DOI
+        )
+
+
+@dataclass(frozen=True)
+class _SheetPlan:
+    """What every row of one sheet in one collection shares."""
+
+    mapping: Mapping
+    graph_iri: str
+    graph: str  # the graph IRI as an N-Triples term, as are the next three
+    row_prefix: str  # a row's IRI without its number
+    sheet: str
+    collection: str
+    columns: list[tuple[_Column, str]]  # with the property as an N-Triples term
 
 
 class SheetMapper:
@@ -135,6 +173,7 @@ class SheetMapper:
         self.resolve_concept: Callable[[str, str], str | None] = lru_cache(maxsize=None)(
             concepts.resolve
         )
+        self._plans: dict[tuple[str, Sheet], _SheetPlan] = {}
 
     def collection_iri(self, collection: Collection) -> str:
         kind = "review" if collection.kind == "review" else "collection"
@@ -151,7 +190,14 @@ class SheetMapper:
     def graph_iri(self, sheet: Sheet) -> str:
         return f"{self.base}graph/sheet/{self.sheet_slug(sheet)}"
 
-    def map_all(self, sheets: list[tuple[Collection, Sheet]]) -> MappedSheets:
+    def map_all(
+        self,
+        sheets: list[tuple[Collection, Sheet]],
+        sink: Callable[[list[str]], None] | None = None,
+    ) -> MappedSheets:
+        """Map every row of every sheet. With ``sink``, the N-Quads lines are handed to it a
+        chunk at a time as rows are mapped (so that the store can load them while the
+        mapper works) rather than kept in ``quads``."""
         resolver = StudyResolver()
         keyed: list[tuple[Collection, Sheet, Row, StudyKeys]] = []
         for collection, sheet in sheets:
@@ -187,9 +233,13 @@ class SheetMapper:
                 )
                 continue
             seen_records[record] = (sheet, row)
-            self._map_row(result, collection, sheet, row, f"{self.base}{study_path}", record)
+            self._map_row(result, collection, sheet, row, f"{self.base}{study_path}", record, keys)
+            if sink is not None and len(seen_records) % SINK_ROWS == 0:
+                result.hand_over(sink)
         for collection, sheet in sheets:
             self._sheet_entity(result, collection, sheet)
+        if sink is not None:
+            result.hand_over(sink)
         return result
 
     def _mapping(self, collection: Collection, sheet: Sheet) -> Mapping:
@@ -218,67 +268,83 @@ class SheetMapper:
         row: Row,
         study: str,
         record: str,
+        keys: StudyKeys,
     ) -> None:
-        mapping = self._mapping(collection, sheet)
-        graph_iri = self.graph_iri(sheet)
-        graph = nt.term_iri(graph_iri)
-        lines = result.quads.setdefault(graph_iri, [])
-        row_iri = f"{self.sheet_iri(sheet)}/row/{row.number}"
-        subjects = {"study": nt.iri(study), "record": nt.iri(record), "row": nt.iri(row_iri)}
+        # At 100k rows this loop writes millions of lines: what is the same for every row
+        # of a sheet is worked out once (_SheetPlan), and lines are formatted inline.
+        plan = self._plan(collection, sheet)
+        graph = plan.graph
+        end = f" {graph} .\n"
+        lines = result.quads.setdefault(plan.graph_iri, [])
+        row_iri = f"{plan.row_prefix}{row.number}"
+        s, r, w = nt.iri(study), nt.iri(record), nt.iri(row_iri)
+        subjects = {"study": s, "record": r, "row": w}
         for target, subject in (("study", study), ("record", record), ("row", row_iri)):
-            result.origins.add(subject, Origin(sheet, row, mapping, target))
-        s, r, w = subjects["study"], subjects["record"], subjects["row"]
+            result.origins.add(subject, Origin(sheet, row, plan.mapping, target))
         errors_before = len(result.errors)
-        for spec in mapping.columns.values():
-            raw = row.cells.get(spec.column, "").strip()
+        cells = row.cells
+        for column, predicate in plan.columns:
+            raw = cells.get(column.column, "").strip()
             if not raw:
-                if spec.required:
+                if column.required:
                     result.errors.append(
                         SheetError(
-                            sheet.location(row.number, spec.column),
-                            f"is empty; '{spec.column}' is required",
+                            sheet.location(row.number, column.column),
+                            f"is empty; '{column.column}' is required",
                             "required",
                         )
                     )
                 continue
-            for term in self._terms(result, sheet, row, spec, raw, graph, lines):
-                lines.append(
-                    nt.quad(subjects[spec.target], nt.term_iri(spec.property), term, graph)
-                )
+            subject = subjects[column.target]
+            if column.plain:
+                lines.append(f"{subject} {predicate} {nt.literal(raw, column.datatype)}{end}")
+                continue
+            for term in self._terms(result, sheet, row, column.spec, raw, graph, lines):
+                lines.append(f"{subject} {predicate} {term}{end}")
         if len(result.errors) > errors_before:
             return
-        label = self._label(mapping, row, collection)
-        collection_iri = nt.term_iri(self.collection_iri(collection))
-        sheet_iri = nt.term_iri(self.sheet_iri(sheet))
+        label = self._label(plan.mapping, row, collection)
         lines += [
-            nt.quad(s, RDF_TYPE, STUDY, graph),
-            nt.quad(r, RDF_TYPE, CODED_RECORD, graph),
-            nt.quad(r, RDFS_LABEL, nt.literal(label), graph),
-            nt.quad(r, CODES_STUDY, s, graph),
-            nt.quad(r, IN_COLLECTION, collection_iri, graph),
-            nt.quad(r, SOURCE_ROW, w, graph),
-            nt.quad(r, WAS_GENERATED_BY, self.build, graph),
-            nt.quad(w, RDF_TYPE, SHEET_ROW, graph),
-            nt.quad(w, ROW_NUMBER, nt.literal(str(row.number), POSITIVE_INTEGER), graph),
-            nt.quad(w, IN_SHEET, sheet_iri, graph),
+            f"{s} {RDF_TYPE} {STUDY}{end}",
+            f"{r} {RDF_TYPE} {CODED_RECORD}{end}",
+            f"{r} {RDFS_LABEL} {nt.literal(label)}{end}",
+            f"{r} {CODES_STUDY} {s}{end}",
+            f"{r} {IN_COLLECTION} {plan.collection}{end}",
+            f"{r} {SOURCE_ROW} {w}{end}",
+            f"{r} {WAS_GENERATED_BY} {self.build}{end}",
+            f"{w} {RDF_TYPE} {SHEET_ROW}{end}",
+            f"{w} {ROW_NUMBER} {nt.literal(str(row.number), POSITIVE_INTEGER)}{end}",
+            f"{w} {IN_SHEET} {plan.sheet}{end}",
         ]
-        for doi in self._role_values(mapping, row, "doi", normalise_doi):
-            link = nt.iri(f"https://doi.org/{nt.path_segment(doi)}")
-            lines.append(nt.quad(s, RDFS_SEE_ALSO, link, graph))
-        for pmid in self._role_values(mapping, row, "pmid", normalise_pmid):
-            if pmid.isdigit():
-                link = nt.iri(f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/")
-                lines.append(nt.quad(s, RDFS_SEE_ALSO, link, graph))
+        # the study's keys hold the row's DOI and PMID cells, normalised
+        if keys.doi is not None:
+            link = nt.iri(f"https://doi.org/{nt.path_segment(keys.doi)}")
+            lines.append(f"{s} {RDFS_SEE_ALSO} {link}{end}")
+        if keys.pmid is not None and keys.pmid.isdigit():
+            link = nt.iri(f"https://pubmed.ncbi.nlm.nih.gov/{keys.pmid}/")
+            lines.append(f"{s} {RDFS_SEE_ALSO} {link}{end}")
         result.studies.add(study)
         result.records += 1
 
-    @staticmethod
-    def _role_values(
-        mapping: Mapping, row: Row, role: str, normalise: Callable[[str], str]
-    ) -> list[str]:
-        column = mapping.column_for_role(role)
-        value = row.cells.get(column, "").strip() if column else ""
-        return [normalise(value)] if value else []
+    def _plan(self, collection: Collection, sheet: Sheet) -> _SheetPlan:
+        key = (collection.id, sheet)
+        plan = self._plans.get(key)
+        if plan is None:
+            mapping = self._mapping(collection, sheet)
+            graph_iri = self.graph_iri(sheet)
+            plan = _SheetPlan(
+                mapping=mapping,
+                graph_iri=graph_iri,
+                graph=nt.iri(graph_iri),
+                row_prefix=f"{self.sheet_iri(sheet)}/row/",
+                sheet=nt.iri(self.sheet_iri(sheet)),
+                collection=nt.iri(self.collection_iri(collection)),
+                columns=[
+                    (_Column(spec), nt.iri(spec.property)) for spec in mapping.columns.values()
+                ],
+            )
+            self._plans[key] = plan
+        return plan
 
     @staticmethod
     def _label(mapping: Mapping, row: Row, collection: Collection) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -118,18 +120,63 @@ def provenance_quads(
     return lines + _loaded_counts(store, g)
 
 
+@dataclass
+class GraphCounts:
+    """What the VoID description counts in the data graphs (all but the metadata graph)."""
+
+    triples: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
+    entities: dict[str, int] = field(default_factory=dict)  # counted class -> members
+    terms: set[str] = field(default_factory=set)  # predicates and classes used
+
+    def add_graph(
+        self, graph: str, triples: int, members: Mapping[str, int], terms: Iterable[str]
+    ) -> None:
+        """Count one more graph, none of whose statements is in the graphs counted so far
+        (the inferred graph): its members of a class are then not counted yet."""
+        if triples:
+            self.triples[graph] = self.triples.get(graph, 0) + triples
+        for cls, n in members.items():
+            if cls in self.entities:
+                self.entities[cls] += n
+        self.terms.update(terms)
+
+
+def count_graphs(store: ox.Store, excluded: Iterable[str]) -> GraphCounts:
+    """Count the named graphs of ``store`` but the ``excluded`` ones with SPARQL."""
+    not_meta = f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in excluded)}))"
+    counts = GraphCounts()
+    # one scan for the triples of each graph and the predicates they use
+    for row in store.query(  # type: ignore[union-attr]
+        f"SELECT ?g ?p (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }} "
+        "GROUP BY ?g ?p"
+    ):
+        graph = row["g"].value
+        counts.triples[graph] = counts.triples.get(graph, 0) + int(row["n"].value)
+        counts.terms.add(row["p"].value)
+    for cls in COUNTED_CLASSES:
+        counts.entities[str(cls)] = _count(
+            store,
+            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a <{cls}> }} {not_meta} }}",
+        )
+    for row in store.query(  # type: ignore[union-attr]
+        f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?s a ?t }} {not_meta} }}"
+    ):
+        counts.terms.add(row["t"].value)
+    return counts
+
+
 def void_quads(
-    store: ox.Store,
+    counts: GraphCounts,
     settings: BuildSettings,
     manifest: Manifest,
     assembled: Assembled,
     graph: str,
     ended: dt.datetime,
 ) -> list[str]:
-    """The build's end time and the VoID description, counted on the graph as built."""
+    """The build's end time and the VoID description of the graph as built."""
     b = nt.iri(assembled.build_iri)
     end = _q(b, PROV.endedAtTime, nt.literal(ended.isoformat(), str(XSD.dateTime)), nt.iri(graph))
-    return [end, *_void(store, settings, manifest, graph, ended, assembled.build_iri)]
+    return [end, *_void(counts, settings, manifest, graph, ended, assembled.build_iri)]
 
 
 def _loaded_counts(store: ox.Store, g: str) -> list[str]:
@@ -147,7 +194,7 @@ def _loaded_counts(store: ox.Store, g: str) -> list[str]:
 
 
 def _void(
-    store: ox.Store,
+    counts: GraphCounts,
     settings: BuildSettings,
     manifest: Manifest,
     graph: str,
@@ -157,10 +204,6 @@ def _void(
     g = nt.iri(graph)
     base = settings.base_iri
     d = nt.iri(f"{base}dataset")
-    not_meta = f"FILTER(?g != <{graph}>)"
-    triples = _count(
-        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }}"
-    )
     integer = str(XSD.integer)
     lines = [
         _q(d, RDF.type, nt.iri(str(VOID.Dataset)), g),
@@ -170,37 +213,28 @@ def _void(
         _q(d, DCTERMS.license, nt.iri(manifest.license), g),
         _q(d, DCTERMS.modified, nt.literal(ended.isoformat(), str(XSD.dateTime)), g),
         _q(d, VOID.uriSpace, nt.literal(base), g),
-        _q(d, VOID.triples, nt.literal(str(triples), integer), g),
+        _q(d, VOID.triples, nt.literal(str(sum(counts.triples.values())), integer), g),
         _q(d, PROV.wasGeneratedBy, nt.iri(build_iri), g),
     ]
     for cls in COUNTED_CLASSES:
-        n = _count(
-            store,
-            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s a <{cls}> }} {not_meta} }}",
-        )
         part = nt.iri(f"{base}dataset/class/{str(cls).rsplit('/', 1)[-1].replace('#', '-')}")
         lines += [
             _q(d, VOID.classPartition, part, g),
             _q(part, VOID["class"], nt.iri(str(cls)), g),
-            _q(part, VOID.entities, nt.literal(str(n), integer), g),
+            _q(part, VOID.entities, nt.literal(str(counts.entities[str(cls)]), integer), g),
         ]
     vocabularies = set()
-    for row in store.query(  # type: ignore[union-attr]
-        "SELECT DISTINCT ?t WHERE { GRAPH ?g { { ?s ?t ?o } UNION { ?s a ?t } } " + not_meta + " }"
-    ):
-        term = row["t"].value
+    for term in counts.terms:
         cut = max(term.rfind("#"), term.rfind("/"))
         vocabularies.add(term[: cut + 1])
     for namespace in sorted(vocabularies):
         lines.append(_q(d, VOID.vocabulary, nt.iri(namespace), g))
-    for row in store.query(  # type: ignore[union-attr]
-        f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_meta} }} GROUP BY ?g"
-    ):
-        subset = nt.iri(row["g"].value)
+    for subset_iri, triples in counts.triples.items():
+        subset = nt.iri(subset_iri)
         lines += [
             _q(d, VOID.subset, subset, g),
             _q(subset, RDF.type, nt.iri(str(VOID.Dataset)), g),
-            _q(subset, VOID.triples, nt.literal(str(row["n"].value), integer), g),
+            _q(subset, VOID.triples, nt.literal(str(triples), integer), g),
         ]
     return lines
 

@@ -18,10 +18,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from loader.errors import PublishError
-from loader.terms import PREFIXES
+from loader.graph_files import NQUADS_FILE
 
 KEEP_BUILDS = 3
-GRAPH_FILE = "smqi.nq"
+GRAPH_FILE = NQUADS_FILE
 
 
 @dataclass(frozen=True)
@@ -37,53 +37,67 @@ class BuildFiles:
         return self.directory / "build.json"
 
 
-def write_build(
-    store: ox.Store,
-    build_dir: Path,
-    build_id: str,
-    ontology_file: Path,
-    report_text: str,
-    report_turtle: bytes,
-    metadata: dict[str, Any],
-) -> BuildFiles:
-    """Write every output file, then switch ``build_dir`` to the new build in one rename."""
-    builds = build_dir.parent / "builds"
-    prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
-    try:
-        builds.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{build_id}-", dir=builds))
-        staging.chmod(0o755)
-        store.dump(staging / GRAPH_FILE, format=ox.RdfFormat.N_QUADS)
-        store.dump(staging / "smqi.trig", format=ox.RdfFormat.TRIG, prefixes=prefixes)
-        store.dump(staging / "smqi.jsonld", format=ox.RdfFormat.JSON_LD)
-        union = store.query(
-            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
-        )
-        assert isinstance(union, ox.QueryTriples)
-        union.serialize(staging / "smqi.ttl", format=ox.RdfFormat.TURTLE)
-        ontology = ox.Store()
-        ontology.load(path=ontology_file, format=ox.RdfFormat.TURTLE)
-        ontology.dump(
-            staging / "ontology.owl", format=ox.RdfFormat.RDF_XML, from_graph=ox.DefaultGraph()
-        )
-        shutil.copyfile(ontology_file, staging / "ontology.ttl")
-        (staging / "validation-report.txt").write_text(report_text, encoding="utf-8")
-        (staging / "validation-report.ttl").write_bytes(report_turtle)
-        (staging / "build.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
-        final = builds / build_id
-        os.replace(staging, final)
-        link = build_dir.parent / f".{build_dir.name}.next"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(Path("builds") / build_id)
-        if build_dir.exists() and not build_dir.is_symlink():
-            # an older layout left a real directory here: keep it beside the builds
-            os.replace(build_dir, builds / f"legacy-{build_id}")
-        os.replace(link, build_dir)
-    except OSError as exc:
-        raise PublishError(f"could not write the build to {builds}: {exc}") from exc
-    _prune(builds, keep=final)
-    return BuildFiles(build_dir)
+class Staging:
+    """A build being written: a fresh hidden directory under ``data/builds/``.
+
+    Files are written into ``path`` while the build runs; ``publish`` switches
+    ``build_dir`` to them in one rename, ``discard`` removes them if the build fails.
+    """
+
+    def __init__(self, build_dir: Path, build_id: str) -> None:
+        self.build_dir = build_dir
+        self.build_id = build_id
+        self.builds = build_dir.parent / "builds"
+        try:
+            self.builds.mkdir(parents=True, exist_ok=True)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{build_id}-", dir=self.builds))
+            self.path.chmod(0o755)
+        except OSError as exc:
+            raise PublishError(f"could not write the build to {self.builds}: {exc}") from exc
+
+    def write_extras(
+        self,
+        ontology_file: Path,
+        report_text: str,
+        report_turtle: bytes,
+        metadata: dict[str, Any],
+    ) -> None:
+        """The files beside the graph files: ontology, validation report, build summary."""
+        staging = self.path
+        try:
+            ontology = ox.Store()
+            ontology.load(path=ontology_file, format=ox.RdfFormat.TURTLE)
+            ontology.dump(
+                staging / "ontology.owl", format=ox.RdfFormat.RDF_XML, from_graph=ox.DefaultGraph()
+            )
+            shutil.copyfile(ontology_file, staging / "ontology.ttl")
+            (staging / "validation-report.txt").write_text(report_text, encoding="utf-8")
+            (staging / "validation-report.ttl").write_bytes(report_turtle)
+            (staging / "build.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+        except OSError as exc:
+            raise PublishError(f"could not write the build to {self.builds}: {exc}") from exc
+
+    def publish(self) -> BuildFiles:
+        """Switch ``build_dir`` to this build in one rename."""
+        builds, build_dir = self.builds, self.build_dir
+        try:
+            final = builds / self.build_id
+            os.replace(self.path, final)
+            link = build_dir.parent / f".{build_dir.name}.next"
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(Path("builds") / self.build_id)
+            if build_dir.exists() and not build_dir.is_symlink():
+                # an older layout left a real directory here: keep it beside the builds
+                os.replace(build_dir, builds / f"legacy-{self.build_id}")
+            os.replace(link, build_dir)
+        except OSError as exc:
+            raise PublishError(f"could not write the build to {builds}: {exc}") from exc
+        _prune(builds, keep=final)
+        return BuildFiles(build_dir)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
 def _prune(builds: Path, keep: Path) -> None:
