@@ -1,0 +1,89 @@
+"""The graph files written in parts hold the same dataset in every format."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from loader.build import BuildReport
+from loader.graph_files import GraphFiles
+
+pytestmark = pytest.mark.integration
+
+EX = "http://example.org/"
+PREFIXES = {"ex": EX}
+
+
+def _quads(path: Path, fmt: ox.RdfFormat) -> Counter[str]:
+    """The file's quads, blank nodes under one label (each parse relabels them)."""
+    store = ox.Store()
+    store.load(path=path, format=fmt)
+    return Counter(re.sub(r"_:\w+", "_:b", str(quad)) for quad in store)
+
+
+def _triples(path: Path) -> set[str]:
+    store = ox.Store()
+    store.load(path=path, format=ox.RdfFormat.TURTLE)
+    return {re.sub(r"_:\w+", "_:b", str(quad.triple)) for quad in store}
+
+
+def test_the_published_trig_and_json_ld_hold_the_n_quads_and_turtle_their_union(
+    built: tuple[BuildReport, ox.Store],
+) -> None:
+    report, _ = built
+    assert report.files is not None
+    directory = report.files.directory
+    nquads = _quads(directory / "smqi.nq", ox.RdfFormat.N_QUADS)
+    assert sum(nquads.values()) == report.quads
+    assert _quads(directory / "smqi.trig", ox.RdfFormat.TRIG) == nquads
+    assert _quads(directory / "smqi.jsonld", ox.RdfFormat.JSON_LD) == nquads
+    union = {re.sub(r"^(.*) <[^>]*>$", r"\1", quad) for quad in nquads}
+    assert _triples(directory / "smqi.ttl") == union
+    assert not (directory / ".parts").exists()
+
+
+def test_parts_dumped_at_different_times_join_into_one_dataset(tmp_path: Path) -> None:
+    store = ox.Store()
+    store.load(
+        f'<{EX}s> <{EX}p> _:b <{EX}first> .\n_:b <{EX}label> "x\\ty"@en <{EX}first> .\n',
+        format=ox.RdfFormat.N_QUADS,
+    )
+    later = ox.NamedNode(f"{EX}later")
+    empty = ox.NamedNode(f"{EX}empty")
+    files = GraphFiles(tmp_path, PREFIXES)
+    files.dump_first(store)
+    graphs = [files.dump_turtle(store, ox.NamedNode(f"{EX}first"))]
+    [blank] = {q.object for q in store if isinstance(q.object, ox.BlankNode)}
+    added = ox.Quad(
+        blank,
+        ox.NamedNode(f"{EX}q"),
+        ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        later,
+    )
+    store.add(added)
+    graphs += [files.dump_graph(store, later), files.dump_graph(store, empty)]
+    files.append_nquads(f"{added} .\n".encode())
+    files.finish(graphs)
+
+    expected = Counter(re.sub(r"_:\w+", "_:b", str(quad)) for quad in store)
+    for name, fmt in [
+        ("smqi.nq", ox.RdfFormat.N_QUADS),
+        ("smqi.trig", ox.RdfFormat.TRIG),
+        ("smqi.jsonld", ox.RdfFormat.JSON_LD),
+    ]:
+        parsed = ox.Store()
+        parsed.load(path=tmp_path / name, format=fmt)
+        assert Counter(re.sub(r"_:\w+", "_:b", str(quad)) for quad in parsed) == expected, name
+        # the blank node of the first part is the one the later part speaks about
+        assert len({q.subject for q in parsed if isinstance(q.subject, ox.BlankNode)}) == 1
+    assert len(_triples(tmp_path / "smqi.ttl")) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "smqi.jsonld",
+        "smqi.nq",
+        "smqi.trig",
+        "smqi.ttl",
+    ]
