@@ -1,4 +1,4 @@
-"""Choosing a representation: media types from Accept (RFC 9110), RDF writing, ETags.
+"""Choosing a representation: media types from Accept (``api.media``), RDF writing.
 
 ``api.store.formats`` negotiates among the types the store writes for a query result; the
 pages and descriptions also offer HTML, and every graph is offered as N-Quads and TriG too.
@@ -9,11 +9,11 @@ the store's bytes for those are served under the other label unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from api.errors import NotAcceptableError
+from api.media import choose
 from api.store.formats import (
     CSV,
     JSON_LD,
@@ -78,68 +78,6 @@ _RDF_FORMATS = {
     N_QUADS: ox.RdfFormat.N_QUADS,
     TRIG: ox.RdfFormat.TRIG,
 }
-
-
-@dataclass(frozen=True)
-class MediaRange:
-    """One item of an Accept header: ``type/subtype`` (either may be ``*``) and its quality."""
-
-    type: str
-    subtype: str
-    quality: float
-
-    def specificity(self, media_type: str) -> int:
-        """-1 when this range does not cover ``media_type``; else 0 (*/*), 1 (type/*), 2."""
-        main, _, sub = media_type.partition("/")
-        if self.type == "*":
-            return 0
-        if self.type != main:
-            return -1
-        if self.subtype == "*":
-            return 1
-        return 2 if self.subtype == sub else -1
-
-
-def parse_accept(accept: str, aliases: Mapping[str, str]) -> list[MediaRange]:
-    """The media ranges of an Accept header; malformed items are skipped."""
-    ranges = []
-    for item in accept.split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        media = media.lower()
-        if media.count("/") != 1:
-            continue
-        main, sub = aliases.get(media, media).split("/")
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = min(1.0, max(0.0, float(value)))
-                except ValueError:
-                    quality = 0.0
-        ranges.append(MediaRange(main, sub, quality))
-    return ranges
-
-
-def choose(
-    accept: str | None, offered: Sequence[str], aliases: Mapping[str, str] | None = None
-) -> str | None:
-    """The offered type the client rates highest, ties going to the earlier offer.
-
-    Each offered type takes the quality of the most specific range covering it (RFC 9110
-    section 12.5.1). No Accept header means anything; None when nothing offered is
-    acceptable.
-    """
-    ranges = parse_accept(accept, aliases or {}) if accept and accept.strip() else []
-    if not ranges:
-        return offered[0] if offered else None
-    best, best_quality = None, 0.0
-    for media_type in offered:
-        covering = [(r.specificity(media_type), r.quality) for r in ranges]
-        specificity, quality = max(covering)
-        if specificity >= 0 and quality > best_quality:
-            best, best_quality = media_type, quality
-    return best
 
 
 def choose_or_refuse(

@@ -20,6 +20,7 @@ from api.caching import entity_tag, etag_matches
 from api.context import AppContext
 from api.dataset_description import current_facts
 from api.dependencies import get_context
+from api.media import choose
 from api.negotiation import (
     GRAPH_ALIASES,
     GRAPH_TYPES,
@@ -27,7 +28,6 @@ from api.negotiation import (
     RESULTS_ALIASES,
     RESULTS_TYPES,
     STORE_TYPE,
-    choose,
     choose_or_refuse,
     format_override,
     write_rdf,

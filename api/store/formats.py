@@ -9,12 +9,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from api.errors import NotAcceptableError
+from api.media import choose
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -49,43 +49,6 @@ RDF_FORMATS = {
 }
 
 
-@dataclass(frozen=True)
-class _MediaRange:
-    type: str
-    subtype: str
-    quality: float
-
-    def specificity(self, media_type: str) -> int:
-        """How closely this range matches ``media_type``: -1 no match, 0 */*, 1 type/*, 2 exact."""
-        main, sub = media_type.split("/", 1)
-        if self.type == "*":
-            return 0
-        if self.type != main:
-            return -1
-        if self.subtype == "*":
-            return 1
-        return 2 if self.subtype == sub else -1
-
-
-def _media_ranges(accept: str) -> list[_MediaRange]:
-    ranges = []
-    for item in accept.split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        if "/" not in media:
-            continue
-        main, sub = _ALIASES.get(media.lower(), media.lower()).split("/", 1)
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranges.append(_MediaRange(main, sub, quality))
-    return ranges
-
-
 def negotiate(accept: str | None, graph: bool) -> str:
     """The best media type for a graph or a results table under ``accept`` (RFC 9110 rules).
 
@@ -93,16 +56,8 @@ def negotiate(accept: str | None, graph: bool) -> str:
     offered type has a quality above zero.
     """
     offered = GRAPH_MEDIA_TYPES if graph else RESULTS_MEDIA_TYPES
-    ranges = _media_ranges(accept) if accept and accept.strip() else []
-    if not ranges:
-        return offered[0]
-    best, best_quality = "", 0.0
-    for media_type in offered:
-        matches = [(r.specificity(media_type), r.quality) for r in ranges]
-        specificity, quality = max(matches, default=(-1, 0.0))
-        if specificity >= 0 and quality > best_quality:
-            best, best_quality = media_type, quality
-    if not best:
+    best = choose(accept, offered, _ALIASES)
+    if best is None:
         kind = "an RDF graph" if graph else "SPARQL results"
         raise NotAcceptableError(
             f"this query returns {kind}, available as {', '.join(offered)}; "

@@ -6,13 +6,13 @@ import pytest
 
 from api.caching import entity_tag, etag_matches
 from api.errors import NotAcceptableError, QueryRefusedError
+from api.media import choose
 from api.negotiation import (
     GRAPH_ALIASES,
     GRAPH_TYPES,
     HTML,
     RESULTS_ALIASES,
     RESULTS_TYPES,
-    choose,
     format_override,
 )
 from api.sparql_protocol import MAX_BODY_BYTES, ProtocolError, read_get, read_post
