@@ -4,6 +4,8 @@ GET or POST a query: SELECT and ASK answer in SPARQL JSON, XML, CSV or TSV; CONS
 DESCRIBE in Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads or TriG, chosen by Accept or by a
 ``format=`` parameter. A SELECT cut at the row limit says so in ``SMQI-Result-Truncated``.
 GET answers carry an ETag (dataset version + query + type) and honour If-None-Match.
+Results are kept per dataset version (in the app's answer cache, bounded in bytes), so a
+repeated query is answered without running it again; ``SMQI-Cache`` says hit or miss.
 GET without a query returns the service description, or the query editor to a browser.
 """
 
@@ -34,16 +36,18 @@ from api.negotiation import (
 )
 from api.service_description import ServiceLinks, describe_service, with_all_prefixes
 from api.sparql_protocol import ProtocolError, QueryRequest, read_get, read_post
+from api.store.base import RawResult
 from api.store.sparql import check_query
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["SPARQL"])
 
 TRUNCATED_HEADER = "SMQI-Result-Truncated"
+CACHE_HEADER = "SMQI-Cache"  # hit: answered from the results kept for this dataset version
 DEFAULT_EXAMPLE = "cq04a-studies-per-year"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, ETag",
+    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, {CACHE_HEADER}, ETag",
 }
 _NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache", **CORS_HEADERS}
 
@@ -157,12 +161,24 @@ async def _answer(
         media_type = choose_or_refuse(request.headers.get("accept"), offered, aliases, kind)
     store = context.store
     headers = {"Vary": "Accept", **CORS_HEADERS}
+    version = await run_in_threadpool(store.version)
     if conditional:
-        version = await run_in_threadpool(store.version)
         etag = entity_tag(version, f"{text}\x00{media_type}")
         headers |= {"ETag": etag, "Cache-Control": "no-cache"}
         if etag_matches(request.headers.get("if-none-match") or "", etag):
             return Response(status_code=304, headers=headers)
-    result = await run_in_threadpool(store.query_raw, text, STORE_TYPE.get(media_type, media_type))
+    store_type = STORE_TYPE.get(media_type, media_type)
+    computed = False
+
+    def compute() -> RawResult:
+        nonlocal computed
+        computed = True
+        return store.query_raw(text, store_type)
+
+    # The graph changes only when a build is loaded, so a result holds for its version.
+    result = await run_in_threadpool(
+        context.cache.get_or_compute, version, f"sparql\x00{store_type}\x00{text}", compute
+    )
     headers[TRUNCATED_HEADER] = "true" if result.truncated else "false"
+    headers[CACHE_HEADER] = "miss" if computed else "hit"
     return Response(result.body, media_type=media_type, headers=headers)

@@ -82,6 +82,7 @@ def test_reload_needs_the_bearer_token(guarded: TestClient, header: str | None) 
 def test_reload_rebuilds_and_serves_the_new_graph(guarded: TestClient, data: Path) -> None:
     sheet = data / "sheets" / "illustrative-extraction.csv"
     rows = list(csv.reader(sheet.open(encoding="utf-8")))
+    assert _studies(guarded) == len(rows) - 1  # and the endpoint now keeps this answer
     with sheet.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows[:-5])
     before = guarded.get("/sparql", params={"query": COUNT_STUDIES}).headers.get("ETag")

@@ -370,6 +370,22 @@ def test_format_parameter_overrides_accept(endpoint: Endpoint) -> None:
     assert rows_from_csv(answer.body)
 
 
+def test_a_repeated_query_is_answered_from_the_results_kept_for_the_version(
+    endpoint: Endpoint, sheet: list[dict[str, str]]
+) -> None:
+    query = f"# asked once, then again: {time.time_ns()}\n{STUDIES}"
+    first = http(endpoint.url, params=[("query", query)], headers={"Accept": "text/csv"})
+    again = http(endpoint.url, params=[("query", query)], headers={"Accept": "text/csv"})
+    other_type = http(
+        endpoint.url, params=[("query", query)], headers={"Accept": "text/tab-separated-values"}
+    )
+    assert (first.headers["SMQI-Cache"], again.headers["SMQI-Cache"]) == ("miss", "hit")
+    assert other_type.headers["SMQI-Cache"] == "miss"  # kept per query and media type
+    assert again.body == first.body
+    assert len(rows_from_csv(again.body)) == len(sheet)
+    assert first.headers["ETag"] == again.headers["ETag"]
+
+
 def test_a_select_over_the_row_limit_is_cut_and_says_so(endpoint: Endpoint) -> None:
     concepts = PREFIXES + "SELECT ?a WHERE { ?a a skos:Concept }"
     count = len(
