@@ -78,13 +78,25 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
-def wrk(url: str, seconds: int, connections: int = 4) -> dict[str, float]:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+# Each request a different query text (a numbered comment line before the same query), so
+# that no answer is served from a cache: the API keeps /sparql results per dataset version.
+DISTINCT_SCRIPT = """
+local n = 0
+request = function()
+  n = n + 1
+  local path = wrk.path:gsub("query=", "query=%%23%%20" .. n .. "%%0A", 1)
+  return wrk.format(nil, path)
+end
+"""
+
+
+def wrk(url: str, seconds: int, connections: int = 4, distinct: bool = False) -> dict[str, float]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if distinct:
+        script = Path(tempfile.gettempdir()) / "bench-distinct.lua"
+        script.write_text(DISTINCT_SCRIPT)
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
         match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
@@ -143,11 +155,15 @@ def bench_size(size: int, seconds: int) -> list[str]:
             timeout=120,
         )  # fmt: skip
         servers.append(oxigraph)
+        summary = f"{api.base}/summary?rows=platform&cols=communication_model"
+        facet = f"{api.base}/sparql?query={query}"
+        # (label, url, server, whether each request sends a different query text)
         targets = [
-            ("API /summary", f"{api.base}/summary?rows=platform&cols=communication_model", api),
-            ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api),
-            ("API /sparql (facet)", f"{api.base}/sparql?query={query}", api),
-            ("Oxigraph server (facet)", f"{oxigraph.base}/query?query={query}", oxigraph),
+            ("API /summary", summary, api, False),
+            ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api, False),
+            ("API /sparql (facet, repeated: cached)", facet, api, False),
+            ("API /sparql (facet, distinct: uncached)", facet, api, True),
+            ("Oxigraph server (facet)", f"{oxigraph.base}/query?query={query}", oxigraph, True),
         ]
         if size <= RDFLIB_MAX_STUDIES and shutil.which("rdflib-endpoint", path=str(BIN)):
             rdflib = start(
@@ -159,10 +175,12 @@ def bench_size(size: int, seconds: int) -> list[str]:
                 timeout=1800,
             )  # fmt: skip
             servers.append(rdflib)
-            targets.append(("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib))
-        for label, url, server in targets:
+            targets.append(
+                ("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib, True)
+            )
+        for label, url, server, distinct in targets:
             urllib.request.urlopen(url, timeout=300).read()  # warm
-            result = wrk(url, seconds, connections=1 if "rdflib" in label else 4)
+            result = wrk(url, seconds, connections=1 if "rdflib" in label else 4, distinct=distinct)
             rows.append(
                 f"| {size} | {label} | {result['p50']:.2f} | {result['p99']:.2f} | "
                 f"{result['rps']:.0f} | {rss_mib(server.process.pid):.0f} |"
