@@ -124,7 +124,11 @@ class SummaryCell(BaseModel):
     row: Concept
     col: Concept
     count: int
-    studies: list[str] = Field(description="IRIs of the studies behind the cell")
+    studies: list[str] | None = Field(
+        default=None,
+        description="IRIs of the studies behind the cell; null when asked for counts only "
+        "(studies=false)",
+    )
 
 
 class CrossTabulation(BaseModel):

@@ -22,10 +22,16 @@ def _concepts(known: Vocabulary, iris: set[str]) -> list[Concept]:
 
 
 def cross_tabulate(
-    snapshot: Snapshot, rows: Dimension, cols: Dimension, review: CollectionRef | None
+    snapshot: Snapshot,
+    rows: Dimension,
+    cols: Dimension,
+    review: CollectionRef | None,
+    with_studies: bool = True,
 ) -> CrossTabulation:
     """Studies per pair of values of ``rows`` and ``cols`` that one record codes together,
-    non-empty cells only: CQ2's answer (cq02-cross-tabulation.rq), read from the index."""
+    non-empty cells only: CQ2's answer (cq02-cross-tabulation.rq), read from the index.
+    Without ``with_studies`` the cells give counts only (a few KB where the lists of study
+    IRIs are megabytes at 100k studies)."""
     index, known = study_index(snapshot), vocabulary(snapshot)
     collection = review.iri if review else None
     codes = index.codes_in(collection)
@@ -41,7 +47,7 @@ def cross_tabulate(
                         row=_concept(known, row_code),
                         col=_concept(known, col_code),
                         count=bits.bit_count(),
-                        studies=index.iris(bits),
+                        studies=index.iris(bits) if with_studies else None,
                     )
                 )
     cells.sort(key=lambda c: (c.row.label.casefold(), c.row.iri, c.col.label.casefold(), c.col.iri))
@@ -98,18 +104,13 @@ def cross_tabulation_csv(table: CrossTabulation, matrix: bool = False) -> bytes:
                 [row.label, *(counts.get((row.iri, col.iri), 0) for col in table.col_concepts)]
             )
     else:
-        writer.writerow(["row", "row_label", "col", "col_label", "count", "studies"])
+        with_studies = all(cell.studies is not None for cell in table.cells)
+        writer.writerow(
+            ["row", "row_label", "col", "col_label", "count", *(["studies"] * with_studies)]
+        )
         for cell in table.cells:
-            writer.writerow(
-                [
-                    cell.row.iri,
-                    cell.row.label,
-                    cell.col.iri,
-                    cell.col.label,
-                    cell.count,
-                    " ".join(cell.studies),
-                ]
-            )
+            line = [cell.row.iri, cell.row.label, cell.col.iri, cell.col.label, cell.count]
+            writer.writerow([*line, " ".join(cell.studies or ())] if with_studies else line)
     return out.getvalue().encode("utf-8")
 
 

@@ -261,6 +261,10 @@ def get_summary(
             "matrix (counts, row values down and column values across).",
         ),
     ] = "long",
+    studies: Annotated[
+        bool,
+        Query(description="List the studies behind each cell (false: counts only)."),
+    ] = True,
 ) -> Response:
     """CQ2: how many studies one record codes with both values, for every pair of values
     that has any (JSON, or CSV by ``Accept: text/csv`` or ``format=csv``)."""
@@ -269,13 +273,13 @@ def get_summary(
     def render(snapshot: Snapshot) -> Representation:
         scope = resolve_collection(snapshot, review) if review else None
         table = cross_tabulate(
-            snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope
+            snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope, studies
         )
         if media_type == CSV:
             return Representation(cross_tabulation_csv(table, layout == "matrix"), CSV)
         return _json(table)
 
-    key = _key(request, ("rows", "cols", "review", "layout"), media_type)
+    key = _key(request, ("rows", "cols", "review", "layout"), media_type) + f"|{studies}"
     return _answer(request, context, key, render, vary="Accept")
 
 

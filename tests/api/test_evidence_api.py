@@ -301,6 +301,22 @@ def test_summary_cells_and_their_studies_match_the_sheet(
     assert {c["label"] for c in answer["row_concepts"]} == {r for r, _ in got}
 
 
+def test_summary_counts_only_leaves_out_the_studies(client: TestClient) -> None:  # noqa: F811
+    answer = client.get("/summary?rows=activity&cols=population&studies=false").json()
+    expected = {cell: len(titles) for cell, titles in co_coded("activity", "population").items()}
+    assert {(c["row"]["label"], c["col"]["label"]): c["count"] for c in answer["cells"]} == (
+        expected
+    )
+    assert all(cell["studies"] is None for cell in answer["cells"])
+    as_csv = client.get("/summary?rows=activity&cols=population&studies=false&format=csv")
+    parsed = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert list(parsed[0]) == ["row", "row_label", "col", "col_label", "count"]
+    assert {(r["row_label"], r["col_label"]): int(r["count"]) for r in parsed} == expected
+    # the full answer is cached apart from the counts-only one
+    full = client.get("/summary?rows=activity&cols=population").json()
+    assert all(len(cell["studies"]) == cell["count"] for cell in full["cells"])
+
+
 def test_summary_is_cq2s_answer(client: TestClient, embedded_store: EmbeddedStore) -> None:  # noqa: F811
     answer = client.get("/summary?rows=platform&cols=population&review=illustrative-extraction")
     expected = {
