@@ -335,17 +335,25 @@ def _reason_and_write(
                 lenient=True,
             )
             facts = reasoning.read([store, build_metadata], rules.result())
-            entailments = reasoning.entail(facts, rules.result(), inferred_graph)
-            whole.result()
+            # The entailments go into the store chunk by chunk as they are rendered, once
+            # the whole-store dump is over; the insert thread takes them in order.
             provenance = build_metadata.dump(format=ox.RdfFormat.N_QUADS) or b""
-            inserted = inserts.submit(_insert, store, provenance, entailments)
+            inserted = [inserts.submit(_insert_after, whole, store, provenance)]
+            entailments = reasoning.entail(
+                facts,
+                rules.result(),
+                inferred_graph,
+                sink=lambda chunk: inserted.append(inserts.submit(_load, store, chunk)),
+            )
+            inserted.append(inserts.submit(store.extend, entailments.blank))
             files.append_nquads(*entailments.nquads, entailments.blank_nquads())
-            inserted.result()
+            for job in inserted:
+                job.result()
             inferred = len(entailments)
             members, terms = entailments.members, entailments.terms
             del entailments
             inferred_turtle = dumps.submit(files.dump_turtle, store, inferred_graph)
-            inferred_jsonld = dumps.submit(files.dump_jsonld, store, inferred_graph)
+            inferred_jsonld = inserts.submit(files.dump_jsonld, store, inferred_graph)
             small = len(assembled.mapped.studies) <= settings.hermit_max_studies
             reasoning.check_consistency(
                 store, rules.result(), hermit=small, inferred_graph=inferred_graph
@@ -394,9 +402,15 @@ def _default_graph_size(store: ox.Store) -> int:
     return int(count.value) if isinstance(count, ox.Literal) else 0
 
 
-def _insert(store: ox.Store, provenance: bytes, entailments: reasoning.Entailments) -> None:
-    store.load(provenance, format=ox.RdfFormat.N_QUADS, lenient=True)
-    reasoning.insert(store, entailments)
+def _insert_after(dump: Future[None], store: ox.Store, nquads: bytes) -> None:
+    """Load ``nquads`` into ``store`` once ``dump`` (of the whole store) is over."""
+    dump.result()
+    _load(store, nquads)
+
+
+def _load(store: ox.Store, nquads: bytes) -> None:
+    # lenient: the IRIs come from the store or the rules, so they were checked on the way in
+    store.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def validate_sheet(settings: BuildSettings, path: Path, mapping_path: Path | None) -> int:

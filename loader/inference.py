@@ -12,14 +12,13 @@ in one pass before the fixpoint. What the fixpoint adds is rendered once as N-Qu
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TypeVar
 
 import pyoxigraph as ox
 
-from loader.ntriples import encode_from_end
 from loader.rules import Definition, RuleSet
 from loader.terms import OWL, RDF
 
@@ -259,10 +258,22 @@ class Entailments:
         return "".join(lines).encode()
 
 
-def render(facts: Facts, graph: ox.NamedNode) -> Entailments:
-    """``facts`` as quads in ``graph``."""
+def render(
+    facts: Facts,
+    graph: ox.NamedNode,
+    sink: Callable[[bytes], object] | None = None,
+    chunk_lines: int = 65536,
+) -> Entailments:
+    """``facts`` as quads in ``graph``; each chunk of text also goes to ``sink`` as soon as
+    it is written (to insert it into a store while the rest is rendered).
+
+    Statements about one subject are adjacent, subjects in sorted order and each one's
+    statements sorted: the store inserts them 1.5 times as fast as scattered ones, its
+    Turtle and JSON-LD group them under one subject (half the size and the dump time), and
+    the text is the same from build to build. Grouping by subject in a dict and sorting
+    the short groups costs far less than sorting millions of lines.
+    """
     g = f" <{graph.value}> .\n"
-    rdf_type = f"<{RDF.type}>"
     members = {cls: len(of) for cls, of in facts.types.items() if of}
     terms = {*members, *(p for p, v in facts.relations.items() if v)}
     terms |= {p for p, v in facts.values.items() if v}
@@ -271,19 +282,36 @@ def render(facts: Facts, graph: ox.NamedNode) -> Entailments:
     blank: list[ox.Quad] = []
     if facts.blank:
         facts, blank = _split_blank(facts, graph)
-    lines: list[str] = []
+    about: defaultdict[str, list[str]] = defaultdict(list)  # subject -> its lines, less it
     for cls, of in facts.types.items():
-        lines += [f"<{member}> {rdf_type} <{cls}>{g}" for member in of]
+        tail = f" <{RDF.type}> <{cls}>{g}"
+        for member in of:
+            about[member].append(tail)
     for prop, pairs in facts.relations.items():
-        lines += [f"<{s}> <{prop}> <{o}>{g}" for s, o in pairs]
+        head = f" <{prop}> <"
+        for s, o in pairs:
+            about[s].append(f"{head}{o}>{g}")
     for prop, values in facts.values.items():
-        lines += [f"<{s}> <{prop}> {literal}{g}" for s, literal in values]
-    # Sorted, statements about one subject are adjacent: the store inserts them 1.5 times
-    # as fast, and its Turtle and JSON-LD group them under one subject (half the size and
-    # the dump time). Reversed, as the lines are encoded from the end.
-    lines.sort(reverse=True)
-    count = len(lines)
-    return Entailments(encode_from_end(lines), count, blank, members, terms)
+        for s, literal in values:
+            about[s].append(f" <{prop}> {literal}{g}")
+    chunks: list[bytes] = []
+    count = 0
+    pending: list[str] = []
+    pending_lines = 0
+    for subject in sorted(about):
+        tails = about.pop(subject)
+        tails.sort()
+        node = f"<{subject}>"
+        pending.append(node + node.join(tails))  # every line starts with the subject
+        pending_lines += len(tails)
+        if pending_lines >= chunk_lines or not about:
+            chunk = "".join(pending).encode("utf-8")
+            chunks.append(chunk)
+            if sink is not None:
+                sink(chunk)
+            count += pending_lines
+            pending, pending_lines = [], 0
+    return Entailments(chunks, count, blank, members, terms)
 
 
 def _split_blank(facts: Facts, graph: ox.NamedNode) -> tuple[Facts, list[ox.Quad]]:

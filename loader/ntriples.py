@@ -63,18 +63,3 @@ def encode_lines(lines: list[str], chunk: int = 65536) -> bytes:
     return b"".join(
         "".join(lines[i : i + chunk]).encode("utf-8") for i in range(0, len(lines), chunk)
     )
-
-
-def encode_from_end(lines: list[str], chunk: int = 65536) -> list[bytes]:
-    """UTF-8 chunks of the lines, last line first, emptying the list as it goes.
-
-    Each line is freed as soon as it is encoded, so the text is not held twice over: for
-    millions of lines that is most of a gigabyte off the peak.
-    """
-    chunks = []
-    while lines:
-        part = lines[-chunk:]
-        del lines[-chunk:]
-        part.reverse()
-        chunks.append("".join(part).encode("utf-8"))
-    return chunks

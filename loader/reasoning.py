@@ -18,7 +18,7 @@ HermiT would infer ``owl:sameAs``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -93,9 +93,14 @@ def read(stores: Sequence[ox.Store], rules: RuleSet) -> Facts:
     return facts
 
 
-def entail(facts: Facts, rules: RuleSet, target_graph: ox.NamedNode) -> Entailments:
+def entail(
+    facts: Facts,
+    rules: RuleSet,
+    target_graph: ox.NamedNode,
+    sink: Callable[[bytes], object] | None = None,
+) -> Entailments:
     """What the rules entail from ``facts`` that they do not state, as quads in
-    ``target_graph``, not yet inserted anywhere.
+    ``target_graph``; ``sink`` gets each chunk of their N-Quads text as it is rendered.
 
     ``facts`` is emptied on the way: its millions of Python objects are freed before the
     entailments are rendered as text, which lowers the build's peak memory by a gigabyte
@@ -104,7 +109,7 @@ def entail(facts: Facts, rules: RuleSet, target_graph: ox.NamedNode) -> Entailme
     derived = close(facts, rules)
     for part in (facts.types, facts.relations, facts.values, facts.subjects):
         part.clear()
-    return render(derived, target_graph)
+    return render(derived, target_graph, sink)
 
 
 def check_consistency(
