@@ -91,7 +91,9 @@ end
 
 
 def wrk(url: str, seconds: int, connections: int = 4, distinct: bool = False) -> dict[str, float]:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    # a long timeout: at 100k studies one aggregate query takes seconds, and wrk would count
+    # it as failed after its default 2 s
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "120s", "--latency"]
     if distinct:
         script = Path(tempfile.gettempdir()) / "bench-distinct.lua"
         script.write_text(DISTINCT_SCRIPT)
@@ -160,6 +162,7 @@ def bench_size(size: int, seconds: int) -> list[str]:
         # (label, url, server, whether each request sends a different query text)
         targets = [
             ("API /summary", summary, api, False),
+            ("API /summary?studies=false", f"{summary}&studies=false", api, False),
             ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api, False),
             ("API /sparql (facet, repeated: cached)", facet, api, False),
             ("API /sparql (facet, distinct: uncached)", facet, api, True),
