@@ -111,6 +111,8 @@ def wrk(url: str, seconds: int, connections: int = 4, distinct: bool = False) ->
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url}: {errors.group(1)} error responses\n{out}")
+    if not rps or not float(rps.group(1)) or re.search(r"timeout [1-9]", out):
+        raise RuntimeError(f"{url}: requests went unanswered\n{out}")
     return {"p50": ms("50%"), "p99": ms("99%"), "rps": float(rps.group(1)) if rps else 0.0}
 
 
