@@ -346,6 +346,7 @@ def _reason_and_write(
                 sink=lambda chunk: inserted.append(inserts.submit(_load, store, chunk)),
             )
             inserted.append(inserts.submit(store.extend, entailments.blank))
+            whole.result()  # the N-Quads file is that dump's until it is over
             files.append_nquads(*entailments.nquads, entailments.blank_nquads())
             for job in inserted:
                 job.result()

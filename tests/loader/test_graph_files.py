@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from loader.build import BuildReport
+from loader.build import BuildReport, build
 from loader.graph_files import GraphFiles
+from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -44,6 +46,24 @@ def test_the_published_trig_and_json_ld_hold_the_n_quads_and_turtle_their_union(
     union = {re.sub(r"^(.*) <[^>]*>$", r"\1", quad) for quad in nquads}
     assert _triples(directory / "smqi.ttl") == union
     assert not (directory / ".parts").exists()
+
+
+def test_the_n_quads_file_is_whole_however_long_the_first_dump_takes(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entailments are appended to the N-Quads file only after the whole-store dump
+    that starts it is over, even when reasoning finishes first (it does on small builds)."""
+    first_dump = GraphFiles.dump_first
+
+    def slow_dump(files: GraphFiles, store: ox.Store) -> None:
+        time.sleep(1.5)
+        first_dump(files, store)
+
+    monkeypatch.setattr(GraphFiles, "dump_first", slow_dump)
+    report = build(settings_for(data_copy))
+    nquads = _quads(data_copy / "build" / "smqi.nq", ox.RdfFormat.N_QUADS)
+    assert sum(nquads.values()) == report.quads
+    assert _quads(data_copy / "build" / "smqi.trig", ox.RdfFormat.TRIG) == nquads
 
 
 def test_parts_dumped_at_different_times_join_into_one_dataset(tmp_path: Path) -> None:
