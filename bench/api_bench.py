@@ -90,10 +90,14 @@ end
 """
 
 
-def wrk(url: str, seconds: int, connections: int = 4, distinct: bool = False) -> dict[str, float]:
+def wrk(
+    url: str, seconds: int, connections: int = 4, distinct: bool = False, gzip: bool = False
+) -> dict[str, float]:
     # a long timeout: at 100k studies one aggregate query takes seconds, and wrk would count
     # it as failed after its default 2 s
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "120s", "--latency"]
+    if gzip:
+        command += ["-H", "Accept-Encoding: gzip"]
     if distinct:
         script = Path(tempfile.gettempdir()) / "bench-distinct.lua"
         script.write_text(DISTINCT_SCRIPT)
@@ -164,6 +168,7 @@ def bench_size(size: int, seconds: int) -> list[str]:
         # (label, url, server, whether each request sends a different query text)
         targets = [
             ("API /summary", summary, api, False),
+            ("API /summary (Accept-Encoding: gzip)", summary, api, False),
             ("API /summary?studies=false", f"{summary}&studies=false", api, False),
             ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api, False),
             ("API /sparql (facet, repeated: cached)", facet, api, False),
@@ -187,7 +192,9 @@ def bench_size(size: int, seconds: int) -> list[str]:
             urllib.request.urlopen(url, timeout=300).read()  # warm
             # Uncached SPARQL goes one request at a time to every server alike: rdflib-endpoint
             # answers one at a time anyway, and at 100k one query takes seconds.
-            result = wrk(url, seconds, connections=1 if distinct else 4, distinct=distinct)
+            result = wrk(
+                url, seconds, 1 if distinct else 4, distinct=distinct, gzip="gzip" in label
+            )
             rows.append(
                 f"| {size} | {label} | {result['p50']:.2f} | {result['p99']:.2f} | "
                 f"{result['rps']:.0f} | {rss_mib(server.process.pid):.0f} |"

@@ -22,6 +22,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from api.app import create_app
+from api.caching import GZIP_MIN_BYTES, accepts_gzip
 from api.store import EmbeddedStore, EmbeddedStoreSettings
 from api.store.sparql import bind, check_query
 from loader.queries import load_catalogue
@@ -341,7 +342,7 @@ def test_summary_as_csv_parses_and_matches_the_json(client: TestClient) -> None:
     by_format = client.get("/summary?rows=platform&cols=communication_model&format=csv")
     assert by_accept.headers["content-type"].startswith("text/csv")
     assert by_accept.text == by_format.text
-    assert by_accept.headers["vary"] == "Accept"
+    assert by_accept.headers["vary"] == "Accept, Accept-Encoding"
     parsed = list(csv.DictReader(io.StringIO(by_accept.text)))
     assert [(r["row"], r["col"], int(r["count"]), r["studies"].split()) for r in parsed] == [
         (c["row"]["iri"], c["col"]["iri"], c["count"], c["studies"]) for c in as_json["cells"]
@@ -749,3 +750,38 @@ def test_concept_counts_are_cq1s_answer(
     scheme = COLUMNS[dimension][1]
     served = {c["iri"]: c["studies"] for c in client.get(f"/concepts/{scheme}").json()["concepts"]}
     assert {iri: n for iri, n in served.items() if n} == expected
+
+
+# -- compression -----------------------------------------------------------------------------
+
+
+def test_large_answers_go_gzipped_to_clients_that_accept_it(client: TestClient) -> None:  # noqa: F811
+    plain = client.get("/concepts/country", headers={"Accept-Encoding": "identity"})
+    zipped = client.get("/concepts/country", headers={"Accept-Encoding": "br, gzip;q=0.5"})
+    refused = client.get("/concepts/country", headers={"Accept-Encoding": "*, gzip;q=0"})
+    assert len(plain.content) >= GZIP_MIN_BYTES
+    assert "content-encoding" not in plain.headers and "content-encoding" not in refused.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.num_bytes_downloaded * 4 < len(plain.content)
+    assert zipped.json() == plain.json()  # httpx decompressed it
+    assert plain.headers["vary"] == zipped.headers["vary"] == "Accept-Encoding"
+    assert zipped.headers["etag"] == plain.headers["etag"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, False),
+        ("", False),
+        ("gzip", True),
+        ("deflate, gzip;q=1.0, *;q=0.5", True),
+        ("*", True),
+        ("x-gzip", True),
+        ("gzip;q=0", False),
+        ("*;q=0", False),
+        ("identity", False),
+        ("br;q=1, gzip;q=bad", False),
+    ],
+)
+def test_accept_encoding_is_read_with_qualities(header: str | None, expected: bool) -> None:
+    assert accepts_gzip(header) is expected
