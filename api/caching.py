@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from api.context import AppContext
 from api.evidence_queries import Snapshot, api_query, text
+from api.media import quality
 
 # Caches may keep answers but must ask again before reusing one (a 304 costs nothing here).
 CACHE_CONTROL = "public, no-cache"
@@ -132,14 +133,6 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     qualities: dict[str, float] = {}
     for item in (accept_encoding or "").split(","):
         coding, *params = (part.strip().lower() for part in item.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
         if coding:
-            qualities[coding] = quality
+            qualities[coding] = quality(params)
     return qualities.get("gzip", qualities.get("x-gzip", qualities.get("*", 0.0))) > 0

@@ -6,7 +6,7 @@ Shared by the store, which chooses among the types it writes for a query result,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 
@@ -39,16 +39,22 @@ def parse_accept(accept: str, aliases: Mapping[str, str]) -> list[MediaRange]:
         if media.count("/") != 1:
             continue
         main, sub = aliases.get(media, media).split("/")
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = min(1.0, max(0.0, float(value)))
-                except ValueError:
-                    quality = 0.0
-        ranges.append(MediaRange(main, sub, quality))
+        ranges.append(MediaRange(main, sub, quality(params)))
     return ranges
+
+
+def quality(params: Iterable[str]) -> float:
+    """The ``q`` of an Accept or Accept-Encoding item's parameters: 1 when absent, 0 when
+    unreadable, else clamped to [0, 1]."""
+    found = 1.0
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                found = min(1.0, max(0.0, float(value)))
+            except ValueError:
+                found = 0.0
+    return found
 
 
 def choose(
