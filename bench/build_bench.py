@@ -34,6 +34,17 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def reference_seconds() -> float:
+    """Seconds a fixed pure-Python loop takes: how fast this machine is today.
+
+    The shared machine's speed varies between days (the same build took 2.7 times as long
+    on one day as the day before), so compare builds by their ratio to this.
+    """
+    start = time.perf_counter()
+    sum(range(30_000_000))
+    return round(time.perf_counter() - start, 2)
+
+
 def run_one(size: int, validator: str) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
     from bench.synthetic import make_data_dir
@@ -70,6 +81,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one, args.validator)))
         return
+    print(f"reference loop: {reference_seconds()} s (see reference_seconds)\n")
     print(
         f"| studies | validator | quads | {' | '.join(STAGES)} | total s | CPU s | peak RSS MiB |"
     )
