@@ -129,6 +129,21 @@ def test_cq03_gaps_are_the_leaf_pairs_no_row_codes_together(built: Built) -> Non
     )
     assert {(r["rowLabel"], r["colLabel"]) for r in rows} == expected
     assert ("Twitter", "many-to-many") not in expected and expected
+    # within one collection: the sheet's own gaps; a review with no records has only gaps
+    dimensions = {
+        "rowProperty": ox.NamedNode(str(SMQI.platform)),
+        "rowScheme": ox.NamedNode(str(VOCAB.platform)),
+        "colProperty": ox.NamedNode(str(SMQI.communicationModel)),
+        "colScheme": ox.NamedNode(str(VOCAB["communication-model"])),
+    }
+    for collection, gaps in (
+        ("collection/illustrative-extraction", expected),
+        ("review/walsh-2021", {(p, m) for p in platforms for m in models}),
+    ):
+        rows = run(
+            store, "cq03-evidence-gaps", collection=ox.NamedNode(BASE + collection), **dimensions
+        )
+        assert {(r["rowLabel"], r["colLabel"]) for r in rows} == gaps, collection
 
 
 def test_cq04_studies_per_year_overall_and_per_platform(built: Built) -> None:
@@ -169,7 +184,19 @@ def test_cq06_studies_by_platform_population_and_activity(built: Built) -> None:
         activity=ox.NamedNode(str(VOCAB["qi-activity/identifying-problems"])),
     )
     assert {(r["firstAuthor"], r["year"], r.get("doi", "")) for r in rows} == expected
-    assert all("Twitter" in r["platforms"].split(" | ") for r in rows)
+    # every coded value of each study, whichever were asked for
+    by_doi = {row["doi"].lower(): row for row in sheet_rows()}
+    columns = {
+        "platforms": "platforms",
+        "populations": "user_populations",
+        "activities": "qi_activities",
+        "communicationModels": "communication_model",
+        "stages": "qi_cycle_stage",
+    }
+    for r in rows:
+        for variable, column in columns.items():
+            coded = set(r[variable].split(" | ")) if r.get(variable) else set()
+            assert coded == set(split_cell(by_doi[r["doi"]][column])), (r["doi"], column)
 
 
 def test_cq07_first_nations_studies_with_platforms_and_models(built: Built) -> None:
