@@ -2,7 +2,7 @@
 graphs, side by side with the same SPARQL sent straight to an Oxigraph server and to
 rdflib-endpoint over the same N-Quads. Everything runs on loopback; wrk generates load.
 
-Usage: python bench/api_bench.py [--sizes 1000 10000 100000] [--seconds 5]
+Usage: python bench/api_bench.py [--sizes 1000 10000 100000] [--seconds 5] [--queries]
 Needs: wrk (Debian package), the `oxigraph` server (test extra) and rdflib-endpoint
 (bench extra: pip install -e '.[bench]'). Data are SYNTHETIC (bench/synthetic.py).
 """
@@ -10,6 +10,8 @@ Needs: wrk (Debian package), the `oxigraph` server (test extra) and rdflib-endpo
 from __future__ import annotations
 
 import argparse
+import functools
+import math
 import os
 import re
 import shutil
@@ -21,6 +23,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +43,8 @@ class Server:
     base: str
 
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=20)
@@ -120,6 +125,72 @@ def wrk(
     return {"p50": ms("50%"), "p99": ms("99%"), "rps": float(rps.group(1)) if rps else 0.0}
 
 
+QUERY_DIR = ROOT / "ontology" / "queries"
+QUERY_RUNS = 3
+QUERY_TIMEOUT = 60  # seconds; rdflib-endpoint takes longer than this over some queries
+
+
+@dataclass
+class Endpoint:
+    name: str
+    url: str
+    server: Server
+    restart: Callable[[], Server]  # after a timed-out query, which would go on running
+
+
+def query_ms(endpoint: Endpoint, query: str) -> float | None:
+    """Median milliseconds of a few uncached requests (each a different query text), or
+    None when one outlives QUERY_TIMEOUT (the server is then restarted)."""
+    times = []
+    for n in range(QUERY_RUNS):
+        text = f"# uncached {time.time_ns()} {n}\n{query}"
+        request = urllib.request.Request(
+            f"{endpoint.url}?query={urllib.parse.quote(text)}",
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        start = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=QUERY_TIMEOUT) as response:
+                response.read()
+        except TimeoutError:
+            endpoint.server.stop()
+            endpoint.server = endpoint.restart()
+            return None
+        times.append((time.perf_counter() - start) * 1000)
+        if times[-1] > 10_000:
+            break  # one slow answer is measure enough
+    return sorted(times)[len(times) // 2]
+
+
+def bench_queries(size: int, endpoints: list[Endpoint]) -> list[str]:
+    """Every competency query on every endpoint, uncached: a row per query, and the
+    geometric mean over the queries of each other server's time over the API's (a timed-out
+    query counts as QUERY_TIMEOUT, so that mean is then a lower bound)."""
+    sys.path.insert(0, str(ROOT))
+    from api.service_description import runnable_text
+    from loader.queries import load_catalogue
+    from loader.terms import DEFAULT_BASE
+
+    rows: list[str] = []
+    logs = [0.0] * len(endpoints)
+    catalogue = load_catalogue(QUERY_DIR)
+    files = sorted(catalogue)
+    for name in files:
+        # as the example catalogue serves it: required parameters bound, optional ones not
+        query = runnable_text(catalogue[name], DEFAULT_BASE)
+        times = [query_ms(endpoint, query) for endpoint in endpoints]
+        bounded = [QUERY_TIMEOUT * 1000 if ms is None else ms for ms in times]
+        for i, ms in enumerate(bounded):
+            logs[i] += math.log(ms / bounded[0])
+        cells = " | ".join(f"> {QUERY_TIMEOUT} s" if ms is None else f"{ms:.1f}" for ms in times)
+        rows.append(f"| {size} | {name} | {cells} |")
+        print(rows[-1], flush=True)
+    ratios = " | ".join(f"{math.exp(log / len(files)):.2f}x" for log in logs)
+    rows.append(f"| {size} | geometric mean, time / API's | {ratios} |")
+    print(rows[-1], flush=True)
+    return rows
+
+
 def build_graph(size: int, work: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from bench.synthetic import make_data_dir
@@ -131,7 +202,7 @@ def build_graph(size: int, work: Path) -> Path:
     return data
 
 
-def bench_size(size: int, seconds: int) -> list[str]:
+def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
     rows: list[str] = []
     work = Path(tempfile.mkdtemp(prefix=f"api-bench-{size}-"))
     servers: list[Server] = []
@@ -140,7 +211,8 @@ def bench_size(size: int, seconds: int) -> list[str]:
         nquads = data / "build" / "smqi.nq"
         query = urllib.parse.quote(FACET_QUERY)
         api_port, ox_port, rdf_port = free_port(), free_port(), free_port()
-        api = start(
+        restart_api = functools.partial(
+            start,
             "api",
             [str(BIN / "smqi"), "serve", "--data", str(data), "--store", str(work / "store"),
              "--port", str(api_port), "--timeout", "60"],
@@ -148,13 +220,15 @@ def bench_size(size: int, seconds: int) -> list[str]:
             "/summary?rows=platform&cols=communication_model",
             timeout=1800,
         )  # fmt: skip
+        api = restart_api()
         servers.append(api)
         subprocess.run(
             [str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file", str(nquads)],
             check=True,
             capture_output=True,
         )
-        oxigraph = start(
+        restart_oxigraph = functools.partial(
+            start,
             "oxigraph",
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(work / "ox"),
              "--bind", f"127.0.0.1:{ox_port}", "--union-default-graph"],
@@ -162,6 +236,7 @@ def bench_size(size: int, seconds: int) -> list[str]:
             f"/query?query={query}",
             timeout=120,
         )  # fmt: skip
+        oxigraph = restart_oxigraph()
         servers.append(oxigraph)
         summary = f"{api.base}/summary?rows=platform&cols=communication_model"
         facet = f"{api.base}/sparql?query={query}"
@@ -175,8 +250,10 @@ def bench_size(size: int, seconds: int) -> list[str]:
             ("API /sparql (facet, distinct: uncached)", facet, api, True),
             ("Oxigraph server (facet)", f"{oxigraph.base}/query?query={query}", oxigraph, True),
         ]
+        restart_rdflib: Callable[[], Server] | None = None
         if size <= RDFLIB_MAX_STUDIES and shutil.which("rdflib-endpoint", path=str(BIN)):
-            rdflib = start(
+            restart_rdflib = functools.partial(
+                start,
                 "rdflib-endpoint",
                 [str(BIN / "rdflib-endpoint"), "serve", str(nquads), "--host", "127.0.0.1",
                  "--port", str(rdf_port)],
@@ -184,6 +261,7 @@ def bench_size(size: int, seconds: int) -> list[str]:
                 f"/?query={query}",
                 timeout=1800,
             )  # fmt: skip
+            rdflib = restart_rdflib()
             servers.append(rdflib)
             targets.append(
                 ("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib, True)
@@ -200,6 +278,20 @@ def bench_size(size: int, seconds: int) -> list[str]:
                 f"{result['rps']:.0f} | {rss_mib(server.process.pid):.0f} |"
             )
             print(rows[-1], flush=True)
+        if queries:
+            endpoints = [
+                Endpoint("API", f"{api.base}/sparql", api, restart_api),
+                Endpoint("Oxigraph", f"{oxigraph.base}/query", oxigraph, restart_oxigraph),
+            ]
+            if restart_rdflib is not None:
+                endpoints.append(
+                    Endpoint("rdflib-endpoint", f"{rdflib.base}/", rdflib, restart_rdflib)
+                )
+            names = " | ".join(e.name for e in endpoints)
+            print(f"\n| studies | query (uncached, median ms) | {names} |")
+            print("|---|---|" + "---|" * len(endpoints))
+            rows += bench_queries(size, endpoints)
+            servers = [e.server for e in endpoints]
     finally:
         for server in servers:
             server.stop()
@@ -211,13 +303,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
     parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument(
+        "--queries", action="store_true", help="also time every competency query, uncached"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     print("| studies | target | p50 ms | p99 ms | req/s | server RSS MiB |")
     print("|---|---|---|---|---|---|")
     for size in args.sizes:
-        bench_size(size, args.seconds)
+        bench_size(size, args.seconds, args.queries)
 
 
 if __name__ == "__main__":
