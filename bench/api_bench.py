@@ -10,7 +10,6 @@ Needs: wrk (Debian package), the `oxigraph` server (test extra) and rdflib-endpo
 from __future__ import annotations
 
 import argparse
-import functools
 import math
 import os
 import re
@@ -23,7 +22,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,12 +36,44 @@ RDFLIB_MAX_STUDIES = 10_000  # rdflib-endpoint needs minutes and GBs beyond this
 
 @dataclass
 class Server:
+    """A server process started from ``command`` and ready once ``base + probe`` answers."""
+
     name: str
-    process: subprocess.Popen[bytes]
+    command: list[str]
     base: str
+    probe: str
+    timeout: float
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(Path(tempfile.gettempdir()) / f"bench-{self.name}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            self.command, stdout=log, stderr=log, start_new_session=True
+        )
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited; see {log.name}")
+            try:
+                with urllib.request.urlopen(self.base + self.probe, timeout=60) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready after {self.timeout} s")
+
+    def restart(self) -> None:
+        """After a query timed out on the client, which the server would go on running."""
+        self.stop()
+        self.start()
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
 
     def stop(self) -> None:
-        if self.process.poll() is not None:
+        if self.process is None or self.process.poll() is not None:
             return
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
@@ -57,22 +87,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def start(name: str, command: list[str], base: str, probe: str, timeout: float) -> Server:
-    log = open(Path(tempfile.gettempdir()) / f"bench-{name}.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited; see {log.name}")
-        try:
-            with urllib.request.urlopen(base + probe, timeout=60) as response:
-                if response.status == 200:
-                    return Server(name, process, base)
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{name} not ready after {timeout} s")
 
 
 def rss_mib(pid: int) -> float:
@@ -135,7 +149,6 @@ class Endpoint:
     name: str
     url: str
     server: Server
-    restart: Callable[[], Server]  # after a timed-out query, which would go on running
 
 
 def query_ms(endpoint: Endpoint, query: str) -> float | None:
@@ -153,8 +166,7 @@ def query_ms(endpoint: Endpoint, query: str) -> float | None:
             with urllib.request.urlopen(request, timeout=QUERY_TIMEOUT) as response:
                 response.read()
         except TimeoutError:
-            endpoint.server.stop()
-            endpoint.server = endpoint.restart()
+            endpoint.server.restart()
             return None
         times.append((time.perf_counter() - start) * 1000)
         if times[-1] > 10_000:
@@ -211,8 +223,7 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
         nquads = data / "build" / "smqi.nq"
         query = urllib.parse.quote(FACET_QUERY)
         api_port, ox_port, rdf_port = free_port(), free_port(), free_port()
-        restart_api = functools.partial(
-            start,
+        api = Server(
             "api",
             [str(BIN / "smqi"), "serve", "--data", str(data), "--store", str(work / "store"),
              "--port", str(api_port), "--timeout", "60"],
@@ -220,15 +231,14 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
             "/summary?rows=platform&cols=communication_model",
             timeout=1800,
         )  # fmt: skip
-        api = restart_api()
         servers.append(api)
+        api.start()
         subprocess.run(
             [str(BIN / "oxigraph"), "load", "--location", str(work / "ox"), "--file", str(nquads)],
             check=True,
             capture_output=True,
         )
-        restart_oxigraph = functools.partial(
-            start,
+        oxigraph = Server(
             "oxigraph",
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(work / "ox"),
              "--bind", f"127.0.0.1:{ox_port}", "--union-default-graph"],
@@ -236,8 +246,8 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
             f"/query?query={query}",
             timeout=120,
         )  # fmt: skip
-        oxigraph = restart_oxigraph()
         servers.append(oxigraph)
+        oxigraph.start()
         summary = f"{api.base}/summary?rows=platform&cols=communication_model"
         facet = f"{api.base}/sparql?query={query}"
         # (label, url, server, whether each request sends a different query text)
@@ -250,10 +260,9 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
             ("API /sparql (facet, distinct: uncached)", facet, api, True),
             ("Oxigraph server (facet)", f"{oxigraph.base}/query?query={query}", oxigraph, True),
         ]
-        restart_rdflib: Callable[[], Server] | None = None
+        rdflib: Server | None = None
         if size <= RDFLIB_MAX_STUDIES and shutil.which("rdflib-endpoint", path=str(BIN)):
-            restart_rdflib = functools.partial(
-                start,
+            rdflib = Server(
                 "rdflib-endpoint",
                 [str(BIN / "rdflib-endpoint"), "serve", str(nquads), "--host", "127.0.0.1",
                  "--port", str(rdf_port)],
@@ -261,8 +270,8 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
                 f"/?query={query}",
                 timeout=1800,
             )  # fmt: skip
-            rdflib = restart_rdflib()
             servers.append(rdflib)
+            rdflib.start()
             targets.append(
                 ("rdflib-endpoint (facet)", f"{rdflib.base}/?query={query}", rdflib, True)
             )
@@ -275,23 +284,20 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
             )
             rows.append(
                 f"| {size} | {label} | {result['p50']:.2f} | {result['p99']:.2f} | "
-                f"{result['rps']:.0f} | {rss_mib(server.process.pid):.0f} |"
+                f"{result['rps']:.0f} | {rss_mib(server.pid):.0f} |"
             )
             print(rows[-1], flush=True)
         if queries:
             endpoints = [
-                Endpoint("API", f"{api.base}/sparql", api, restart_api),
-                Endpoint("Oxigraph", f"{oxigraph.base}/query", oxigraph, restart_oxigraph),
+                Endpoint("API", f"{api.base}/sparql", api),
+                Endpoint("Oxigraph", f"{oxigraph.base}/query", oxigraph),
             ]
-            if restart_rdflib is not None:
-                endpoints.append(
-                    Endpoint("rdflib-endpoint", f"{rdflib.base}/", rdflib, restart_rdflib)
-                )
+            if rdflib is not None:
+                endpoints.append(Endpoint("rdflib-endpoint", f"{rdflib.base}/", rdflib))
             names = " | ".join(e.name for e in endpoints)
             print(f"\n| studies | query (uncached, median ms) | {names} |")
             print("|---|---|" + "---|" * len(endpoints))
             rows += bench_queries(size, endpoints)
-            servers = [e.server for e in endpoints]
     finally:
         for server in servers:
             server.stop()
