@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -86,14 +85,11 @@ def main() -> None:
         f"| studies | validator | quads | {' | '.join(STAGES)} | total s | CPU s | peak RSS MiB |"
     )
     print("|---|---|---|" + "---|" * len(STAGES) + "---|---|---|")
+    sys.path.insert(0, str(ROOT))
+    from bench.child import in_own_process
+
     for size in args.sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--validator", args.validator],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = in_own_process(__file__, "--one", str(size), "--validator", args.validator)
         stages = " | ".join(str(r.get(f"{s}_s", "-")) for s in STAGES)
         print(
             f"| {r['studies']} | {r['validator']} | {r['quads']} | {stages} | "

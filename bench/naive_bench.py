@@ -1,11 +1,11 @@
 """The naive baseline the build is measured against: the same graph in rdflib, pyshacl.
 
 For one size of synthetic data (bench/synthetic.py) it maps the sheet with the project's
-loader, then does what a whole-graph rdflib pipeline would: parse the N-Quads into an
-rdflib graph, validate it with pyshacl against the project's shapes, and write Turtle. It
-does no reasoning, so it is a lower bound on the naive build. pyshacl's time grows with
-the graph (680 s at 10k studies on a slow day here), so 100k takes hours. Wall-clock
-seconds vary several-fold between days on this shared machine; run this beside
+loader, then does what a whole-graph rdflib pipeline would: parse the union of its
+graphs into an rdflib graph, validate it with pyshacl against the project's shapes, and
+write Turtle. It does no reasoning, so it is a lower bound on the naive build. pyshacl's
+time grows with the graph (680 s at 10k studies on a slow day here), so 100k takes hours.
+Wall-clock seconds vary several-fold between days on this shared machine; run this beside
 build_bench.py and compare the ratio, not the seconds.
 
 Usage: python bench/naive_bench.py [--sizes 1000 10000]
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,30 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_one(size: int) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
-    import pyoxigraph as ox
     import pyshacl
-    from rdflib import Dataset, Graph
+    from rdflib import Graph
 
     from bench.synthetic import make_data_dir
     from loader.build import assemble
     from loader.manifest import load_manifest
     from loader.settings import BuildSettings
+    from loader.validation import union_graph
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data_dir(Path(tmp) / "data", size)
         settings = BuildSettings(data_dir=data, build_dir=data / "build")
         assembled = assemble(settings, load_manifest(settings.manifest_file), {})
-        nquads = assembled.store.dump(format=ox.RdfFormat.N_QUADS) or b""
-        del assembled
         start = time.perf_counter()
-        dataset = Dataset()
-        dataset.parse(data=nquads, format="nquads")
-        union = Graph()
-        for quad in dataset.quads():
-            union.add(quad[:3])
-        del dataset
+        union = union_graph(assembled.store)  # as the loader gives pyshacl small builds
         timings["parse"] = time.perf_counter() - start
+        del assembled
         shapes = Graph().parse(settings.shapes_file)
         start = time.perf_counter()
         conforms, _, _ = pyshacl.validate(union, shacl_graph=shapes, inference="none")
@@ -79,14 +72,11 @@ def main() -> None:
         return
     print("| studies | triples | conforms | parse | validate | write | total s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|")
+    sys.path.insert(0, str(ROOT))
+    from bench.child import in_own_process
+
     for size in args.sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = in_own_process(__file__, "--one", str(size))
         print(
             f"| {r['studies']} | {r['triples']} | {r['conforms']} | {r['parse_s']} | "
             f"{r['validate_s']} | {r['write_s']} | {r['total_s']} | {r['peak_rss_mib']} |",

@@ -121,7 +121,7 @@ def _read_shapes(shapes_file: Path) -> Graph:
         raise ValidatorError(f"cannot read the shapes file {shapes_file}: {exc}") from exc
 
 
-def _union_graph(store: ox.Store) -> Graph:
+def union_graph(store: ox.Store) -> Graph:
     """The union of every graph in the store as one rdflib graph (duplicates merge)."""
     lines = [
         f"{quad.subject} {quad.predicate} {quad.object} .\n"
@@ -131,7 +131,7 @@ def _union_graph(store: ox.Store) -> Graph:
 
 
 def _validate_with_pyshacl(store: ox.Store, shapes: Graph) -> list[ShapeViolation]:
-    data = _union_graph(store)
+    data = union_graph(store)
     try:
         _, report, _ = pyshacl.validate(
             data, shacl_graph=shapes, inference="none", abort_on_first=False
