@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,6 +21,7 @@ from loader import __version__, metadata, reasoning, validation
 from loader import ntriples as nt
 from loader.alignments import alignment_quads
 from loader.concepts import ConceptIndex, country_quads, read_vocabularies
+from loader.consistency import checked_terms
 from loader.errors import InvalidSheetsError, LoaderError, Location, SheetError, ValidationError
 from loader.graph_files import GraphFiles, GraphPart
 from loader.manifest import Collection, Manifest, load_manifest
@@ -296,10 +297,12 @@ def _reason_and_write(
     """Reason over the validated store and write every file into ``staging``.
 
     The graph files are written in parts (see loader.graph_files), each as soon as its
-    graphs are final, in two threads where the store works without the GIL: one dumps
-    and counts, the other inserts the entailments, while Python runs the reasoner and
-    the QC queries run. Only the whole-store dumps must be over before the store
-    changes; the rest reads single graphs, which the insert leaves as they are.
+    graphs are final, in two threads that work without the GIL: one dumps the asserted
+    graphs from the store and counts them, the other writes the inferred graph's text as
+    the reasoner renders it in Python. The inferred graph never goes into the store
+    whole: only the statements the QC queries read (a few thousand at 100k studies)
+    and the build provenance are inserted, once the whole-store dump is over; the
+    per-graph dumps read single graphs, which the insert leaves as they are.
     """
     iris = GraphIris(settings.base_iri)
     store = assembled.store
@@ -311,7 +314,8 @@ def _reason_and_write(
     )
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="dump") as dumps,
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="insert") as inserts,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writes,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="check") as checks,
     ):
         with _timed(timings, "reason", progress):
             whole = dumps.submit(files.dump_first, store)
@@ -335,30 +339,42 @@ def _reason_and_write(
                 lenient=True,
             )
             facts = reasoning.read([store, build_metadata], rules.result())
-            # The entailments go into the store chunk by chunk as they are rendered, once
-            # the whole-store dump is over; the insert thread takes them in order.
             provenance = build_metadata.dump(format=ox.RdfFormat.N_QUADS) or b""
-            inserted = [inserts.submit(_insert_after, whole, store, provenance)]
-            entailments = reasoning.entail(
-                facts,
+            derived = reasoning.derive(facts, rules.result())
+            # The inferred graph never goes into the store whole: the QC queries run in
+            # another thread on the store plus what they read of it (a few thousand
+            # statements at 100k studies), while Python renders it as text in every
+            # format and a third thread writes its Turtle and JSON-LD parts.
+            consistent = checks.submit(
+                _check_after,
+                whole,
+                store,
+                provenance,
+                reasoning.quads_about(derived, checked_terms(store), inferred_graph),
                 rules.result(),
+                len(assembled.mapped.studies) <= settings.hermit_max_studies,
                 inferred_graph,
-                sink=lambda chunk: inserted.append(inserts.submit(_load, store, chunk)),
             )
-            inserted.append(inserts.submit(store.extend, entailments.blank))
+            part = files.text_part(inferred_graph.value)
+            written: list[Future[None]] = []
+            entailments = reasoning.render(
+                derived,
+                inferred_graph,
+                sink=lambda chunk: written.append(
+                    writes.submit(files.add_text, part, chunk.turtle, chunk.jsonld)
+                ),
+                prefixes=files.prefixes,
+            )
+            del derived
             whole.result()  # the N-Quads file is that dump's until it is over
             files.append_nquads(*entailments.nquads, entailments.blank_nquads())
-            for job in inserted:
+            for job in written:
                 job.result()
+            inferred_part = files.close_text(part)
             inferred = len(entailments)
             members, terms = entailments.members, entailments.terms
             del entailments
-            inferred_turtle = dumps.submit(files.dump_turtle, store, inferred_graph)
-            inferred_jsonld = inserts.submit(files.dump_jsonld, store, inferred_graph)
-            small = len(assembled.mapped.studies) <= settings.hermit_max_studies
-            reasoning.check_consistency(
-                store, rules.result(), hermit=small, inferred_graph=inferred_graph
-            )
+            consistent.result()
         with _timed(timings, "write", progress):
             asserted = asserted_job.result()
             counts = asserted.counts
@@ -373,7 +389,7 @@ def _reason_and_write(
             )
             graphs = [
                 *asserted.graphs,
-                replace(inferred_turtle.result(), jsonld=inferred_jsonld.result()),
+                inferred_part,
                 files.dump_graph(build_metadata, metadata_graph),
             ]
             files.append_store_nquads(build_metadata)
@@ -403,10 +419,21 @@ def _default_graph_size(store: ox.Store) -> int:
     return int(count.value) if isinstance(count, ox.Literal) else 0
 
 
-def _insert_after(dump: Future[None], store: ox.Store, nquads: bytes) -> None:
-    """Load ``nquads`` into ``store`` once ``dump`` (of the whole store) is over."""
+def _check_after(
+    dump: Future[None],
+    store: ox.Store,
+    provenance: bytes,
+    entailed: list[ox.Quad],
+    rules: reasoning.RuleSet,
+    hermit: bool,
+    inferred_graph: ox.NamedNode,
+) -> None:
+    """Once ``dump`` (of the whole store) is over, add the build provenance and the
+    entailments the QC queries read to ``store`` and check it for consistency."""
     dump.result()
-    _load(store, nquads)
+    _load(store, provenance)
+    store.extend(entailed)
+    reasoning.check_consistency(store, rules, hermit=hermit, inferred_graph=inferred_graph)
 
 
 def _load(store: ox.Store, nquads: bytes) -> None:

@@ -32,6 +32,24 @@ CONSISTENCY_QUERIES = {
     "datatype-range-violation": "has the value {value} for {property}, outside its range {range}",
 }
 
+# The classes and properties whose statements the QC queries above read: the classes of
+# their disjointness axioms and the properties they check values of. A QC query gives the
+# same rows on a store that holds only the entailments about these terms as on one that
+# holds them all (the build inserts only those; see loader.build). A new QC query that
+# reads other statements must add its terms here.
+_CHECKED_TERMS = """
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?term WHERE {
+  { ?term owl:disjointWith [] } UNION { [] owl:disjointWith ?term }
+  UNION { [] a owl:AllDisjointClasses ; owl:members/rdf:rest*/rdf:first ?term }
+  UNION { ?term a owl:FunctionalProperty } UNION { ?term a owl:InverseFunctionalProperty }
+  UNION { ?term a owl:DatatypeProperty ; rdfs:range [] }
+  FILTER(isIRI(?term))
+}
+"""
+
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _SCAN_LIMIT = 10_000  # statements looked at when explaining one membership
 _REFERRERS_SHOWN = 3
@@ -59,6 +77,13 @@ def compact(term: ox.NamedNode | ox.BlankNode | ox.Literal | str) -> str:
             if local != term.value and local and "/" not in local and "#" not in local:
                 return f"{prefix}:{local}"
     return str(term)
+
+
+def checked_terms(store: ox.Store) -> frozenset[str]:
+    """The IRIs of the classes and properties whose statements the QC queries read."""
+    solutions = store.query(_CHECKED_TERMS, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return frozenset(row[0].value for row in solutions if isinstance(row[0], ox.NamedNode))
 
 
 def find_violations(

@@ -51,6 +51,16 @@ class GraphPart:
     jsonld: Path | None = None
 
 
+@dataclass
+class TextPart:
+    """A graph's Turtle and JSON-LD parts while they are written from text."""
+
+    graph: str
+    turtle: Path
+    jsonld: Path
+    empty: bool = True  # no JSON-LD node object written yet
+
+
 class GraphFiles:
     """The four graph files of one build, written into ``directory`` part by part.
 
@@ -94,6 +104,34 @@ class GraphFiles:
         with self._writing():
             store.dump(turtle, format=ox.RdfFormat.TURTLE, from_graph=graph, prefixes=self.prefixes)
         return GraphPart(graph.value, turtle)
+
+    def text_part(self, graph: str) -> TextPart:
+        """A graph's Turtle and JSON-LD parts to be written from text, for a graph that is
+        rendered as text rather than kept in a store (the inferred graph)."""
+        n = next(self._names)
+        part = TextPart(graph, self.parts / f"{n}.ttl", self.parts / f"{n}.jsonld")
+        header = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in self.prefixes.items())
+        with self._writing():
+            part.turtle.write_bytes(header.encode())
+            part.jsonld.write_bytes(b"[")
+        return part
+
+    def add_text(self, part: TextPart, turtle: bytes, jsonld: bytes) -> None:
+        """Statements to add to ``part``: Turtle using the files' prefixes, without prefix
+        lines, and a comma-separated run of JSON-LD node objects."""
+        with self._writing():
+            if turtle:
+                with _open(part.turtle, append=True) as fd:
+                    _write(fd, turtle)
+            if jsonld:
+                with _open(part.jsonld, append=True) as fd:
+                    _write(fd, jsonld if part.empty else b"," + jsonld)
+                part.empty = False
+
+    def close_text(self, part: TextPart) -> GraphPart:
+        with self._writing(), _open(part.jsonld, append=True) as fd:
+            _write(fd, b"]")
+        return GraphPart(part.graph, part.turtle, part.jsonld)
 
     def append_nquads(self, *texts: bytes) -> None:
         """N-Quads text whose quads are not in the files yet."""

@@ -11,6 +11,8 @@ in one pass before the fixpoint. What the fixpoint adds is rendered once as N-Qu
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ Index = dict[str, list[str]]
 _FIRST, _SECOND, _SWAP = itemgetter(0), itemgetter(1), itemgetter(1, 0)
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _THING = str(OWL.Thing)
+_TYPE = str(RDF.type)
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _BLANK = "_:"
 
 
@@ -258,60 +262,201 @@ class Entailments:
         return "".join(lines).encode()
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of the rendered graph in each text format.
+
+    ``jsonld`` is a comma-separated run of node objects, without the brackets of the
+    array they go in; ``turtle`` uses only the prefixes ``render`` was given and has no
+    prefix lines. Both are empty unless ``render`` was asked for them.
+    """
+
+    nquads: bytes
+    turtle: bytes = b""
+    jsonld: bytes = b""
+
+
+_LOCAL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _turtle_name(iri: str, prefixes: Mapping[str, str]) -> str:
+    """A prefixed name for ``iri`` where a prefix and a plain local name fit, else ``<iri>``."""
+    if iri == _TYPE:
+        return "a"
+    for prefix, namespace in prefixes.items():
+        local = iri.removeprefix(namespace)
+        if local != iri and _LOCAL_NAME.fullmatch(local):
+            return f"{prefix}:{local}"
+    return f"<{iri}>"
+
+
+def _json_object(term: str, literals: Mapping[str, str]) -> str:
+    """A JSON-LD value object for an N-Triples term (an IRI needs no JSON escaping: the
+    characters JSON escapes are not allowed in one)."""
+    if term[0] == "<":
+        return '{"@id":"' + term[1:-1] + '"}'
+    if term.startswith(_BLANK):
+        return '{"@id":"' + term + '"}'
+    return literals[term]
+
+
+def _literal_json(literal: ox.Literal) -> str:
+    value: dict[str, str] = {"@value": literal.value}
+    if literal.language:
+        value["@language"] = literal.language
+    elif literal.datatype.value != _XSD_STRING:
+        value["@type"] = literal.datatype.value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def render(
     facts: Facts,
     graph: ox.NamedNode,
-    sink: Callable[[bytes], object] | None = None,
+    sink: Callable[[Chunk], object] | None = None,
     chunk_lines: int = 65536,
+    *,
+    prefixes: Mapping[str, str] | None = None,
 ) -> Entailments:
     """``facts`` as quads in ``graph``; each chunk of text also goes to ``sink`` as soon as
-    it is written (to insert it into a store while the rest is rendered).
+    it is written (to insert or write it while the rest is rendered). With ``prefixes``,
+    each chunk also holds the same statements as Turtle and as JSON-LD, so that the graph's
+    parts of the published files need no store to dump them.
 
     Statements about one subject are adjacent, subjects in sorted order and each one's
-    statements sorted: the store inserts them 1.5 times as fast as scattered ones, its
-    Turtle and JSON-LD group them under one subject (half the size and the dump time), and
-    the text is the same from build to build. Grouping by subject in a dict and sorting
-    the short groups costs far less than sorting millions of lines.
+    statements sorted: the store inserts them 1.5 times as fast as scattered ones, Turtle
+    and JSON-LD group them under one subject, and the text is the same from build to
+    build. Grouping by subject in a dict and sorting the short groups costs far less than
+    sorting millions of lines.
     """
     g = f" <{graph.value}> .\n"
     members = {cls: len(of) for cls, of in facts.types.items() if of}
     terms = {*members, *(p for p, v in facts.relations.items() if v)}
     terms |= {p for p, v in facts.values.items() if v}
     if members:
-        terms.add(str(RDF.type))
+        terms.add(_TYPE)
     blank: list[ox.Quad] = []
     if facts.blank:
         facts, blank = _split_blank(facts, graph)
-    about: defaultdict[str, list[str]] = defaultdict(list)  # subject -> its lines, less it
+    about: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)  # subject -> (p, o)
     for cls, of in facts.types.items():
-        tail = f" <{RDF.type}> <{cls}>{g}"
+        pair = (_TYPE, f"<{cls}>")
         for member in of:
-            about[member].append(tail)
+            about[member].append(pair)
     for prop, pairs in facts.relations.items():
-        head = f" <{prop}> <"
         for s, o in pairs:
-            about[s].append(f"{head}{o}>{g}")
+            about[s].append((prop, f"<{o}>"))
+    literals: dict[str, str] = {}
     for prop, values in facts.values.items():
         for s, literal in values:
-            about[s].append(f" <{prop}> {literal}{g}")
+            term = str(literal)
+            about[s].append((prop, term))
+            if prefixes is not None and term not in literals:
+                literals[term] = _literal_json(literal)
+    texts = _Texts(g, prefixes, literals)
     chunks: list[bytes] = []
     count = 0
-    pending: list[str] = []
-    pending_lines = 0
     for subject in sorted(about):
-        tails = about.pop(subject)
-        tails.sort()
-        node = f"<{subject}>"
-        pending.append(node + node.join(tails))  # every line starts with the subject
-        pending_lines += len(tails)
-        if pending_lines >= chunk_lines or not about:
-            chunk = "".join(pending).encode("utf-8")
-            chunks.append(chunk)
+        statements = about.pop(subject)
+        statements.sort()
+        texts.add(subject, statements)
+        if texts.lines >= chunk_lines or not about:
+            count += texts.lines
+            chunk = texts.take()
+            chunks.append(chunk.nquads)
             if sink is not None:
                 sink(chunk)
-            count += pending_lines
-            pending, pending_lines = [], 0
+    if prefixes is not None and blank:
+        # one node object (Turtle statement) per quad: JSON-LD merges node objects with one
+        # @id, and the N-Quads of these quads are Entailments.blank_nquads
+        for quad in blank:
+            term = str(quad.object)
+            if isinstance(quad.object, ox.Literal):
+                literals[term] = _literal_json(quad.object)
+            node = quad.subject
+            key = _BLANK + node.value if isinstance(node, ox.BlankNode) else str(node)[1:-1]
+            texts.add(key, [(quad.predicate.value, term)], nquads=False)
+        if sink is not None:
+            sink(texts.take())
     return Entailments(chunks, count, blank, members, terms)
+
+
+class _Texts:
+    """Statements grouped by subject, written as N-Quads and, given prefixes, as Turtle and
+    JSON-LD, until ``take`` hands the text over."""
+
+    def __init__(
+        self, graph_end: str, prefixes: Mapping[str, str] | None, literals: Mapping[str, str]
+    ) -> None:
+        self.graph_end = graph_end
+        self.prefixes = prefixes
+        self.literals = literals
+        self.names: dict[str, str] = {}  # predicate or class IRI term -> Turtle name
+        self.nquads: list[str] = []
+        self.turtle: list[str] = []
+        self.jsonld: list[str] = []
+        self.lines = 0
+
+    def add(self, subject: str, pairs: list[tuple[str, str]], *, nquads: bool = True) -> None:
+        """``subject``: an IRI, or ``_:label``; ``pairs``: (predicate IRI, object term)."""
+        node = subject if subject.startswith(_BLANK) else f"<{subject}>"
+        end = self.graph_end
+        self.lines += len(pairs)
+        if nquads:
+            self.nquads.append("".join([f"{node} <{p}> {o}{end}" for p, o in pairs]))
+        if self.prefixes is None:
+            return
+        names, literals = self.names, self.literals
+        turtle: list[str] = []
+        jsonld: list[str] = []
+        last = ""
+        for p, o in pairs:
+            if p == last:
+                turtle.append(" , ")
+                jsonld.append(",")
+            else:
+                name = names.get(p)
+                if name is None:
+                    name = names[p] = _turtle_name(p, self.prefixes)
+                turtle.append(f" ;\n\t{name} " if last else f" {name} ")
+                jsonld.append(f'],"{p}":[' if last else f'"{p}":[')
+                last = p
+            if p == _TYPE:
+                cls = names.get(o)
+                if cls is None:
+                    cls = names[o] = _turtle_name(o[1:-1], self.prefixes)
+                turtle.append(cls)
+            else:
+                turtle.append(o)
+            jsonld.append(_json_object(o, literals))
+        self.turtle.append(node + "".join(turtle) + " .\n")
+        self.jsonld.append('{"@id":"' + subject + '",' + "".join(jsonld) + "]}")
+
+    def take(self) -> Chunk:
+        chunk = Chunk(
+            "".join(self.nquads).encode("utf-8"),
+            "".join(self.turtle).encode("utf-8"),
+            ",".join(self.jsonld).encode("utf-8"),
+        )
+        self.nquads, self.turtle, self.jsonld, self.lines = [], [], [], 0
+        return chunk
+
+
+def quads_about(facts: Facts, terms: frozenset[str], graph: ox.NamedNode) -> list[ox.Quad]:
+    """The facts about the classes and properties in ``terms``, as quads in ``graph``."""
+    quads: list[ox.Quad] = []
+    for cls, members in facts.types.items():
+        if cls in terms:
+            target = ox.NamedNode(cls)
+            quads += [ox.Quad(_node(m), _RDF_TYPE, target, graph) for m in members]
+    for prop, pairs in facts.relations.items():
+        if prop in terms:
+            predicate = ox.NamedNode(prop)
+            quads += [ox.Quad(_node(s), predicate, _node(o), graph) for s, o in pairs]
+    for prop, values in facts.values.items():
+        if prop in terms:
+            predicate = ox.NamedNode(prop)
+            quads += [ox.Quad(_node(s), predicate, v, graph) for s, v in values]
+    return quads
 
 
 def _split_blank(facts: Facts, graph: ox.NamedNode) -> tuple[Facts, list[ox.Quad]]:

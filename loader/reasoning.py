@@ -18,7 +18,7 @@ HermiT would infer ``owl:sameAs``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,7 +34,16 @@ from loader.consistency import (
 )
 from loader.errors import ReasoningError
 from loader.hermit import hermit_entailments, is_user_entity, open_world, run_hermit
-from loader.inference import Entailments, Facts, close, insert, read_facts, render
+from loader.inference import (
+    Chunk,
+    Entailments,
+    Facts,
+    close,
+    insert,
+    quads_about,
+    read_facts,
+    render,
+)
 from loader.rules import (
     RuleSet,
     check_profile,
@@ -47,16 +56,20 @@ from loader.rules import (
 from loader.terms import OWL, RDF, RDFS
 
 __all__ = [
+    "Chunk",
     "Entailments",
     "ReasoningError",
     "RuleSet",
     "check_consistency",
+    "derive",
     "derive_rules",
     "entail",
     "hermit_entailments",
     "insert",
     "materialise",
+    "quads_about",
     "read",
+    "render",
 ]
 
 _FILES_GRAPH = ox.NamedNode("urn:smqi:reasoning:files")
@@ -97,10 +110,18 @@ def entail(
     facts: Facts,
     rules: RuleSet,
     target_graph: ox.NamedNode,
-    sink: Callable[[bytes], object] | None = None,
+    sink: Callable[[Chunk], object] | None = None,
+    *,
+    prefixes: Mapping[str, str] | None = None,
 ) -> Entailments:
     """What the rules entail from ``facts`` that they do not state, as quads in
-    ``target_graph``; ``sink`` gets each chunk of their N-Quads text as it is rendered.
+    ``target_graph``; ``sink`` gets each chunk of their text as it is rendered (also as
+    Turtle and JSON-LD, given ``prefixes``: see ``inference.render``)."""
+    return render(derive(facts, rules), target_graph, sink, prefixes=prefixes)
+
+
+def derive(facts: Facts, rules: RuleSet) -> Facts:
+    """What the rules entail from ``facts`` that they do not state.
 
     ``facts`` is emptied on the way: its millions of Python objects are freed before the
     entailments are rendered as text, which lowers the build's peak memory by a gigabyte
@@ -109,7 +130,7 @@ def entail(
     derived = close(facts, rules)
     for part in (facts.types, facts.relations, facts.values, facts.subjects):
         part.clear()
-    return render(derived, target_graph, sink)
+    return derived
 
 
 def check_consistency(
