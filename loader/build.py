@@ -338,7 +338,7 @@ def _reason_and_write(
                 format=ox.RdfFormat.N_QUADS,
                 lenient=True,
             )
-            facts = reasoning.read([store, build_metadata], rules.result())
+            facts = reasoning.read_mapped(store, assembled.mapped, [build_metadata], rules.result())
             provenance = build_metadata.dump(format=ox.RdfFormat.N_QUADS) or b""
             derived = reasoning.derive(facts, rules.result())
             # The inferred graph never goes into the store whole: the QC queries run in

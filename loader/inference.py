@@ -14,13 +14,14 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TypeVar
 
 import pyoxigraph as ox
 
+from loader.mapper import Statements
 from loader.rules import Definition, RuleSet
 from loader.terms import OWL, RDF
 
@@ -65,11 +66,34 @@ def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str | No
     return None  # a literal or quoted triple is no individual
 
 
-def read_facts(store: ox.Store, rules: RuleSet, facts: Facts | None = None) -> Facts:
-    """The facts in the union of all graphs that the rules read or may derive (added to
-    ``facts`` if given, to read the union of several stores)."""
+def read_facts(
+    store: ox.Store,
+    rules: RuleSet,
+    facts: Facts | None = None,
+    *,
+    graphs: Iterable[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None = None,
+) -> Facts:
+    """The facts in the union of all graphs (or of ``graphs``) that the rules read or may
+    derive (added to ``facts`` if given, to read the union of several stores)."""
     facts = Facts() if facts is None else facts
-    for quad in store.quads_for_pattern(None, _RDF_TYPE, None, None):
+    for graph in [None] if graphs is None else graphs:
+        _read_graph(store, rules, facts, graph)
+    return facts
+
+
+def _with_values(rules: RuleSet) -> set[str]:
+    """The data properties whose values the rules copy, and the properties they copy to."""
+    copied = {p for p in rules.data_properties if rules.super_properties.get(p)}
+    return copied.union(*(rules.super_properties[p] for p in copied))
+
+
+def _read_graph(
+    store: ox.Store,
+    rules: RuleSet,
+    facts: Facts,
+    graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
+) -> None:
+    for quad in store.quads_for_pattern(None, _RDF_TYPE, None, graph):
         cls = quad.object
         if type(cls) is ox.NamedNode and cls.value in rules.classes:
             member = _key(quad.subject)
@@ -78,7 +102,7 @@ def read_facts(store: ox.Store, rules: RuleSet, facts: Facts | None = None) -> F
                 facts.blank |= member.startswith(_BLANK)
     for prop in rules.object_properties:
         pairs = facts.relations[prop]
-        for quad in store.quads_for_pattern(None, ox.NamedNode(prop), None, None):
+        for quad in store.quads_for_pattern(None, ox.NamedNode(prop), None, graph):
             s, o = quad.subject, quad.object
             if type(s) is ox.NamedNode and type(o) is ox.NamedNode:
                 pairs.add((s.value, o.value))
@@ -87,10 +111,9 @@ def read_facts(store: ox.Store, rules: RuleSet, facts: Facts | None = None) -> F
                 if s_key is not None and o_key is not None:
                     pairs.add((s_key, o_key))
                     facts.blank = True  # one of them is a blank node
-    copied = {p for p in rules.data_properties if rules.super_properties.get(p)}
-    with_values = copied.union(*(rules.super_properties[p] for p in copied))
+    with_values = _with_values(rules)
     for prop in rules.data_properties:
-        quads = store.quads_for_pattern(None, ox.NamedNode(prop), None, None)
+        quads = store.quads_for_pattern(None, ox.NamedNode(prop), None, graph)
         if prop in with_values:
             values = facts.values[prop]
             for quad in quads:
@@ -105,7 +128,38 @@ def read_facts(store: ox.Store, rules: RuleSet, facts: Facts | None = None) -> F
                 if s_key is not None:
                     subjects.add(s_key)
                     facts.blank |= s_key.startswith(_BLANK)
-    return facts
+
+
+def read_statements(
+    statements: Statements,
+    rules: RuleSet,
+    facts: Facts,
+    store: ox.Store,
+    graphs: Iterable[ox.NamedNode],
+) -> None:
+    """Add to ``facts`` what the rules read in the mapper's ``statements``, which say what
+    ``graphs`` of ``store`` hold: the same as ``read_facts`` on those graphs, without
+    making a Python object of every quad. The statements keep no literals, so the values
+    of data properties the rules copy are read from the store."""
+    for cls, members in statements.types.items():
+        if cls in rules.classes:
+            facts.types[cls].update(members)
+    for prop, pairs in statements.links.items():
+        if prop in rules.object_properties:
+            facts.relations[prop].update(pairs)
+    with_values = _with_values(rules)
+    for prop, subjects in statements.literal_subjects.items():
+        if prop not in rules.data_properties or prop in with_values:
+            continue
+        if any(rules.domains.get(p) for p in (prop, *rules.super_properties.get(prop, ()))):
+            facts.subjects[prop].update(subjects)
+    for prop in with_values & rules.data_properties:
+        values = facts.values[prop]
+        for graph in graphs:
+            for quad in store.quads_for_pattern(None, ox.NamedNode(prop), None, graph):
+                s_key = _key(quad.subject)
+                if s_key is not None and type(quad.object) is ox.Literal:
+                    values.add((s_key, quad.object))
 
 
 def _chain(

@@ -8,6 +8,7 @@ reported by sheet, row and column.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +36,24 @@ IN_SHEET = nt.term_iri(str(SMQI.inSheet))
 WAS_GENERATED_BY = nt.term_iri(str(PROV.wasGeneratedBy))
 PROV_AGENT = nt.term_iri(str(PROV.Agent))
 POSITIVE_INTEGER = str(XSD.positiveInteger)
+# the same terms as plain IRIs, for the statements kept for the reasoner
+_TYPE, _LABEL, _SEE_ALSO = str(RDF.type), str(RDFS.label), str(RDFS.seeAlso)
+_STUDY, _RECORD, _ROW, _AGENT = (
+    str(SMQI.Study),
+    str(SMQI.CodedRecord),
+    str(SMQI.SheetRow),
+    str(PROV.Agent),
+)
+_CODES_STUDY, _IN_COLLECTION, _SOURCE_ROW = (
+    str(SMQI.codesStudy),
+    str(SMQI.inCollection),
+    str(SMQI.sourceRow),
+)
+_ROW_NUMBER, _IN_SHEET, _GENERATED_BY = (
+    str(SMQI.rowNumber),
+    str(SMQI.inSheet),
+    str(PROV.wasGeneratedBy),
+)
 BIBO_DOI = str(BIBO.doi)
 SINK_ROWS = 20_000  # rows mapped between hand-overs: ~650k lines, ~140 MB of N-Quads
 
@@ -117,12 +136,27 @@ def _lexical(value: str) -> str:
 
 
 @dataclass
+class Statements:
+    """What the mapped lines say, kept as IRIs for the reasoner (``inference.read_mapped``),
+    which would otherwise read them back from the store: memberships, statements whose
+    value is an IRI, and the subjects of statements whose value is a literal."""
+
+    types: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    links: defaultdict[str, list[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    literal_subjects: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass
 class MappedSheets:
     quads: dict[str, list[str]]  # graph IRI -> N-Quads lines (not yet handed over)
     origins: OriginIndex
     studies: set[str]
     records: int
     errors: list[SheetError]
+    statements: Statements = field(default_factory=Statements)
+    graphs: set[str] = field(default_factory=set)  # the IRIs of the graphs written
 
     def hand_over(self, sink: Callable[[list[str]], None]) -> None:
         for graph, lines in self.quads.items():
@@ -160,6 +194,8 @@ class _SheetPlan:
     sheet: str
     collection: str
     columns: list[tuple[_Column, str]]  # with the property as an N-Triples term
+    sheet_iri: str
+    collection_iri: str
 
 
 class SheetMapper:
@@ -169,6 +205,7 @@ class SheetMapper:
         self.base = base
         self.concepts = concepts
         self.build = nt.iri(build_iri)
+        self.build_iri = build_iri
         self.agents: set[tuple[str, str]] = set()
         self.resolve_concept: Callable[[str, str], str | None] = lru_cache(maxsize=None)(
             concepts.resolve
@@ -279,6 +316,9 @@ class SheetMapper:
         row_iri = f"{plan.row_prefix}{row.number}"
         s, r, w = nt.iri(study), nt.iri(record), nt.iri(row_iri)
         subjects = {"study": s, "record": r, "row": w}
+        keys_by_target = {"study": study, "record": record, "row": row_iri}
+        said = result.statements
+        links, literal_subjects = said.links, said.literal_subjects
         for target, subject in (("study", study), ("record", record), ("row", row_iri)):
             result.origins.add(subject, Origin(sheet, row, plan.mapping, target))
         errors_before = len(result.errors)
@@ -296,11 +336,18 @@ class SheetMapper:
                     )
                 continue
             subject = subjects[column.target]
+            key = keys_by_target[column.target]
+            prop = column.spec.property
             if column.plain:
                 lines.append(f"{subject} {predicate} {nt.literal(raw, column.datatype)}{end}")
+                literal_subjects[prop].append(key)
                 continue
             for term in self._terms(result, sheet, row, column.spec, raw, graph, lines):
                 lines.append(f"{subject} {predicate} {term}{end}")
+                if term[0] == "<":
+                    links[prop].append((key, term[1:-1]))
+                else:
+                    literal_subjects[prop].append(key)
         if len(result.errors) > errors_before:
             return
         label = self._label(plan.mapping, row, collection)
@@ -316,13 +363,25 @@ class SheetMapper:
             f"{w} {ROW_NUMBER} {nt.literal(str(row.number), POSITIVE_INTEGER)}{end}",
             f"{w} {IN_SHEET} {plan.sheet}{end}",
         ]
+        said.types[_STUDY].append(study)
+        said.types[_RECORD].append(record)
+        said.types[_ROW].append(row_iri)
+        literal_subjects[_LABEL].append(record)
+        literal_subjects[_ROW_NUMBER].append(row_iri)
+        links[_CODES_STUDY].append((record, study))
+        links[_IN_COLLECTION].append((record, plan.collection_iri))
+        links[_SOURCE_ROW].append((record, row_iri))
+        links[_GENERATED_BY].append((record, self.build_iri))
+        links[_IN_SHEET].append((row_iri, plan.sheet_iri))
         # the study's keys hold the row's DOI and PMID cells, normalised
         if keys.doi is not None:
-            link = nt.iri(f"https://doi.org/{nt.path_segment(keys.doi)}")
-            lines.append(f"{s} {RDFS_SEE_ALSO} {link}{end}")
+            link = f"https://doi.org/{nt.path_segment(keys.doi)}"
+            lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
+            links[_SEE_ALSO].append((study, link))
         if keys.pmid is not None and keys.pmid.isdigit():
-            link = nt.iri(f"https://pubmed.ncbi.nlm.nih.gov/{keys.pmid}/")
-            lines.append(f"{s} {RDFS_SEE_ALSO} {link}{end}")
+            link = f"https://pubmed.ncbi.nlm.nih.gov/{keys.pmid}/"
+            lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
+            links[_SEE_ALSO].append((study, link))
         result.studies.add(study)
         result.records += 1
 
@@ -342,6 +401,8 @@ class SheetMapper:
                 columns=[
                     (_Column(spec), nt.iri(spec.property)) for spec in mapping.columns.values()
                 ],
+                sheet_iri=self.sheet_iri(sheet),
+                collection_iri=self.collection_iri(collection),
             )
             self._plans[key] = plan
         return plan
@@ -384,6 +445,8 @@ class SheetMapper:
                     self.agents.add((agent, graph))
                     lines.append(nt.quad(agent, RDF_TYPE, PROV_AGENT, graph))
                     lines.append(nt.quad(agent, RDFS_LABEL, nt.literal(value), graph))
+                    result.statements.types[_AGENT].append(agent[1:-1])
+                    result.statements.literal_subjects[_LABEL].append(agent[1:-1])
                 terms.append(agent)
             elif spec.datatype == "iri":
                 try:
@@ -433,6 +496,13 @@ class SheetMapper:
         result.origins.sheets[iri] = sheet
         s = nt.iri(iri)
         lines = result.quads.setdefault(self.graph_iri(sheet), [])
+        result.graphs.add(self.graph_iri(sheet))
+        said = result.statements
+        said.types[str(SMQI.ExtractionSheet)].append(iri)
+        for prop in (DCTERMS.title, SMQI.sha256, *([SMQI.sheetName] if sheet.worksheet else [])):
+            said.literal_subjects[str(prop)].append(iri)
+        said.links[str(DCTERMS.isPartOf)].append((iri, self.collection_iri(collection)))
+        said.links[str(PROV.used)].append((self.build_iri, iri))
         lines += [
             nt.quad(s, RDF_TYPE, nt.iri(str(SMQI.ExtractionSheet)), graph),
             nt.quad(s, nt.iri(str(DCTERMS.title)), nt.literal(sheet.path.name), graph),

@@ -42,8 +42,10 @@ from loader.inference import (
     insert,
     quads_about,
     read_facts,
+    read_statements,
     render,
 )
+from loader.mapper import MappedSheets
 from loader.rules import (
     RuleSet,
     check_profile,
@@ -69,6 +71,7 @@ __all__ = [
     "materialise",
     "quads_about",
     "read",
+    "read_mapped",
     "render",
 ]
 
@@ -103,6 +106,21 @@ def read(stores: Sequence[ox.Store], rules: RuleSet) -> Facts:
     facts = Facts()
     for store in stores:
         read_facts(store, rules, facts)
+    return facts
+
+
+def read_mapped(
+    store: ox.Store, mapped: MappedSheets, others: Sequence[ox.Store], rules: RuleSet
+) -> Facts:
+    """``read`` of ``store`` and ``others``, with the facts of the mapped sheets' graphs
+    taken from the mapper's record of what it wrote there rather than from the store."""
+    facts = Facts()
+    sheet_graphs = [ox.NamedNode(graph) for graph in sorted(mapped.graphs)]
+    read_statements(mapped.statements, rules, facts, store, sheet_graphs)
+    rest = [g for g in store.named_graphs() if g.value not in mapped.graphs]
+    read_facts(store, rules, facts, graphs=[*rest, ox.DefaultGraph()])
+    for other in others:
+        read_facts(other, rules, facts)
     return facts
 
 

@@ -14,14 +14,17 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
+from bench.synthetic import make_data_dir
 from loader import reasoning
-from loader.build import BuildReport
+from loader.build import BuildReport, assemble
 from loader.consistency import CONSISTENCY_QUERIES, QC_DIR, checked_terms, find_violations
 from loader.errors import ReasoningError
 from loader.hermit import Pair, Triple
+from loader.manifest import load_manifest
 from loader.rules import RuleSet, check_profile
 from loader.settings import PROJECT_ROOT
 from loader.terms import DCTERMS, DEFAULT_BASE, OWL, PREFIXES, PROV, RDF, SKOS, SMQI, VOCAB
+from tests.conftest import settings_for
 
 ONTOLOGY = PROJECT_ROOT / "ontology" / "smqi.ttl"
 VOCABULARIES = sorted((PROJECT_ROOT / "ontology" / "vocabularies").glob("*.ttl"))
@@ -496,3 +499,34 @@ def test_every_consistency_query_exists_and_says_what_it_checks() -> None:
         text = (QC_DIR / f"{name}.rq").read_text(encoding="utf-8")
         assert text.startswith("# QC: ")
         assert "# Parameters:" in text and "# Returns:" in text
+
+
+# --- reading the mapped sheets without the store ------------------------------------------
+
+
+def _facts_as_sets(facts: reasoning.Facts) -> dict[str, dict[str, set[object]]]:
+    parts = {"types": facts.types, "relations": facts.relations, "subjects": facts.subjects}
+    parts["values"] = facts.values  # type: ignore[assignment]
+    return {
+        name: {key: set(value) for key, value in part.items() if value}
+        for name, part in parts.items()
+    }
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("sheets", ["illustrative", "synthetic"])
+def test_the_mapper_record_gives_the_facts_the_store_holds(
+    sheets: str, data_copy: Path, rules: RuleSet
+) -> None:
+    """The build reads the sheet graphs' facts from what the mapper says it wrote; they
+    are exactly what reading those graphs back from the store gives."""
+    if sheets == "synthetic":
+        make_data_dir(data_copy, 300)
+    settings = settings_for(data_copy)
+    assembled = assemble(settings, load_manifest(settings.manifest_file), {})
+    from_record = reasoning.read_mapped(assembled.store, assembled.mapped, [], rules)
+    from_store = reasoning.read([assembled.store], rules)
+    expected = _facts_as_sets(from_store)
+    assert _facts_as_sets(from_record) == expected
+    studies = expected["types"][str(SMQI.Study)]
+    assert len(studies) >= (300 if sheets == "synthetic" else 30)
