@@ -74,12 +74,27 @@ class Origin:
 class OriginIndex:
     """Where each minted subject came from."""
 
-    by_subject: dict[str, list[Origin]] = field(default_factory=dict)
     sheets: dict[str, Sheet] = field(default_factory=dict)  # sheet IRI -> sheet
     other: dict[str, Location] = field(default_factory=dict)  # review records, vocabularies
+    # each mapped row with the study, record and row IRIs it mints; indexed by subject
+    # only when a result must be located (most builds never need it)
+    rows: list[tuple[Sheet, Row, Mapping, str, str, str]] = field(default_factory=list)
+    _by_subject: dict[str, list[Origin]] = field(default_factory=dict)
+    _indexed: int = 0
 
-    def add(self, subject: str, origin: Origin) -> None:
-        self.by_subject.setdefault(subject, []).append(origin)
+    def add_row(
+        self, sheet: Sheet, row: Row, mapping: Mapping, study: str, record: str, row_iri: str
+    ) -> None:
+        self.rows.append((sheet, row, mapping, study, record, row_iri))
+
+    @property
+    def by_subject(self) -> dict[str, list[Origin]]:
+        """Where each minted subject came from (a study may come from several rows)."""
+        for sheet, row, mapping, *subjects in self.rows[self._indexed :]:
+            for target, subject in zip(("study", "record", "row"), subjects, strict=True):
+                self._by_subject.setdefault(subject, []).append(Origin(sheet, row, mapping, target))
+        self._indexed = len(self.rows)
+        return self._by_subject
 
     def locate(self, focus: str, path: str | None, value: str | None) -> Location:
         """The sheet, row and column a SHACL result on (focus, path, value) came from."""
@@ -211,6 +226,7 @@ class SheetMapper:
             concepts.resolve
         )
         self._plans: dict[tuple[str, Sheet], _SheetPlan] = {}
+        self._cell_terms: dict[tuple[ColumnMapping, str], list[str]] = {}
 
     def collection_iri(self, collection: Collection) -> str:
         kind = "review" if collection.kind == "review" else "collection"
@@ -319,8 +335,8 @@ class SheetMapper:
         keys_by_target = {"study": study, "record": record, "row": row_iri}
         said = result.statements
         links, literal_subjects = said.links, said.literal_subjects
-        for target, subject in (("study", study), ("record", record), ("row", row_iri)):
-            result.origins.add(subject, Origin(sheet, row, plan.mapping, target))
+        cell_terms = self._cell_terms
+        result.origins.add_row(sheet, row, plan.mapping, study, record, row_iri)
         errors_before = len(result.errors)
         cells = row.cells
         for column, predicate in plan.columns:
@@ -342,7 +358,18 @@ class SheetMapper:
                 lines.append(f"{subject} {predicate} {nt.literal(raw, column.datatype)}{end}")
                 literal_subjects[prop].append(key)
                 continue
-            for term in self._terms(result, sheet, row, column.spec, raw, graph, lines):
+            if column.spec.scheme is None:
+                terms = self._terms(result, sheet, row, column.spec, raw, graph, lines)
+            else:  # a coded cell: the same text resolves to the same concepts every time
+                cached = cell_terms.get((column.spec, raw))
+                if cached is None:
+                    errors = len(result.errors)
+                    terms = self._terms(result, sheet, row, column.spec, raw, graph, lines)
+                    if len(result.errors) == errors:
+                        cell_terms[(column.spec, raw)] = terms
+                else:
+                    terms = cached
+            for term in terms:
                 lines.append(f"{subject} {predicate} {term}{end}")
                 if term[0] == "<":
                     links[prop].append((key, term[1:-1]))
@@ -465,7 +492,7 @@ class SheetMapper:
                 terms.append(nt.literal(normalise_pmid(value)))
             else:
                 terms.append(nt.literal(value, spec.datatype))
-        return terms
+        return list(dict.fromkeys(terms))  # "Twitter; twitter" states one statement
 
     def _unknown_value_message(self, scheme: str, value: str) -> str:
         """Name the closest labels, and the scheme the value belongs to if it is another one."""
