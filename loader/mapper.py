@@ -55,7 +55,7 @@ _ROW_NUMBER, _IN_SHEET, _GENERATED_BY = (
     str(PROV.wasGeneratedBy),
 )
 BIBO_DOI = str(BIBO.doi)
-SINK_ROWS = 20_000  # rows mapped between hand-overs: ~650k lines, ~140 MB of N-Quads
+SINK_ROWS = 5_000  # rows mapped between hand-overs: ~160k lines, ~35 MB of N-Quads
 
 
 def slug(text: str) -> str:
