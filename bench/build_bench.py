@@ -3,8 +3,9 @@
 Each size runs in its own process so peak RSS is that build's alone. Data are synthetic
 (bench/synthetic.py). Usage: python bench/build_bench.py [--sizes 1000 10000 100000]
 
-The build writes most of the graph files in other threads while it reasons (see
-loader.build), so "write" is only what is left after reasoning; "CPU s" counts every
+The build writes most of the graph files in other threads while it reasons, and closes
+the facts under the rules while the store validates (see loader.build): "validate" and
+"reason" overlap, and "write" is only what is left after reasoning. "CPU s" counts every
 thread and HermiT's JVM. The benchmark starts from an empty rules cache, so HermiT runs.
 """
 

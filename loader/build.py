@@ -24,6 +24,7 @@ from loader.concepts import ConceptIndex, country_quads, read_vocabularies
 from loader.consistency import checked_terms
 from loader.errors import InvalidSheetsError, LoaderError, Location, SheetError, ValidationError
 from loader.graph_files import GraphFiles, GraphPart
+from loader.inference import Facts
 from loader.manifest import Collection, Manifest, load_manifest
 from loader.mapper import MappedSheets, SheetMapper
 from loader.publish import BuildFiles, Staging
@@ -243,29 +244,77 @@ def check(
 
 
 def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
-    """Build the graph from ``data/`` and publish it to ``data/build``; all or nothing."""
+    """Build the graph from ``data/`` and publish it to ``data/build``; all or nothing.
+
+    Stages overlap where the machine has a core to spare: HermiT classifies the ontology
+    in a JVM (unless its rules are cached) while the sheets are read and mapped, and
+    Python reads the facts and closes them under the rules while the store validates
+    the data in other threads (which need the GIL only between queries).
+    """
     timings: dict[str, float] = {}
     manifest = load_manifest(settings.manifest_file)
-    with _without_gc(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="hermit") as hermit:
-        assembled = assemble(settings, manifest, timings, progress)
-        # HermiT classifies the ontology in a JVM (unless its rules are cached) while the
-        # store validates the data. (Python work beside validation would slow it: its
-        # threads need the GIL between queries.)
+    with (
+        _without_gc(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="hermit") as hermit,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as validating,
+    ):
         rules = hermit.submit(
             reasoning.derive_rules,
             [settings.ontology_file, *sorted(settings.vocabulary_dir.glob("*.ttl"))],
             cache_dir=settings.build_dir.parent / ".cache",
         )
-        violations = check(assembled, settings, timings, progress)
+        assembled = assemble(settings, manifest, timings, progress)
+        checked = validating.submit(check, assembled, settings, timings, progress)
+        try:
+            with _timed(timings, "reason", progress):
+                derived = _derive(settings, manifest, assembled, rules.result())
+        except BaseException:
+            checked.result()  # a sheet's problems explain more than what followed from them
+            raise
+        violations = checked.result()
         staging = Staging(settings.build_dir, assembled.started.strftime("%Y%m%dT%H%M%SZ"))
         try:
             report = _reason_and_write(
-                settings, manifest, assembled, rules, violations, staging, timings, progress
-            )
+                settings, manifest, assembled, rules.result(), derived, violations, staging,
+                timings, progress,
+            )  # fmt: skip
         except BaseException:
             staging.discard()
             raise
     return report
+
+
+@dataclass
+class _Derived:
+    """What the rules entail, with the build provenance they were applied to."""
+
+    facts: Facts | None
+    build_metadata: ox.Store  # the provenance, kept apart until the store is dumped whole
+
+    def take_facts(self) -> Facts:
+        """The entailments, which this then lets go of (they take a gigabyte at 100k)."""
+        facts, self.facts = self.facts, None
+        assert facts is not None
+        return facts
+
+
+def _derive(
+    settings: BuildSettings, manifest: Manifest, assembled: Assembled, rules: reasoning.RuleSet
+) -> _Derived:
+    # Build provenance goes to the reasoner like any other data.
+    iris = GraphIris(settings.base_iri)
+    build_metadata = ox.Store()
+    build_metadata.load(
+        nt.encode_lines(
+            metadata.provenance_quads(
+                assembled.store, settings, manifest, assembled, iris.graph("metadata")
+            )
+        ),
+        format=ox.RdfFormat.N_QUADS,
+        lenient=True,
+    )
+    facts = reasoning.read_mapped(assembled.store, assembled.mapped, [build_metadata], rules)
+    return _Derived(reasoning.derive(facts, rules), build_metadata)
 
 
 @dataclass
@@ -288,21 +337,23 @@ def _reason_and_write(
     settings: BuildSettings,
     manifest: Manifest,
     assembled: Assembled,
-    rules: Future[reasoning.RuleSet],
+    rules: reasoning.RuleSet,
+    derived_facts: _Derived,
     violations: list[validation.ShapeViolation],
     staging: Staging,
     timings: dict[str, float],
     progress: Progress,
 ) -> BuildReport:
-    """Reason over the validated store and write every file into ``staging``.
+    """Apply what reasoning derived (``_derive``, while the store validated) to the
+    validated store and write every file into ``staging``.
 
     The graph files are written in parts (see loader.graph_files), each as soon as its
     graphs are final, in two threads that work without the GIL: one dumps the asserted
     graphs from the store and counts them, the other writes the inferred graph's text as
-    the reasoner renders it in Python. The inferred graph never goes into the store
-    whole: only the statements the QC queries read (a few thousand at 100k studies)
-    and the build provenance are inserted, once the whole-store dump is over; the
-    per-graph dumps read single graphs, which the insert leaves as they are.
+    Python renders it. The inferred graph never goes into the store whole: only the
+    statements the QC queries read (a few thousand at 100k studies) and the build
+    provenance are inserted, once the whole-store dump is over; the per-graph dumps read
+    single graphs, which the insert leaves as they are.
     """
     iris = GraphIris(settings.base_iri)
     store = assembled.store
@@ -326,21 +377,9 @@ def _reason_and_write(
                 asserted_graphs,
                 [inferred_graph.value, metadata_graph.value],
             )
-            # Build provenance goes to the reasoner like any other data; it stays in a
-            # store of its own until the store is dumped whole.
-            build_metadata = ox.Store()
-            build_metadata.load(
-                nt.encode_lines(
-                    metadata.provenance_quads(
-                        store, settings, manifest, assembled, metadata_graph.value
-                    )
-                ),
-                format=ox.RdfFormat.N_QUADS,
-                lenient=True,
-            )
-            facts = reasoning.read_mapped(store, assembled.mapped, [build_metadata], rules.result())
+            build_metadata = derived_facts.build_metadata
             provenance = build_metadata.dump(format=ox.RdfFormat.N_QUADS) or b""
-            derived = reasoning.derive(facts, rules.result())
+            derived = derived_facts.take_facts()
             # The inferred graph never goes into the store whole: the QC queries run in
             # another thread on the store plus what they read of it (a few thousand
             # statements at 100k studies), while Python renders it as text in every
@@ -351,7 +390,7 @@ def _reason_and_write(
                 store,
                 provenance,
                 reasoning.quads_about(derived, checked_terms(store), inferred_graph),
-                rules.result(),
+                rules,
                 len(assembled.mapped.studies) <= settings.hermit_max_studies,
                 inferred_graph,
             )
