@@ -23,7 +23,7 @@ from loader.alignments import alignment_quads
 from loader.concepts import ConceptIndex, country_quads, read_vocabularies
 from loader.consistency import checked_terms
 from loader.errors import InvalidSheetsError, LoaderError, Location, SheetError, ValidationError
-from loader.graph_files import GraphFiles, GraphPart
+from loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
 from loader.inference import Facts
 from loader.manifest import Collection, Manifest, load_manifest
 from loader.mapper import MappedSheets, SheetMapper
@@ -86,22 +86,31 @@ class _ChunkLoader:
     """Loads N-Quads text into a store in a second thread, one chunk behind the mapper:
     the store parses and inserts without the GIL while Python maps the next rows.
 
+    With ``copy_to``, the text given with ``copy=True`` is also appended to that file,
+    so that the published N-Quads need not be dumped from the store: the mapper's text
+    states each statement once (see ``SheetMapper``), as the store holds it.
+
     The store gives each load's blank nodes fresh identities, which is harmless here: the
     mapped text has none.
     """
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, copy_to: Path | None = None) -> None:
         self.store = store
+        self.copy_to = copy_to
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
         self._pending: Future[None] | None = None
 
-    def add(self, lines: list[str]) -> None:
+    def add(self, lines: list[str], *, copy: bool = False) -> None:
         data = nt.encode_lines(lines)
         self.wait()  # at most one chunk in flight bounds the memory the text takes
+        target = self.copy_to if copy else None
+        self._pending = self._pool.submit(self._load, data, target)
+
+    def _load(self, data: bytes, copy_to: Path | None) -> None:
         # lenient: twice as fast, and nt.iri has checked every IRI the text holds
-        self._pending = self._pool.submit(
-            self.store.load, data, format=ox.RdfFormat.N_QUADS, lenient=True
-        )
+        self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+        if copy_to is not None:
+            GraphFiles.append_to(copy_to, data)
 
     def wait(self) -> None:
         if self._pending is not None:
@@ -136,10 +145,17 @@ def assemble(
     manifest: Manifest,
     timings: dict[str, float],
     progress: Progress = _quiet,
+    *,
+    started: dt.datetime | None = None,
+    sheet_nquads: Path | None = None,
 ) -> Assembled:
-    """Read every source and map it into one store of named graphs; raise on any sheet error."""
+    """Read every source and map it into one store of named graphs; raise on any sheet error.
+
+    With ``sheet_nquads``, the sheet graphs' N-Quads are also written to that file as they
+    are loaded (``Assembled.mapped.graphs`` names those graphs).
+    """
     iris = GraphIris(settings.base_iri)
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    started = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
     build_iri = f"{settings.base_iri}build/{started.strftime('%Y%m%dT%H%M%SZ')}"
     with _without_gc(), _timed(timings, "read", progress):
         _, concepts = read_vocabularies(settings.vocabulary_dir)
@@ -161,8 +177,8 @@ def assemble(
                 errors.append(exc)
         mapper = SheetMapper(settings.base_iri, concepts, build_iri)
         store = ox.Store()
-        with _ChunkLoader(store) as loader:
-            mapped = mapper.map_all(sheets, sink=loader.add)
+        with _ChunkLoader(store, sheet_nquads) as loader:
+            mapped = mapper.map_all(sheets, sink=lambda lines: loader.add(lines, copy=True))
             errors.extend(mapped.errors)
             _check_collections(manifest, reviews, errors)
             if errors:
@@ -263,17 +279,21 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
             [settings.ontology_file, *sorted(settings.vocabulary_dir.glob("*.ttl"))],
             cache_dir=settings.build_dir.parent / ".cache",
         )
-        assembled = assemble(settings, manifest, timings, progress)
-        checked = validating.submit(check, assembled, settings, timings, progress)
+        started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        staging = Staging(settings.build_dir, started.strftime("%Y%m%dT%H%M%SZ"))
         try:
-            with _timed(timings, "reason", progress):
-                derived = _derive(settings, manifest, assembled, rules.result())
-        except BaseException:
-            checked.result()  # a sheet's problems explain more than what followed from them
-            raise
-        violations = checked.result()
-        staging = Staging(settings.build_dir, assembled.started.strftime("%Y%m%dT%H%M%SZ"))
-        try:
+            assembled = assemble(
+                settings, manifest, timings, progress,
+                started=started, sheet_nquads=staging.path / NQUADS_FILE,
+            )  # fmt: skip
+            checked = validating.submit(check, assembled, settings, timings, progress)
+            try:
+                with _timed(timings, "reason", progress):
+                    derived = _derive(settings, manifest, assembled, rules.result())
+            except BaseException:
+                checked.result()  # a sheet's problems explain more than what followed
+                raise
+            violations = checked.result()
             report = _reason_and_write(
                 settings, manifest, assembled, rules.result(), derived, violations, staging,
                 timings, progress,
@@ -369,7 +389,7 @@ def _reason_and_write(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="check") as checks,
     ):
         with _timed(timings, "reason", progress):
-            whole = dumps.submit(files.dump_first, store)
+            whole = dumps.submit(files.dump_first, store, assembled.mapped.graphs)
             asserted_job = dumps.submit(
                 _dump_asserted,
                 files,

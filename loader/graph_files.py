@@ -25,7 +25,7 @@ import itertools
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -77,12 +77,30 @@ class GraphFiles:
         with self._writing():
             self.parts.mkdir()
 
-    def dump_first(self, store: ox.Store) -> None:
+    def dump_first(self, store: ox.Store, in_file: Collection[str] = frozenset()) -> None:
         """Every graph of ``store`` as it is now, straight into the N-Quads and JSON-LD
-        files; ``dump_turtle`` gives each graph's Turtle part (for the union and TriG)."""
+        files, but for the N-Quads of the graphs ``in_file`` names, which the N-Quads file
+        holds already; ``dump_turtle`` gives each graph's Turtle part (for the union and
+        TriG)."""
         with self._writing():
-            store.dump(self.directory / NQUADS_FILE, format=ox.RdfFormat.N_QUADS)
+            if in_file:
+                graphs = [g for g in store.named_graphs() if g.value not in in_file]
+                with _open(self.directory / NQUADS_FILE, append=True) as fd:
+                    for graph in [*graphs, ox.DefaultGraph()]:
+                        quads = store.quads_for_pattern(None, None, None, graph)
+                        _write(fd, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+            else:
+                store.dump(self.directory / NQUADS_FILE, format=ox.RdfFormat.N_QUADS)
             store.dump(self.directory / JSONLD_FILE, format=ox.RdfFormat.JSON_LD)
+
+    @staticmethod
+    def append_to(path: Path, data: bytes) -> None:
+        """Append ``data`` to the file at ``path`` (the N-Quads file, before the parts)."""
+        try:
+            with _open(path, append=True) as fd:
+                _write(fd, data)
+        except OSError as exc:
+            raise PublishError(f"could not write the graph files in {path.parent}: {exc}") from exc
 
     def dump_graph(self, store: ox.Store, graph: ox.NamedNode) -> GraphPart:
         """One named graph of ``store``, to add to the files after the first dump."""

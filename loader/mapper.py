@@ -211,6 +211,7 @@ class _SheetPlan:
     columns: list[tuple[_Column, str]]  # with the property as an N-Triples term
     sheet_iri: str
     collection_iri: str
+    shared: bool  # two columns state one property of one subject: their lines may repeat
 
 
 class SheetMapper:
@@ -260,6 +261,7 @@ class SheetMapper:
                 resolver.add(keys)
                 keyed.append((collection, sheet, row, keys))
         result = MappedSheets({}, OriginIndex(), set(), 0, [])
+        self._check_sheet_graphs(sheets, result.errors)
         for root, dois in resolver.conflicts().items():
             result.errors.append(
                 SheetError(
@@ -294,6 +296,33 @@ class SheetMapper:
         if sink is not None:
             result.hand_over(sink)
         return result
+
+    def _check_sheet_graphs(
+        self, sheets: list[tuple[Collection, Sheet]], errors: list[SheetError]
+    ) -> None:
+        """Each sheet has a named graph of its own, named after its file (and worksheet):
+        a sheet listed twice, or two sheets whose names give one graph, would mix."""
+        seen: dict[str, tuple[Collection, Sheet]] = {}
+        for collection, sheet in sheets:
+            graph = self.graph_iri(sheet)
+            if graph not in seen:
+                seen[graph] = (collection, sheet)
+                continue
+            first_collection, first = seen[graph]
+            what = (
+                "is listed twice"
+                if first.path == sheet.path and first.worksheet == sheet.worksheet
+                else f"would share the graph <{graph}> with {first.path}"
+            )
+            errors.append(
+                SheetError(
+                    Location(sheet.name),
+                    f"{what} (collections '{first_collection.id}' and '{collection.id}'); "
+                    "list each sheet once, and rename one of two sheets whose file names "
+                    "differ only in folder, case or punctuation",
+                    "duplicate-sheet",
+                )
+            )
 
     def _mapping(self, collection: Collection, sheet: Sheet) -> Mapping:
         for source in collection.sheets:
@@ -338,6 +367,7 @@ class SheetMapper:
         cell_terms = self._cell_terms
         result.origins.add_row(sheet, row, plan.mapping, study, record, row_iri)
         errors_before = len(result.errors)
+        first_line = len(lines)
         cells = row.cells
         for column, predicate in plan.columns:
             raw = cells.get(column.column, "").strip()
@@ -377,6 +407,8 @@ class SheetMapper:
                     literal_subjects[prop].append(key)
         if len(result.errors) > errors_before:
             return
+        if plan.shared:  # the text states each statement once, as the store would hold it
+            lines[first_line:] = dict.fromkeys(lines[first_line:])
         label = self._label(plan.mapping, row, collection)
         lines += [
             f"{s} {RDF_TYPE} {STUDY}{end}",
@@ -430,6 +462,8 @@ class SheetMapper:
                 ],
                 sheet_iri=self.sheet_iri(sheet),
                 collection_iri=self.collection_iri(collection),
+                shared=len({(c.target, c.property) for c in mapping.columns.values()})
+                < len(mapping.columns),
             )
             self._plans[key] = plan
         return plan

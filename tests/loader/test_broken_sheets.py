@@ -102,6 +102,20 @@ def _xlsx_with_title_rows(data: Path) -> None:
     )
 
 
+def _sheet_listed_twice(data: Path) -> None:
+    manifest = data / "manifest.yaml"
+    manifest.write_text(
+        manifest.read_text(encoding="utf-8")
+        + """  - id: the-same-again
+    kind: illustrative
+    title: The same sheet in a second collection
+    sheets:
+      - path: sheets/illustrative-extraction.csv
+""",
+        encoding="utf-8",
+    )
+
+
 # (change, sheet, row, column, words in the message)
 CASES = {
     "unknown value": (
@@ -125,6 +139,13 @@ CASES = {
     ),
     "ragged row": (_ragged_row, SHEET_NAME, 5, None, ["21 cells", "20 columns"]),
     "empty file": (_empty, SHEET_NAME, None, None, ["empty"]),
+    "sheet listed twice": (
+        _sheet_listed_twice,
+        SHEET_NAME,
+        None,
+        None,
+        ["listed twice", "'illustrative-extraction' and 'the-same-again'"],
+    ),
     "binary file": (_binary, SHEET_NAME, None, None, ["binary"]),
     "not UTF-8": (_latin1, SHEET_NAME, 2, None, ["not UTF-8"]),
     "XLSX with title rows": (
@@ -193,6 +214,8 @@ def test_broken_sheet_is_rejected_with_its_location_and_nothing_is_written(
         assert word in message, f"{word!r} not in {message!r}"
     assert (data / "build").readlink() == link_before
     assert _fingerprint(data / "build") == before
+    # nor is anything left of the build that failed
+    assert not [p.name for p in (data / "builds").iterdir() if p.name.startswith(".")]
 
 
 def test_xlsx_with_title_rows_builds_with_a_mapping_that_names_the_header_row(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import time
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -41,6 +43,9 @@ def test_the_published_trig_and_json_ld_hold_the_n_quads_and_turtle_their_union(
     directory = report.files.directory
     nquads = _quads(directory / "smqi.nq", ox.RdfFormat.N_QUADS)
     assert sum(nquads.values()) == report.quads
+    # the sheets' quads are written as the text they were loaded from: each once
+    lines = (directory / "smqi.nq").read_bytes().splitlines()
+    assert len(lines) == len(set(lines)) == report.quads
     assert _quads(directory / "smqi.trig", ox.RdfFormat.TRIG) == nquads
     assert _quads(directory / "smqi.jsonld", ox.RdfFormat.JSON_LD) == nquads
     union = {re.sub(r"^(.*) <[^>]*>$", r"\1", quad) for quad in nquads}
@@ -55,9 +60,9 @@ def test_the_n_quads_file_is_whole_however_long_the_first_dump_takes(
     that starts it is over, even when reasoning finishes first (it does on small builds)."""
     first_dump = GraphFiles.dump_first
 
-    def slow_dump(files: GraphFiles, store: ox.Store) -> None:
+    def slow_dump(files: GraphFiles, store: ox.Store, in_file: Collection[str]) -> None:
         time.sleep(1.5)
-        first_dump(files, store)
+        first_dump(files, store, in_file)
 
     monkeypatch.setattr(GraphFiles, "dump_first", slow_dump)
     report = build(settings_for(data_copy))
@@ -107,3 +112,37 @@ def test_parts_dumped_at_different_times_join_into_one_dataset(tmp_path: Path) -
         "smqi.trig",
         "smqi.ttl",
     ]
+
+
+@pytest.mark.parametrize("twice", ["in one cell", "in two columns"])
+def test_a_statement_a_sheet_makes_twice_is_published_once(data_copy: Path, twice: str) -> None:
+    """A value repeated in a cell, or a second column stating the same value of the same
+    property, is one statement: in the N-Quads file (written from the text the store
+    loaded) as in the store."""
+    sheet = data_copy / "sheets" / "illustrative-extraction.csv"
+    with sheet.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, first = rows[0], rows[1]
+    summary, notes = header.index("summary"), header.index("notes")
+    if twice == "in one cell":
+        platforms = first[header.index("platforms")]
+        again = platforms.split(";")[0].strip().lower()
+        first[header.index("platforms")] = f"{platforms}; {again}"
+    else:
+        first[notes] = first[summary]
+        mapping = data_copy / "mappings" / "extraction-template.yaml"
+        text = mapping.read_text(encoding="utf-8")
+        was = "{target: record, property: skos:editorialNote}"
+        assert was in text
+        mapping.write_text(text.replace(was, "{target: record, property: smqi:summary}"))
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+    report = build(settings_for(data_copy))
+    lines = (data_copy / "build" / "smqi.nq").read_bytes().splitlines()
+    assert len(lines) == len(set(lines)) == report.quads
+    in_sheet = b"<https://w3id.org/smqi/id/graph/sheet/illustrative-extraction> ."
+    if twice == "in two columns":
+        expected = sum(len({r[summary].strip(), r[notes].strip()} - {""}) for r in rows[1:])
+        stated = [line for line in lines if b"ontology#summary> " in line and in_sheet in line]
+        assert len(stated) == expected
