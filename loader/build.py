@@ -337,20 +337,12 @@ def _derive(
     return _Derived(reasoning.derive(facts, rules), build_metadata)
 
 
-@dataclass
-class _Asserted:
-    """The asserted graphs' Turtle parts, and their counts for the VoID description."""
-
-    graphs: list[GraphPart]
-    counts: metadata.GraphCounts
-
-
 def _dump_asserted(
-    files: GraphFiles, store: ox.Store, graphs: list[ox.NamedNode], excluded: list[str]
-) -> _Asserted:
-    # graph by graph, so that the inferred graph the store gains meanwhile stays out
-    parts = [files.dump_turtle(store, graph) for graph in graphs]
-    return _Asserted(parts, metadata.count_graphs(store, excluded))
+    files: GraphFiles, store: ox.Store, graphs: list[ox.NamedNode]
+) -> list[GraphPart]:
+    """The asserted graphs' Turtle parts: graph by graph, so that what the store gains
+    meanwhile (provenance, the entailments the QC queries read) stays out."""
+    return [files.dump_turtle(store, graph) for graph in graphs]
 
 
 def _reason_and_write(
@@ -390,13 +382,7 @@ def _reason_and_write(
     ):
         with _timed(timings, "reason", progress):
             whole = dumps.submit(files.dump_first, store, assembled.mapped.graphs)
-            asserted_job = dumps.submit(
-                _dump_asserted,
-                files,
-                store,
-                asserted_graphs,
-                [inferred_graph.value, metadata_graph.value],
-            )
+            asserted_job = dumps.submit(_dump_asserted, files, store, asserted_graphs)
             build_metadata = derived_facts.build_metadata
             provenance = build_metadata.dump(format=ox.RdfFormat.N_QUADS) or b""
             derived = derived_facts.take_facts()
@@ -425,6 +411,8 @@ def _reason_and_write(
                 prefixes=files.prefixes,
             )
             del derived
+            # counted here, where Python would otherwise wait for the dumps
+            counts = metadata.count_graphs(store, [inferred_graph.value, metadata_graph.value])
             whole.result()  # the N-Quads file is that dump's until it is over
             files.append_nquads(*entailments.nquads, entailments.blank_nquads())
             for job in written:
@@ -436,7 +424,6 @@ def _reason_and_write(
             consistent.result()
         with _timed(timings, "write", progress):
             asserted = asserted_job.result()
-            counts = asserted.counts
             asserted_quads = sum(counts.triples.values()) + _default_graph_size(store)
             counts.add_graph(inferred_graph.value, inferred, members, terms)
             ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -447,7 +434,7 @@ def _reason_and_write(
                 nt.encode_lines(void_lines), format=ox.RdfFormat.N_QUADS, lenient=True
             )
             graphs = [
-                *asserted.graphs,
+                *asserted,
                 inferred_part,
                 files.dump_graph(build_metadata, metadata_graph),
             ]
