@@ -57,9 +57,8 @@ def run_one(size: int, validator: str, cached_rules: bool = False) -> dict[str, 
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data_dir(Path(tmp) / "data", size)
         settings = BuildSettings(data_dir=data, build_dir=data / "build", validator=validator)
-        if cached_rules:  # the cache the build reads (loader.build.build)
-            ontology = [settings.ontology_file, *sorted(settings.vocabulary_dir.glob("*.ttl"))]
-            derive_rules(ontology, cache_dir=settings.build_dir.parent / ".cache")
+        if cached_rules:  # into the cache the build reads
+            derive_rules(settings.ontology_files, cache_dir=settings.rules_cache_dir)
         cpu_before = _cpu_seconds()
         start = time.perf_counter()
         report = build(settings)

@@ -275,9 +275,7 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as validating,
     ):
         rules = hermit.submit(
-            reasoning.derive_rules,
-            [settings.ontology_file, *sorted(settings.vocabulary_dir.glob("*.ttl"))],
-            cache_dir=settings.build_dir.parent / ".cache",
+            reasoning.derive_rules, settings.ontology_files, cache_dir=settings.rules_cache_dir
         )
         started = dt.datetime.now(dt.UTC).replace(microsecond=0)
         staging = Staging(settings.build_dir, started.strftime("%Y%m%dT%H%M%SZ"))

@@ -128,9 +128,8 @@ class GraphFiles:
         rendered as text rather than kept in a store (the inferred graph)."""
         n = next(self._names)
         part = TextPart(graph, self.parts / f"{n}.ttl", self.parts / f"{n}.jsonld")
-        header = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in self.prefixes.items())
         with self._writing():
-            part.turtle.write_bytes(header.encode())
+            part.turtle.write_bytes(_prefix_lines(self.prefixes))
             part.jsonld.write_bytes(b"[")
         return part
 
@@ -186,10 +185,13 @@ class GraphFiles:
             ) from exc
 
 
+def _prefix_lines(prefixes: Mapping[str, str]) -> bytes:
+    return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode()
+
+
 def _write_trig(path: Path, graphs: list[GraphPart], prefixes: Mapping[str, str]) -> None:
-    header = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items())
     with _open(path) as fd:
-        _write(fd, header.encode())
+        _write(fd, _prefix_lines(prefixes))
         for part in graphs:
             offset = _prefix_block_end(part.turtle)
             if offset == part.turtle.stat().st_size:

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from loader.mapper import Statements
 from loader.rules import Definition, RuleSet
-from loader.terms import OWL, RDF
+from loader.terms import OWL, RDF, XSD
 
 Pair = tuple[str, str]
 T = TypeVar("T")
@@ -36,7 +36,7 @@ _FIRST, _SECOND, _SWAP = itemgetter(0), itemgetter(1), itemgetter(1, 0)
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _THING = str(OWL.Thing)
 _TYPE = str(RDF.type)
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = str(XSD.string)
 _BLANK = "_:"
 
 
@@ -81,6 +81,11 @@ def read_facts(
     return facts
 
 
+def _types_subjects(rules: RuleSet, prop: str) -> bool:
+    """Whether a domain of ``prop`` or of a super-property types its subjects."""
+    return any(rules.domains.get(p) for p in (prop, *rules.super_properties.get(prop, ())))
+
+
 def _with_values(rules: RuleSet) -> set[str]:
     """The data properties whose values the rules copy, and the properties they copy to."""
     copied = {p for p in rules.data_properties if rules.super_properties.get(p)}
@@ -121,7 +126,7 @@ def _read_graph(
                 if s_key is not None and type(o) is ox.Literal:
                     values.add((s_key, o))
                     facts.blank |= s_key.startswith(_BLANK)
-        elif any(rules.domains.get(p) for p in (prop, *rules.super_properties.get(prop, ()))):
+        elif _types_subjects(rules, prop):
             subjects = facts.subjects[prop]
             for quad in quads:
                 s_key = _key(quad.subject)
@@ -151,7 +156,7 @@ def read_statements(
     for prop, subjects in statements.literal_subjects.items():
         if prop not in rules.data_properties or prop in with_values:
             continue
-        if any(rules.domains.get(p) for p in (prop, *rules.super_properties.get(prop, ()))):
+        if _types_subjects(rules, prop):
             facts.subjects[prop].update(subjects)
     for prop in with_values & rules.data_properties:
         values = facts.values[prop]

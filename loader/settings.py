@@ -43,6 +43,16 @@ class BuildSettings:
         return self.ontology_dir / "vocabularies"
 
     @property
+    def ontology_files(self) -> list[Path]:
+        """The files HermiT classifies: the ontology and every vocabulary."""
+        return [self.ontology_file, *sorted(self.vocabulary_dir.glob("*.ttl"))]
+
+    @property
+    def rules_cache_dir(self) -> Path:
+        """Where the rules read off HermiT's classification are cached, by file digest."""
+        return self.build_dir.parent / ".cache"
+
+    @property
     def queries_dir(self) -> Path:
         return self.ontology_dir / "queries"
 
