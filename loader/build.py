@@ -359,11 +359,11 @@ def _reason_and_write(
 
     The graph files are written in parts (see loader.graph_files), each as soon as its
     graphs are final, in two threads that work without the GIL: one dumps the asserted
-    graphs from the store and counts them, the other writes the inferred graph's text as
-    Python renders it. The inferred graph never goes into the store whole: only the
-    statements the QC queries read (a few thousand at 100k studies) and the build
-    provenance are inserted, once the whole-store dump is over; the per-graph dumps read
-    single graphs, which the insert leaves as they are.
+    graphs from the store, the other writes the inferred graph's text as Python renders
+    it. The inferred graph never goes into the store whole: only the statements the QC
+    queries read (a few thousand at 100k studies) and the build provenance are inserted,
+    by a third thread once the whole-store dump is over, which then runs the QC queries;
+    the per-graph dumps read single graphs, which the insert leaves as they are.
     """
     iris = GraphIris(settings.base_iri)
     store = assembled.store

@@ -552,12 +552,13 @@ class SheetMapper:
         return message
 
     def _sheet_entity(self, result: MappedSheets, collection: Collection, sheet: Sheet) -> None:
-        graph = nt.iri(self.graph_iri(sheet))
+        graph_iri = self.graph_iri(sheet)
+        graph = nt.iri(graph_iri)
         iri = self.sheet_iri(sheet)
         result.origins.sheets[iri] = sheet
         s = nt.iri(iri)
-        lines = result.quads.setdefault(self.graph_iri(sheet), [])
-        result.graphs.add(self.graph_iri(sheet))
+        lines = result.quads.setdefault(graph_iri, [])
+        result.graphs.add(graph_iri)
         said = result.statements
         said.types[str(SMQI.ExtractionSheet)].append(iri)
         for prop in (DCTERMS.title, SMQI.sha256, *([SMQI.sheetName] if sheet.worksheet else [])):

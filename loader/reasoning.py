@@ -18,7 +18,7 @@ HermiT would infer ``owl:sameAs``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -65,7 +65,6 @@ __all__ = [
     "check_consistency",
     "derive",
     "derive_rules",
-    "entail",
     "hermit_entailments",
     "insert",
     "materialise",
@@ -96,7 +95,7 @@ def derive_rules(ontology_files: list[Path], cache_dir: Path | None) -> RuleSet:
 def materialise(store: ox.Store, rules: RuleSet, target_graph: ox.NamedNode) -> int:
     """Write into ``target_graph`` what the rules entail from the union of all graphs and is
     not stated in any of them; return how many quads were added."""
-    entailments = entail(read([store], rules), rules, target_graph)
+    entailments = render(derive(read([store], rules), rules), target_graph)
     insert(store, entailments)
     return len(entailments)
 
@@ -122,20 +121,6 @@ def read_mapped(
     for other in others:
         read_facts(other, rules, facts)
     return facts
-
-
-def entail(
-    facts: Facts,
-    rules: RuleSet,
-    target_graph: ox.NamedNode,
-    sink: Callable[[Chunk], object] | None = None,
-    *,
-    prefixes: Mapping[str, str] | None = None,
-) -> Entailments:
-    """What the rules entail from ``facts`` that they do not state, as quads in
-    ``target_graph``; ``sink`` gets each chunk of their text as it is rendered (also as
-    Turtle and JSON-LD, given ``prefixes``: see ``inference.render``)."""
-    return render(derive(facts, rules), target_graph, sink, prefixes=prefixes)
 
 
 def derive(facts: Facts, rules: RuleSet) -> Facts:
