@@ -19,6 +19,7 @@ from api.evidence_models import (
 from api.evidence_queries import (
     Properties,
     Snapshot,
+    api_query,
     every,
     first,
     integer,
@@ -42,7 +43,7 @@ from loader.terms import (
 COLLECTION_PROPERTIES = [
     str(prop)
     for prop in (
-        RDF.type, RDFS.comment, DCTERMS.description, DCTERMS.creator,
+        RDF.type, RDFS.comment, DCTERMS.description,
         DCTERMS.bibliographicCitation, PRISM.publicationName, PRISM.volume,
         PRISM.issueIdentifier, PRISM.number, DCTERMS.issued, SMQI.searchDate, BIBO.doi,
         BIBO.pmid, FABIO.hasPubMedCentralId, DCTERMS.publisher, DCTERMS.license,
@@ -75,13 +76,11 @@ def collection_detail(snapshot: Snapshot, identifier: str) -> CollectionDetail:
         raise NotFoundError(str(error), error.details) from None
     properties = resource_properties(snapshot, [ref.iri], COLLECTION_PROPERTIES).get(ref.iri, {})
     summary = _summary(snapshot, ref, properties)
-    citation = first(properties, DCTERMS.bibliographicCitation)
-    authors = [value.label or value.value for value in properties.get(str(DCTERMS.creator), [])]
     return CollectionDetail(
         **summary.model_dump(),
         description=first(properties, DCTERMS.description),
-        authors=_in_citation_order(authors, citation),
-        citation=citation,
+        authors=authors(snapshot, ref),
+        citation=first(properties, DCTERMS.bibliographicCitation),
         journal=first(properties, PRISM.publicationName),
         volume=first(properties, PRISM.volume),
         issue=first(properties, PRISM.issueIdentifier),
@@ -102,6 +101,12 @@ def collection_detail(snapshot: Snapshot, identifier: str) -> CollectionDetail:
         coded_dimensions=_schemes(properties),
         findings=findings(snapshot, ref),
     )
+
+
+def authors(snapshot: Snapshot, review: CollectionRef) -> list[str]:
+    """The review's authors in the order it lists them (their smqi:authorPosition)."""
+    rows = snapshot.select(api_query("review-authors"), {"review": ox.NamedNode(review.iri)}).rows
+    return [text(row, "name") or "" for row in rows]
 
 
 def findings(snapshot: Snapshot, review: CollectionRef) -> list[Finding]:
@@ -152,18 +157,3 @@ def _schemes(properties: Properties) -> list[SchemeLink]:
         for value in properties.get(str(SMQI.codedDimension), [])
     ]
     return sorted(links, key=lambda s: SCHEMES.index(s.id) if s.id else len(SCHEMES))
-
-
-def _in_citation_order(authors: list[str], citation: str | None) -> list[str]:
-    """Authors in the order the citation names them.
-
-    The graph links a review to its authors with unordered dcterms:creator triples; the
-    bibliographic citation ("Walsh L, Hyett N, ...") keeps the published order.
-    """
-
-    def position(name: str) -> tuple[int, str]:
-        family = name.split()[-1] if name.split() else name
-        found = citation.find(f"{family} ") if citation else -1
-        return (found if found >= 0 else len(citation or "") + 1, name)
-
-    return sorted(set(authors), key=position)

@@ -26,6 +26,7 @@ from loader.terms import (
     FABIO,
     FOAF,
     PRISM,
+    PROV,
     RDF,
     RDFS,
     SKOS,
@@ -101,11 +102,21 @@ class ReviewWriter:
         self._add(s, str(RDF.type), nt.iri(str(REVIEW_TYPES.get(kind, SMQI.Review))))
         self._add(s, str(DCTERMS.title), nt.literal(" ".join(str(review["title"]).split())))
         self._add(s, str(DCTERMS.identifier), nt.literal(rid))
-        for name in review.get("authors") or []:
+        for position, name in enumerate(review.get("authors") or [], start=1):
             person = nt.iri(f"{self.base}person/{slug(str(name))}")
             self._add(s, str(DCTERMS.creator), person)
             self._add(person, str(RDF.type), nt.iri(str(FOAF.Person)))
             self._add(person, str(FOAF.name), nt.literal(str(name)))
+            # dcterms:creator is unordered; the qualified attribution keeps the published order.
+            authorship = nt.iri(f"{iri}/author/{position}")
+            self._add(s, str(PROV.qualifiedAttribution), authorship)
+            self._add(authorship, str(RDF.type), nt.iri(str(SMQI.Authorship)))
+            self._add(authorship, str(PROV.agent), person)
+            self._add(
+                authorship,
+                str(SMQI.authorPosition),
+                nt.literal(str(position), str(XSD.positiveInteger)),
+            )
         citation = self._citation(review)
         self._add(s, str(DCTERMS.bibliographicCitation), nt.literal(citation))
         self._plain(s, review, "journal", str(PRISM.publicationName))

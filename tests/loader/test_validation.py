@@ -23,8 +23,10 @@ from loader.terms import (
     BIBO,
     DCTERMS,
     DEFAULT_BASE,
+    FOAF,
     MESH,
     PRISM,
+    PROV,
     RDF,
     RDFS,
     SH,
@@ -63,6 +65,10 @@ ROW_2 = B["sheet/illustrative-extraction/row/2"]
 ROW_3 = B["sheet/illustrative-extraction/row/3"]
 REVIEW = B["review/walsh-2021"]
 FINDING = B["finding/walsh-2021/1"]
+# The review's first two authors, as reviews.yaml lists them.
+AUTHORS = ((B["person/louisa-walsh"], "Louisa Walsh"), (B["person/nerida-hyett"], "Nerida Hyett"))
+AUTHORSHIP_1 = B["review/walsh-2021/author/1"]
+AUTHORSHIP_2 = B["review/walsh-2021/author/2"]
 
 TWITTER = VOCAB["platform/twitter"]
 FACEBOOK = VOCAB["platform/facebook"]
@@ -121,6 +127,25 @@ M_ROW_NUMBER = (
 M_FINDING_SOURCE = (
     "A finding needs at least one public source it was read in, e.g. "
     "https://doi.org/10.1177/2055207621996870."
+)
+M_AUTHOR_AGENT = "Each place in a review's author list names exactly one author (prov:agent)."
+M_AUTHOR_PERSON = "A review's author must be a person (foaf:Person) with a name, e.g. Louisa Walsh."
+M_AUTHOR_POSITION = (
+    "Each place in a review's author list needs exactly one position, e.g. 1 for the first author."
+)
+M_AUTHOR_POSITION_VALUE = (
+    "An author's position in a review's author list must be a whole number from 1 up."
+)
+M_AUTHORSHIP_REVIEW = (
+    "A place in an author list belongs to exactly one review; this one belongs to none or several."
+)
+M_AUTHORS_SHARE_POSITION = (
+    "Position 1 of this review's author list is given to 2 authors. Number the authors 1, "
+    "2, 3, ... in the order the review lists them, each position once."
+)
+M_AUTHORS_GAP = (
+    "This review's author list runs to position 3 but has 2 positions: number the authors "
+    "1, 2, 3, ... in the order the review lists them, without gaps."
 )
 M_FINDING_REVIEW = (
     "A finding must be reported by exactly one review; this one is reported by none or several."
@@ -265,6 +290,18 @@ def valid_reviews() -> Graph:
     g.add((FINDING, SMQI.statement, Literal("Twitter was the most common platform.", lang="en")))
     g.add((FINDING, SMQI.findingOrder, Literal("1", datatype=terms.XSD.positiveInteger)))
     g.add((FINDING, DCTERMS.source, URIRef("https://doi.org/10.1177/2055207621996870")))
+    for position, ((person, name), authorship) in enumerate(
+        zip(AUTHORS, (AUTHORSHIP_1, AUTHORSHIP_2), strict=True), start=1
+    ):
+        g.add((REVIEW, DCTERMS.creator, person))
+        g.add((person, RDF.type, FOAF.Person))
+        g.add((person, FOAF.name, Literal(name)))
+        g.add((REVIEW, PROV.qualifiedAttribution, authorship))
+        g.add((authorship, RDF.type, SMQI.Authorship))
+        g.add((authorship, PROV.agent, person))
+        g.add(
+            (authorship, SMQI.authorPosition, Literal(position, datatype=terms.XSD.positiveInteger))
+        )
     g.add((TWITTER, SKOS.exactMatch, WIKIDATA.Q918))
     g.add((BLOGS, SKOS.exactMatch, MESH.D057218))
     g.add((VOCAB["platform/online-forum"], SKOS.closeMatch, MESH.D000077253))
@@ -369,6 +406,10 @@ def _both(*changes: Change) -> Change:
 
 def _orphan_finding(reviews: Graph, sheet: Graph) -> None:
     reviews.remove((REVIEW, SMQI.reportsFinding, FINDING))
+
+
+def _authorship_of_no_review(reviews: Graph, sheet: Graph) -> None:
+    reviews.remove((REVIEW, PROV.qualifiedAttribution, AUTHORSHIP_2))
 
 
 UNTAGGED = VOCAB["theme/untagged"]
@@ -541,6 +582,43 @@ CASES: dict[str, tuple[Change, set[Expected]]] = {
         _orphan_finding,
         {(str(FINDING), None, None, MIN_COUNT, M_FINDING_REVIEW)},
     ),
+    "two authors at one position": (
+        replace(AUTHORSHIP_2, SMQI.authorPosition, Literal(1, datatype=terms.XSD.positiveInteger)),
+        {(str(REVIEW), None, nt(REVIEW), SPARQL, M_AUTHORS_SHARE_POSITION)},
+    ),
+    "a gap in the author list": (
+        replace(AUTHORSHIP_2, SMQI.authorPosition, Literal(3, datatype=terms.XSD.positiveInteger)),
+        {(str(REVIEW), None, nt(REVIEW), SPARQL, M_AUTHORS_GAP)},
+    ),
+    "an author without a position": (
+        replace(AUTHORSHIP_2, SMQI.authorPosition, None),
+        {(str(AUTHORSHIP_2), str(SMQI.authorPosition), None, MIN_COUNT, M_AUTHOR_POSITION)},
+    ),
+    "an author at position 0": (
+        replace(AUTHORSHIP_1, SMQI.authorPosition, Literal(0)),
+        {
+            (
+                str(AUTHORSHIP_1),
+                str(SMQI.authorPosition),
+                nt(Literal(0)),
+                MIN_INCLUSIVE,
+                M_AUTHOR_POSITION_VALUE,
+            ),
+            # positions {0, 2}: the list runs to 2 with 2 positions, so no gap is reported
+        },
+    ),
+    "a place in the author list with nobody in it": (
+        replace(AUTHORSHIP_1, PROV.agent, None),
+        {(str(AUTHORSHIP_1), str(PROV.agent), None, MIN_COUNT, M_AUTHOR_AGENT)},
+    ),
+    "an author who is not a person": (
+        replace(AUTHORSHIP_1, PROV.agent, REVIEW),
+        {(str(AUTHORSHIP_1), str(PROV.agent), nt(REVIEW), CLASS, M_AUTHOR_PERSON)},
+    ),
+    "an author of no review": (
+        _authorship_of_no_review,
+        {(str(AUTHORSHIP_2), None, None, MIN_COUNT, M_AUTHORSHIP_REVIEW)},
+    ),
     "review without DOI": (
         replace(REVIEW, BIBO.doi, None),
         {(str(REVIEW), DOI, None, MIN_COUNT, M_REVIEW_DOI)},
@@ -623,7 +701,7 @@ def test_every_constraint_has_an_english_message() -> None:
         messages = [m for m in g.objects(shape, SH.message) if isinstance(m, Literal)]
         assert [m.language for m in messages] == ["en"], f"{shape} needs one English sh:message"
     sparql = list(g.objects(None, SH.sparql))
-    assert len(sparql) == 4
+    assert len(sparql) == 6
     for constraint in sparql:
         messages = [m for m in g.objects(constraint, SH.message) if isinstance(m, Literal)]
         assert [m.language for m in messages] == ["en"], "each sh:sparql needs an sh:message"
