@@ -312,7 +312,13 @@ def _copy_version(current: Path, target: Path) -> None:
 
 
 def _write_version(location: Path, source: Path | None, marker: ox.Quad) -> None:
-    """Bulk-load ``source`` into the store at ``location``, mark its version, and close it."""
+    """Bulk-load ``source`` into the store at ``location``, mark its version, compact it and
+    close it.
+
+    The version is only ever read afterwards, by worker processes that open it read-only
+    and so never compact it themselves: uncompacted, the bulk loader's many overlapping
+    files made an aggregate over 100k studies three times slower (4.6 s against 1.5 s).
+    """
     store = ox.Store(str(location))
     try:
         if source is not None:
@@ -320,5 +326,6 @@ def _write_version(location: Path, source: Path | None, marker: ox.Quad) -> None
         store.remove_graph(marker.graph_name)
         store.add(marker)
         store.flush()
+        store.optimize()
     finally:
         del store  # closes the store, so worker processes may open it read-only
