@@ -6,6 +6,10 @@ client that holds it gets a 304 without a query being run. Last-Modified is the 
 build's ``dcterms:modified``. The rendered bytes are kept in the application's
 ``AnswerCache`` under the version, so a repeated request costs a dictionary lookup; large
 answers also go gzip-compressed (compressed once) to clients that accept it.
+
+A remote store that others write to as well names a new version every ``answer_ttl_s``
+seconds (``RemoteStoreSettings``); Last-Modified is then the start of that period when it is
+later than the build.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from starlette.responses import Response
 from api.context import AppContext
 from api.evidence_queries import Snapshot, api_query, text
 from api.media import quality
+from api.store.base import renewed_at
 
 # Caches may keep answers but must ask again before reusing one (a 304 costs nothing here).
 CACHE_CONTROL = "public, no-cache"
@@ -110,6 +115,9 @@ def respond(
     snapshot = Snapshot.of(context)
     etag = entity_tag(snapshot.version, key)
     modified = dataset_modified(snapshot)
+    renewed = renewed_at(snapshot.version)  # a store others write to: its answer period
+    if renewed is not None:
+        modified = renewed if modified is None else max(modified, renewed)
     # Accept-Encoding always: the same answer may go compressed or not (a 304 included)
     headers = {
         "ETag": etag,

@@ -15,7 +15,7 @@ from api.errors import ApiError
 from api.reload import ensure_loaded
 from api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
 from api.store import open_store
-from loader.cli import EXIT_INVALID, build_parser
+from loader.cli import EXIT_CONFIG, EXIT_INVALID, build_parser
 from loader.settings import BuildSettings
 
 FORMATS = {
@@ -40,6 +40,13 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--update-endpoint", metavar="URL", help="update URL of the remote store")
     parser.add_argument("--timeout", type=float, help="seconds a query may run (default 10)")
     parser.add_argument("--max-rows", type=int, help="most rows a SELECT returns (default 10000)")
+    parser.add_argument(
+        "--answer-ttl",
+        type=float,
+        metavar="SECONDS",
+        help="remote store that others write to as well: renew cached answers at least this "
+        "often (default: when a build is loaded)",
+    )
     parser.add_argument("--data", help="data directory (default data/)")
 
 
@@ -47,17 +54,22 @@ def _settings(args: argparse.Namespace) -> ApiSettings:
     build = BuildSettings()
     if args.data:
         build = BuildSettings(data_dir=Path(args.data), build_dir=Path(args.data) / "build")
-    return settings_from(
-        host=getattr(args, "host", "127.0.0.1"),
-        port=getattr(args, "port", 8000),
-        store_dir=args.store,
-        endpoint=args.endpoint,
-        update_endpoint=args.update_endpoint,
-        timeout=args.timeout,
-        max_rows=args.max_rows,
-        environ=os.environ,
-        build=build,
-    )
+    try:
+        return settings_from(
+            host=getattr(args, "host", "127.0.0.1"),
+            port=getattr(args, "port", 8000),
+            store_dir=args.store,
+            endpoint=args.endpoint,
+            update_endpoint=args.update_endpoint,
+            timeout=args.timeout,
+            max_rows=args.max_rows,
+            answer_ttl=args.answer_ttl,
+            environ=os.environ,
+            build=build,
+        )
+    except ValueError as error:  # contradictory or out-of-range settings
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

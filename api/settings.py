@@ -3,9 +3,10 @@ environment) and passed to ``create_app``; no other module reads the environment
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
 from loader.settings import PROJECT_ROOT, BuildSettings
@@ -42,6 +43,7 @@ ENVIRONMENT_VARIABLES = {
     "SMQI_UPDATE_ENDPOINT": "update URL of the remote store (needed to load builds into it)",
     "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
     "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
+    "SMQI_ANSWER_TTL": "remote store that others write to: renew cached answers every N seconds",
     "SMQI_PUBLIC_URL": "the URL this server is reached at, for links",
 }
 
@@ -55,14 +57,16 @@ def settings_from(
     update_endpoint: str | None = None,
     timeout: float | None = None,
     max_rows: int | None = None,
+    answer_ttl: float | None = None,
     environ: Mapping[str, str] | None = None,
     build: BuildSettings | None = None,
 ) -> ApiSettings:
     """Settings from command-line values, falling back to ``environ`` (``SMQI_*``)."""
     env = environ or {}
-    query_timeout = timeout or float(env.get("SMQI_QUERY_TIMEOUT", "10"))
-    rows = max_rows or int(env.get("SMQI_MAX_ROWS", "10000"))
+    query_timeout = timeout or _number(env, "SMQI_QUERY_TIMEOUT", float) or 10.0
+    rows = max_rows or _number(env, "SMQI_MAX_ROWS", int) or 10_000
     remote = endpoint or env.get("SMQI_ENDPOINT")
+    ttl = answer_ttl or _number(env, "SMQI_ANSWER_TTL", float)
     store: EmbeddedStoreSettings | RemoteStoreSettings
     if remote:
         store = RemoteStoreSettings(
@@ -70,6 +74,12 @@ def settings_from(
             update_url=update_endpoint or env.get("SMQI_UPDATE_ENDPOINT"),
             query_timeout_s=query_timeout,
             max_rows=rows,
+            answer_ttl_s=ttl,
+        )
+    elif ttl is not None:
+        raise ValueError(
+            "an answer TTL is for a remote store that others write to (--endpoint); "
+            "only the loader writes to the embedded store"
         )
     else:
         directory = Path(store_dir or env.get("SMQI_STORE_DIR") or PROJECT_ROOT / "var" / "store")
@@ -84,3 +94,18 @@ def settings_from(
         reload_token=env.get("SMQI_RELOAD_TOKEN") or None,
         public_url=env.get("SMQI_PUBLIC_URL") or None,
     )
+
+
+N = TypeVar("N", int, float)
+
+
+def _number(env: Mapping[str, str], name: str, kind: Callable[[str], N]) -> N | None:
+    """The number in environment variable ``name``, or None when it is unset or empty."""
+    value = env.get(name)
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {expected}, not {value!r}") from None

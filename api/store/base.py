@@ -87,6 +87,27 @@ class Store(Protocol):
         ...
 
 
+_RENEWED = "@renewed:"
+
+
+def with_renewal(marker: str, renewed_at: float) -> str:
+    """The version of a store that others write to as well: the loader's ``marker`` and the
+    time (Unix seconds) the current answer period began."""
+    return f"{marker}{_RENEWED}{renewed_at:.3f}"
+
+
+def renewed_at(version: str) -> datetime | None:
+    """When the answer period named in ``version`` began; None for a version that changes
+    only when our loader writes (see ``RemoteStoreSettings.answer_ttl_s``)."""
+    _, found, seconds = version.rpartition(_RENEWED)
+    if not found:
+        return None
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC)
+    except ValueError:
+        return None
+
+
 def prepare(query: str, bindings: Bindings | None, *forms: QueryForm) -> tuple[CheckedQuery, str]:
     """Check ``query`` is one of ``forms`` and return it with ``bindings`` in place.
 

@@ -56,6 +56,11 @@ class RemoteStoreSettings:
     ``version_graph`` names the graph recording the dataset version, so every API process
     reading the endpoint sees the same version; it is read at most once per
     ``version_ttl_s`` seconds.
+
+    Answers are cached until that version changes, which only our loader does. In a store
+    that others write to as well, set ``answer_ttl_s``: the version then also names the
+    current ``answer_ttl_s``-long period, so cached answers, ETags and Last-Modified are
+    renewed at least that often, and a change made by another writer shows within that time.
     """
 
     query_url: str
@@ -69,9 +74,12 @@ class RemoteStoreSettings:
     version_graph: str = VERSION_GRAPH
     version_ttl_s: float = 1.0
     graph_prefix: str | None = None
+    answer_ttl_s: float | None = None
 
     def __post_init__(self) -> None:
         _check_limits(self.query_timeout_s, self.max_rows)
+        if self.answer_ttl_s is not None and self.answer_ttl_s <= 0:
+            raise ValueError("answer_ttl_s must be a positive number of seconds")
         if (self.user is None) != (self.password is None):
             raise ValueError("give both user and password, or neither")
 

@@ -53,6 +53,7 @@ from api.store.base import (
     prepare,
     row_dicts,
     version_quad,
+    with_renewal,
 )
 from api.store.config import RemoteStoreSettings
 from api.store.formats import (
@@ -122,7 +123,7 @@ class RemoteStore:
         now = time.monotonic()
         cached = self._version
         if cached is not None and now - cached[0] < self._settings.version_ttl_s:
-            return cached[1]
+            return self._in_period(cached[1])
         result = self.select(
             "SELECT ?version WHERE { GRAPH ?graph { ?graph ?identifier ?version } } LIMIT 1",
             {"graph": ox.NamedNode(self._settings.version_graph), "identifier": VERSION_PREDICATE},
@@ -130,7 +131,13 @@ class RemoteStore:
         term = result.rows[0]["version"] if result.rows else None
         value = term.value if isinstance(term, ox.Literal) else UNVERSIONED
         self._version = (now, value)  # one tuple, replaced whole: safe across threads
-        return value
+        return self._in_period(value)
+
+    def _in_period(self, marker: str) -> str:
+        ttl = self._settings.answer_ttl_s
+        if ttl is None:
+            return marker
+        return with_renewal(marker, math.floor(time.time() / ttl) * ttl)
 
     # -- writing ----------------------------------------------------------------------------
 
