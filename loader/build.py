@@ -335,6 +335,13 @@ def _derive(
     return _Derived(reasoning.derive(facts, rules), build_metadata)
 
 
+def _append_after(whole: Future[None], files: GraphFiles, texts: list[bytes]) -> None:
+    """N-Quads text into the N-Quads file once the whole-store dump that starts the file is
+    over."""
+    whole.result()
+    files.append_nquads(*texts)
+
+
 def _dump_asserted(
     files: GraphFiles, store: ox.Store, graphs: list[ox.NamedNode]
 ) -> list[GraphPart]:
@@ -363,7 +370,10 @@ def _reason_and_write(
     it. The inferred graph never goes into the store whole: only the statements the QC
     queries read (a few thousand at 100k studies) and the build provenance are inserted,
     by a third thread once the whole-store dump is over, which then runs the QC queries;
-    the per-graph dumps read single graphs, which the insert leaves as they are.
+    the per-graph dumps read single graphs, which the insert leaves as they are. Once
+    Python has rendered, the writing thread appends the inferred N-Quads and the dumping
+    thread joins the parts into the TriG, Turtle and JSON-LD files while the store counts
+    the graphs for VoID; the metadata graph, which holds those counts, goes in last.
     """
     iris = GraphIris(settings.base_iri)
     store = assembled.store
@@ -409,19 +419,21 @@ def _reason_and_write(
                 prefixes=files.prefixes,
             )
             del derived
-            # counted here, where Python would otherwise wait for the dumps
-            counts = metadata.count_graphs(store, [inferred_graph.value, metadata_graph.value])
-            whole.result()  # the N-Quads file is that dump's until it is over
-            files.append_nquads(*entailments.nquads, entailments.blank_nquads())
+            texts = [*entailments.nquads, entailments.blank_nquads()]
+            appended = writes.submit(_append_after, whole, files, texts)
+            del texts  # the job lets go of them once written
             for job in written:
                 job.result()
             inferred_part = files.close_text(part)
             inferred = len(entailments)
             members, terms = entailments.members, entailments.terms
             del entailments
+            # The graphs' parts go into the TriG, Turtle and JSON-LD files (kernel copies)
+            # in the dump thread while the store counts the graphs here, without the GIL.
+            parts = dumps.submit(lambda: files.add_parts([*asserted_job.result(), inferred_part]))
+            counts = metadata.count_graphs(store, [inferred_graph.value, metadata_graph.value])
             consistent.result()
         with _timed(timings, "write", progress):
-            asserted = asserted_job.result()
             asserted_quads = sum(counts.triples.values()) + _default_graph_size(store)
             counts.add_graph(inferred_graph.value, inferred, members, terms)
             ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -431,13 +443,11 @@ def _reason_and_write(
             build_metadata.load(
                 nt.encode_lines(void_lines), format=ox.RdfFormat.N_QUADS, lenient=True
             )
-            graphs = [
-                *asserted,
-                inferred_part,
-                files.dump_graph(build_metadata, metadata_graph),
-            ]
+            metadata_part = files.dump_graph(build_metadata, metadata_graph)
+            appended.result()
             files.append_store_nquads(build_metadata)
-            files.finish(graphs)
+            parts.result()
+            files.finish([metadata_part])
             report = BuildReport(
                 build_id=staging.build_id,
                 studies=len(assembled.mapped.studies),

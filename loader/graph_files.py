@@ -164,15 +164,22 @@ class GraphFiles:
             with _open(self.directory / NQUADS_FILE, append=True) as fd:
                 _append(fd, part, 0)
 
-    def finish(self, graphs: list[GraphPart]) -> None:
-        """Write the TriG and Turtle files from every graph's Turtle part, add the graphs
-        dumped after the first dump to the JSON-LD file, and remove the parts."""
+    def add_parts(self, graphs: list[GraphPart]) -> None:
+        """Add the graphs' Turtle parts to the TriG and Turtle files (started by the first
+        call) and the JSON-LD parts of graphs dumped after the first dump to the JSON-LD
+        file. Each part is used up; call again for graphs finished later, then ``finish``."""
         with self._writing():
-            _write_trig(self.directory / TRIG_FILE, graphs, self.prefixes)
+            trig = self.directory / TRIG_FILE
+            _write_trig(trig, graphs, self.prefixes, append=trig.exists())
             _splice_jsonld(self.directory / JSONLD_FILE, [g for g in graphs if g.jsonld])
             # the union's graph order is immaterial: start from the largest part, renamed
             turtle = sorted((g.turtle for g in graphs), key=lambda path: path.stat().st_size)
             _concatenate(self.directory / TURTLE_FILE, turtle[::-1])
+
+    def finish(self, graphs: list[GraphPart]) -> None:
+        """``add_parts`` of the last ``graphs``, then remove the parts directory."""
+        self.add_parts(graphs)
+        with self._writing():
             shutil.rmtree(self.parts)
 
     @contextmanager
@@ -189,9 +196,12 @@ def _prefix_lines(prefixes: Mapping[str, str]) -> bytes:
     return "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in prefixes.items()).encode()
 
 
-def _write_trig(path: Path, graphs: list[GraphPart], prefixes: Mapping[str, str]) -> None:
-    with _open(path) as fd:
-        _write(fd, _prefix_lines(prefixes))
+def _write_trig(
+    path: Path, graphs: list[GraphPart], prefixes: Mapping[str, str], *, append: bool
+) -> None:
+    with _open(path, append=append) as fd:
+        if not append:
+            _write(fd, _prefix_lines(prefixes))
         for part in graphs:
             offset = _prefix_block_end(part.turtle)
             if offset == part.turtle.stat().st_size:
@@ -244,12 +254,15 @@ def _prefix_block_end(path: Path) -> int:
 
 
 def _concatenate(target: Path, parts: list[Path]) -> None:
-    if not parts:
-        target.write_bytes(b"")
-        return
-    os.replace(parts[0], target)
+    """Append ``parts`` to ``target``; a new target is the first part, renamed."""
+    if not target.exists():
+        if not parts:
+            target.write_bytes(b"")
+            return
+        os.replace(parts[0], target)
+        parts = parts[1:]
     with _open(target, append=True) as fd:
-        for path in parts[1:]:
+        for path in parts:
             _append(fd, path, 0)
 
 
