@@ -114,6 +114,11 @@ class ReviewWriter:
             self._add(authorship, str(PROV.agent), person)
             self._add(
                 authorship,
+                str(RDFS.label),
+                nt.literal(f"{name} (author {position})", language="en"),
+            )
+            self._add(
+                authorship,
                 str(SMQI.authorPosition),
                 nt.literal(str(position), str(XSD.positiveInteger)),
             )

@@ -21,9 +21,11 @@ AUTHORS_IN_ORDER = """
     PREFIX prov: <http://www.w3.org/ns/prov#>
     PREFIX foaf: <http://xmlns.com/foaf/0.1/>
     PREFIX dcterms: <http://purl.org/dc/terms/>
-    SELECT ?review ?position ?name ?creator WHERE {
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    SELECT ?review ?position ?name ?creator ?label WHERE {
         ?review prov:qualifiedAttribution ?authorship .
-        ?authorship a smqi:Authorship ; smqi:authorPosition ?position ; prov:agent ?person .
+        ?authorship a smqi:Authorship ; smqi:authorPosition ?position ; prov:agent ?person ;
+            rdfs:label ?label .
         ?person foaf:name ?name .
         BIND (EXISTS { ?review dcterms:creator ?person } AS ?creator)
     }
@@ -33,9 +35,10 @@ AUTHORS_IN_ORDER = """
 def authors_by_review(store: ox.Store) -> dict[str, list[tuple[int, str, str]]]:
     found: dict[str, list[tuple[int, str, str]]] = {}
     for row in select(store, AUTHORS_IN_ORDER):
-        found.setdefault(row["review"], []).append(
-            (int(row["position"]), row["name"], row["creator"])
-        )
+        position = int(row["position"])
+        # the label a page shows for the place in the list
+        assert row["label"] == f"{row['name']} (author {position})"
+        found.setdefault(row["review"], []).append((position, row["name"], row["creator"]))
     return {review: sorted(rows) for review, rows in found.items()}
 
 
