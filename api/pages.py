@@ -235,7 +235,8 @@ improvement, as a linked-data graph.</p>
 <section aria-labelledby="downloads"><h2 id="downloads">Download the dataset</h2>
 {_downloads(page.downloads)}
 <p>The dataset description (VoID and DCAT), by content negotiation:
-<a href="/.well-known/void"><code>/.well-known/void</code></a>.</p>
+<a href="/.well-known/void"><code>/.well-known/void</code></a>; for harvesters, the FAIR Data
+Point's records (catalog, dataset, distributions) start at <a href="/fdp"><code>/fdp</code></a>.</p>
 </section>
 <footer><p>SMQI Evidence Graph {_e(page.version)}.</p></footer>"""
     return _layout(page.title, body)

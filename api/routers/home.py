@@ -7,6 +7,7 @@ content-negotiated RDF; ``/downloads/{file}`` serves the published build's files
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api import fair_data_point as fdp
 from api import pages
 from api.context import AppContext
 from api.dataset_description import (
@@ -27,6 +29,7 @@ from api.dataset_description import (
     download_path,
 )
 from api.dependencies import get_context
+from api.fair_data_point import Served
 from api.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse, write_rdf
 from api.service_description import ServiceLinks, describe_examples
 from loader import __version__
@@ -107,6 +110,43 @@ def sparql_examples(request: Request, context: Context) -> Response:
     links = ServiceLinks.at(_base_url(request, context), store.query_timeout_s, store.max_rows)
     triples = describe_examples(context.catalogue, links, context.settings.build.base_iri)
     return _rdf(triples, media_type)
+
+
+def _fdp_document(
+    request: Request, context: AppContext, record: Callable[[Served], list[ox.Triple]]
+) -> Response:
+    media_type = choose_or_refuse(
+        request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the FAIR Data Point record"
+    )
+    served = Served(
+        _base_url(request, context),
+        context.settings.build.base_iri,
+        current_void(context),
+        available_downloads(context.settings.build.build_dir),
+    )
+    return _rdf(record(served), media_type)
+
+
+@router.get("/fdp", summary="The FAIR Data Point: the root of the metadata a harvester walks")
+def fdp_root(request: Request, context: Context) -> Response:
+    return _fdp_document(request, context, fdp.root_record)
+
+
+@router.get(f"/fdp/catalog/{fdp.CATALOG}", summary="The FAIR Data Point's catalog")
+def fdp_catalog(request: Request, context: Context) -> Response:
+    return _fdp_document(request, context, fdp.catalog_record)
+
+
+@router.get(f"/fdp/dataset/{fdp.DATASET}", summary="The FAIR Data Point's dataset")
+def fdp_dataset(request: Request, context: Context) -> Response:
+    return _fdp_document(request, context, fdp.dataset_record)
+
+
+@router.get("/fdp/distribution/{name}", summary="One distribution of the dataset (a build file)")
+def fdp_distribution(name: str, request: Request, context: Context) -> Response:
+    if name not in available_downloads(context.settings.build.build_dir):
+        return _not_found(f"no distribution named {name!r}; see /fdp/dataset/{fdp.DATASET}")
+    return _fdp_document(request, context, lambda served: fdp.distribution_record(served, name))
 
 
 @router.get("/downloads/{name}", summary="A file of the published build")

@@ -186,7 +186,7 @@ def test_home_page_shows_counts_and_the_illustrative_statement(
     assert "not the studies included by the Walsh et al. reviews" in notice
     assert reported_counts(built_data) in notice
     links = page.evaluate("[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
-    for expected in ("/sparql", "/docs", "/.well-known/void", "/downloads/smqi.nq"):
+    for expected in ("/sparql", "/docs", "/.well-known/void", "/fdp", "/downloads/smqi.nq"):
         assert expected in links
     # nothing came from another origin, and nothing failed to load
     origins = page.evaluate(
