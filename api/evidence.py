@@ -10,6 +10,8 @@ index (``api.evidence_index``); the page's details from the competency queries.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -119,6 +121,23 @@ def find_studies(snapshot: Snapshot, query: StudyFilter, limit: int, offset: int
         studies=study_summaries(snapshot, index.iris(selected, offset, limit), query.review),
         facets=facets(index, known, query.collection, selected),
     )
+
+
+def studies_csv(page: StudyPage) -> bytes:
+    """The page's studies as CSV, a line per study and a column per coded dimension (its
+    values' labels joined by "; "): the table a comparison or a map is made from."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    fixed = ["iri", "first_author", "year", "title", "journal", "doi", "pmid", "collections"]
+    names = [dimension.name for dimension in DIMENSIONS]
+    writer.writerow([*fixed, *names])
+    for study in page.studies:
+        line = [study.iri, study.first_author, study.year, study.title, study.journal or ""]
+        line += [study.doi or "", study.pmid or ""]
+        line.append("; ".join(link.id for link in study.collections))
+        line += ["; ".join(c.label for c in study.coded.get(name, [])) for name in names]
+        writer.writerow(line)
+    return out.getvalue().encode("utf-8")
 
 
 def facets(

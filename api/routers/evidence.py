@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from api.caching import Representation, respond
 from api.context import AppContext
 from api.dependencies import get_context
-from api.evidence import find_studies, parse_filter
+from api.evidence import find_studies, parse_filter, studies_csv
 from api.evidence_concepts import concept_scheme
 from api.evidence_dimensions import BY_NAME, SCHEMES, YEAR, dimension_named, resolve_collection
 from api.evidence_errors import EvidenceError
@@ -97,11 +97,23 @@ def _answer(
 STUDY_PARAMETERS = ("review", *BY_NAME, YEAR, "limit", "offset")
 
 
+def _table_type(request: Request, format_: str | None) -> str:
+    if format_:
+        return CSV if format_.strip().lower() in ("csv", CSV) else JSON
+    return choose_or_refuse(request.headers.get("accept"), (JSON, CSV), what="this table")
+
+
+TableFormat = Annotated[
+    str | None,
+    Query(alias="format", description="json or csv: overrides the Accept header."),
+]
+
+
 @router.get(
     "/studies",
     response_model=StudyPage,
-    responses=ERRORS,
-    summary="Find studies by review and coded dimensions, with facet counts",
+    responses={**ERRORS, 200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    summary="Find studies by review and coded dimensions, with facet counts (JSON or CSV)",
 )
 def get_studies(
     request: Request,
@@ -152,10 +164,14 @@ def get_studies(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Studies per page.")] = 20,
     offset: Annotated[int, Query(ge=0, description="Studies to skip.")] = 0,
+    format_: TableFormat = None,
 ) -> Response:
     """Studies matching every dimension filtered (AND) with any of its values (OR), in
     order of year, first author and IRI; ``facets`` counts, for every dimension, the
-    matching studies coded with each value. Unknown labels give 400 with the closest ones."""
+    matching studies coded with each value. Unknown labels give 400 with the closest ones.
+    As CSV (``Accept: text/csv`` or ``format=csv``): the page's studies, a column per
+    dimension, with the next and previous pages in a ``Link`` header."""
+    media_type = _table_type(request, format_)
     given = {
         "platform": platform,
         "population": population,
@@ -176,14 +192,22 @@ def get_studies(
             page.next = _page_link(request, offset + limit)
         if offset > 0:
             page.previous = _page_link(request, max(0, offset - limit))
+        if media_type == CSV:
+            pages = [(page.next, "next"), (page.previous, "prev")]
+            links = ", ".join(f'<{link}>; rel="{rel}"' for link, rel in pages if link)
+            headers = (("Link", links),) if links else ()
+            return Representation(studies_csv(page), CSV, headers)
         return _json(page)
 
-    return _answer(request, context, _key(request, STUDY_PARAMETERS), render)
+    key = _key(request, STUDY_PARAMETERS, media_type)
+    return _answer(request, context, key, render, vary="Accept")
 
 
 def _page_link(request: Request, offset: int) -> str:
     items = sorted(
-        (k, v) for k, v in request.query_params.multi_items() if k in STUDY_PARAMETERS[:-1]
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k in (*STUDY_PARAMETERS[:-1], "format")
     )
     return f"{request.url.path}?{urlencode([*items, ('offset', str(offset))])}"
 
@@ -215,16 +239,6 @@ def get_study(
     return _answer(request, context, _key(request, ()), render)
 
 
-def _table_type(request: Request, format_: str | None) -> str:
-    if format_:
-        return CSV if format_.strip().lower() in ("csv", CSV) else JSON
-    return choose_or_refuse(request.headers.get("accept"), (JSON, CSV), what="this table")
-
-
-TableFormat = Annotated[
-    str | None,
-    Query(alias="format", description="json or csv: overrides the Accept header."),
-]
 DimensionName = Annotated[
     str,
     Query(description=f"A dimension: {', '.join(BY_NAME)}.", examples=["platform"]),

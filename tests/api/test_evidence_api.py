@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import timedelta
@@ -210,6 +211,43 @@ def test_each_study_lists_its_coded_values_and_collections(client: TestClient) -
             assert labels == values(row, dimension), (row["study_id"], dimension)
         assert [c["id"] for c in study["collections"]] == ["illustrative-extraction"]
         assert study["collections"][0]["illustrative"] is True
+
+
+def test_studies_as_csv_are_the_sheet_a_line_per_study(client: TestClient) -> None:  # noqa: F811
+    response = client.get("/studies?limit=100&platform=Twitter", headers={"Accept": "text/csv"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    lines = list(csv.DictReader(io.StringIO(response.text)))
+    expected = [row for row in sheet_rows() if "Twitter" in values(row, "platform")]
+    assert len(lines) == len(expected)
+    by_title = {normal(row["title"]): row for row in expected}
+    for line in lines:
+        row = by_title[normal(line["title"])]
+        assert (line["first_author"], line["year"]) == (row["first_author"], row["year"])
+        assert line["doi"] == row["doi"].lower() and line["pmid"] == row["pmid"]
+        assert line["collections"] == "illustrative-extraction"
+        for dimension in COLUMNS:
+            coded = set(line[dimension].split("; ")) if line[dimension] else set()
+            assert coded == values(row, dimension), (row["study_id"], dimension)
+    # in the JSON answer's order, and format=csv says the same
+    json_order = [s["iri"] for s in studies(client, "platform=Twitter")["studies"]]
+    assert [line["iri"] for line in lines] == json_order
+    assert client.get("/studies?limit=100&platform=Twitter&format=csv").text == response.text
+
+
+def test_csv_pages_link_to_the_next_and_previous_pages(client: TestClient) -> None:  # noqa: F811
+    seen: list[str] = []
+    url: str | None = "/studies?limit=7&format=csv"
+    while url:
+        response = client.get(url)
+        seen += [line["iri"] for line in csv.DictReader(io.StringIO(response.text))]
+        links = dict(
+            (rel, link)
+            for link, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers.get("link", ""))
+        )
+        assert ("prev" in links) == (len(seen) > 7)
+        url = links.get("next")
+    assert len(seen) == len(set(seen)) == len(sheet_rows())
 
 
 def test_review_scopes_the_answer(client: TestClient) -> None:  # noqa: F811
