@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api import errors
 from api.context import AnswerCache, AppContext
+from api.head import HeadAsGet
 from api.settings import ApiSettings
 from api.store import Store
 from loader import __version__
@@ -97,4 +98,5 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)
+    app.add_middleware(HeadAsGet)
     return app

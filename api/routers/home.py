@@ -7,6 +7,7 @@ content-negotiated RDF; ``/downloads/{file}`` serves the published build's files
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +31,7 @@ from api.dataset_description import (
 )
 from api.dependencies import get_context
 from api.fair_data_point import Served
+from api.head import is_head
 from api.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse, write_rdf
 from api.service_description import ServiceLinks, describe_examples
 from loader import __version__
@@ -150,14 +152,18 @@ def fdp_distribution(name: str, request: Request, context: Context) -> Response:
 
 
 @router.get("/downloads/{name}", summary="A file of the published build")
-async def download(name: str, context: Context) -> Response:
+async def download(name: str, request: Request, context: Context) -> Response:
     path = await run_in_threadpool(download_path, context.settings.build.build_dir, name)
     if path is None:
         offered = ", ".join(DOWNLOADS)
         return _not_found(f"no download named {name!r}; the build offers {offered}")
-    return FileResponse(
+    response = FileResponse(
         path, media_type=DOWNLOADS[name], filename=name, content_disposition_type="inline"
     )
+    if is_head(request.scope):  # the file's headers without reading the file (gigabytes)
+        response.set_stat_headers(await run_in_threadpool(os.stat, path))
+        return Response(headers=dict(response.headers))
+    return response
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
