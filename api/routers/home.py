@@ -34,7 +34,7 @@ from api.fair_data_point import Served
 from api.head import is_head
 from api.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse, write_rdf
 from api.service_description import ServiceLinks, describe_examples
-from loader import __version__
+from loader import __version__, terms
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Home and descriptions"])
@@ -68,13 +68,40 @@ def _dataset_description(request: Request, context: AppContext, media_type: str)
     return _rdf(sorted(current_void(context), key=str) + links, media_type)
 
 
+def signposts(request: Request, context: AppContext) -> str:
+    """FAIR Signposting (signposting.org/FAIR) for the landing page, as a Link header: the
+    dataset's persistent identifier, its metadata, type, licence and every downloadable file,
+    so that a harvester finds them without parsing the page."""
+    base = _base_url(request, context)
+    dataset = f"{context.settings.build.base_iri}dataset"
+    links = [
+        (dataset, "cite-as", None),
+        (f"{base}/fdp/dataset/{fdp.DATASET}", "describedby", "text/turtle"),
+        (f"{base}/.well-known/void", "describedby", "text/turtle"),
+        ("https://schema.org/Dataset", "type", None),
+        ("https://schema.org/AboutPage", "type", None),
+    ]
+    served = fdp.Served(base, context.settings.build.base_iri, current_void(context), [])
+    stated = served.about_dataset(terms.DCTERMS.license)
+    if isinstance(stated, ox.NamedNode):
+        links.append((stated.value, "license", None))
+    for name in available_downloads(context.settings.build.build_dir):
+        links.append((f"{base}/downloads/{name}", "item", DOWNLOADS[name]))
+    return ", ".join(
+        f'<{target}>; rel="{rel}"' + (f'; type="{kind}"' if kind else "")
+        for target, rel, kind in links
+    )
+
+
 @router.get("/", summary="Home page; the dataset description to RDF and JSON clients")
 def home(request: Request, context: Context) -> Response:
     media_type = choose_or_refuse(
         request.headers.get("accept"), (HTML, *GRAPH_TYPES), GRAPH_ALIASES, "the home page"
     )
     if media_type != HTML:
-        return _dataset_description(request, context, media_type)
+        response = _dataset_description(request, context, media_type)
+        response.headers["Link"] = signposts(request, context)
+        return response
     build_dir = context.settings.build.build_dir
     downloads = [
         pages.Download(
@@ -91,7 +118,11 @@ def home(request: Request, context: Context) -> Response:
         downloads=downloads,
         schemes=sorted(p.stem for p in context.settings.build.vocabulary_dir.glob("*.ttl")),
     )
-    headers = {**_NEGOTIATED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
+    headers = {
+        **_NEGOTIATED,
+        "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
+        "Link": signposts(request, context),
+    }
     return HTMLResponse(pages.render_home(page), headers=headers)
 
 

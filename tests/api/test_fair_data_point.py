@@ -3,6 +3,7 @@ each distribution and the file it offers, checking each record's FDP fields on t
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,35 @@ def test_an_unknown_distribution_is_not_found(client: TestClient) -> None:
     response = client.get("/fdp/distribution/secrets.txt")
     assert response.status_code == 404
     assert "no distribution named 'secrets.txt'" in response.json()["message"]
+
+
+@pytest.mark.parametrize("accept", ["text/html", "text/turtle"])
+def test_the_landing_page_signposts_the_dataset(
+    client: TestClient, built_data: Path, accept: str
+) -> None:
+    """FAIR Signposting: the landing page's Link header names the persistent identifier, the
+    metadata, the type, the licence and every file, each of which resolves."""
+    response = client.get("/", headers={"Accept": accept})
+    links: dict[str, list[tuple[str, str | None]]] = {}
+    for target, params in re.findall(
+        r"<([^>]+)>((?:;\s*[a-z]+=\"[^\"]*\")*)", response.headers["link"]
+    ):
+        fields = dict(re.findall(r'([a-z]+)="([^"]*)"', params))
+        links.setdefault(fields["rel"], []).append((target, fields.get("type")))
+    assert links["cite-as"] == [(f"{DEFAULT_BASE}dataset", None)]
+    assert {t for t, _ in links["type"]} == {
+        "https://schema.org/Dataset",
+        "https://schema.org/AboutPage",
+    }
+    void = get_graph(client, "/.well-known/void")
+    dataset = URIRef(f"{DEFAULT_BASE}dataset")
+    assert links["license"] == [(str(one(void, dataset, terms.DCTERMS.license)), None)]
+    for target, kind in links["describedby"]:
+        described = get_graph(client, target.removeprefix(BASE), str(kind))
+        assert (None, terms.RDF.type, terms.DCAT.Dataset) in described
+    files = sorted(p.name for p in (built_data / "build").iterdir() if p.is_file())
+    assert sorted(t.rsplit("/", 1)[1] for t, _ in links["item"]) == files
+    for target, kind in links["item"]:
+        item = client.get(target.removeprefix(BASE))
+        assert item.status_code == 200
+        assert item.headers["content-type"].split(";")[0] == kind
