@@ -35,7 +35,10 @@ ROW_NUMBER = nt.term_iri(str(SMQI.rowNumber))
 IN_SHEET = nt.term_iri(str(SMQI.inSheet))
 WAS_GENERATED_BY = nt.term_iri(str(PROV.wasGeneratedBy))
 PROV_AGENT = nt.term_iri(str(PROV.Agent))
-POSITIVE_INTEGER = str(XSD.positiveInteger)
+# Integers are written as xsd:integer, whatever the range says (xsd:positiveInteger for row
+# numbers): stores keep them so (pyoxigraph turns xsd:positiveInteger into xsd:integer), and
+# the N-Quads written from this text must say what the files dumped from the store say.
+INTEGER = str(XSD.integer)
 # the same terms as plain IRIs, for the statements kept for the reasoner
 _TYPE, _LABEL, _SEE_ALSO = str(RDF.type), str(RDFS.label), str(RDFS.seeAlso)
 _STUDY, _RECORD, _ROW, _AGENT = (
@@ -419,7 +422,7 @@ class SheetMapper:
             f"{r} {SOURCE_ROW} {w}{end}",
             f"{r} {WAS_GENERATED_BY} {self.build}{end}",
             f"{w} {RDF_TYPE} {SHEET_ROW}{end}",
-            f"{w} {ROW_NUMBER} {nt.literal(str(row.number), POSITIVE_INTEGER)}{end}",
+            f"{w} {ROW_NUMBER} {nt.literal(str(row.number), INTEGER)}{end}",
             f"{w} {IN_SHEET} {plan.sheet}{end}",
         ]
         said.types[_STUDY].append(study)

@@ -188,7 +188,7 @@ def _loaded_counts(store: ox.Store, g: str) -> list[str]:
         }} GROUP BY ?c"""
     lines = []
     for row in store.query(query, use_default_graph_as_union=True):  # type: ignore[union-attr]
-        count = nt.literal(str(row["n"].value), str(XSD.nonNegativeInteger))
+        count = nt.literal(str(row["n"].value), str(XSD.integer))
         lines.append(_q(nt.iri(row["c"].value), SMQI.loadedStudyCount, count, g))
     return lines
 

@@ -120,7 +120,7 @@ class ReviewWriter:
             self._add(
                 authorship,
                 str(SMQI.authorPosition),
-                nt.literal(str(position), str(XSD.positiveInteger)),
+                nt.literal(str(position), str(XSD.integer)),
             )
         citation = self._citation(review)
         self._add(s, str(DCTERMS.bibliographicCitation), nt.literal(citation))
@@ -151,9 +151,7 @@ class ReviewWriter:
         if "included_studies" in review:
             count = int(review["included_studies"])
             self.out.reported_counts[iri] = count
-            self._add(
-                s, str(SMQI.reportedStudyCount), nt.literal(str(count), str(XSD.nonNegativeInteger))
-            )
+            self._add(s, str(SMQI.reportedStudyCount), nt.literal(str(count), str(XSD.integer)))
         for dimension in self._schemes(rid, review.get("coded_dimensions") or []):
             self._add(s, str(SMQI.codedDimension), nt.iri(scheme_iri(dimension)))
         for cited in review.get("cites") or []:
@@ -174,7 +172,7 @@ class ReviewWriter:
             self._add(s, str(SMQI.reportsFinding), f)
             self._add(f, str(RDF.type), nt.iri(str(SMQI.Finding)))
             self._add(f, str(SMQI.statement), nt.literal(str(statement), language="en"))
-            self._add(f, str(SMQI.findingOrder), nt.literal(str(order), str(XSD.positiveInteger)))
+            self._add(f, str(SMQI.findingOrder), nt.literal(str(order), str(XSD.integer)))
             for url in sources:
                 self._add(f, str(DCTERMS.source), nt.iri(url))
         if review.get("themes"):

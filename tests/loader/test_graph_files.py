@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 
 from loader.build import BuildReport, build
 from loader.graph_files import GraphFiles
+from loader.terms import SMQI, XSD
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -51,6 +53,31 @@ def test_the_published_trig_and_json_ld_hold_the_n_quads_and_turtle_their_union(
     union = {re.sub(r"^(.*) <[^>]*>$", r"\1", quad) for quad in nquads}
     assert _triples(directory / "smqi.ttl") == union
     assert not (directory / ".parts").exists()
+
+
+def _datatypes(path: Path, rdflib_format: str) -> Counter[tuple[str, str]]:
+    """Each property's literal datatypes as the file writes them. rdflib keeps the datatype
+    IRI it reads; pyoxigraph would turn xsd:positiveInteger into xsd:integer on the way."""
+    dataset = rdflib.Dataset()
+    dataset.parse(path, format=rdflib_format)
+    return Counter(
+        (str(p), str(o.datatype))
+        for _, p, o, _ in dataset.quads((None, None, None, None))
+        if isinstance(o, rdflib.Literal) and o.datatype is not None
+    )
+
+
+def test_every_file_writes_each_literal_with_the_same_datatype(
+    built: tuple[BuildReport, ox.Store],
+) -> None:
+    """The sheets' N-Quads are the mapper's text, the other files the store's dumps: the
+    mapper must type its literals as the store keeps them (xsd:integer, not a subtype)."""
+    report, _ = built
+    assert report.files is not None
+    directory = report.files.directory
+    written = _datatypes(directory / "smqi.nq", "nquads")
+    assert written == _datatypes(directory / "smqi.trig", "trig")
+    assert (str(SMQI.rowNumber), str(XSD.integer)) in written
 
 
 def test_the_n_quads_file_is_whole_however_long_the_first_dump_takes(
