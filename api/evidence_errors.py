@@ -40,3 +40,10 @@ class NotFoundError(EvidenceError):
 
     code = "not-found"
     status = 404
+
+
+class TooLargeError(EvidenceError):
+    """The answer would be larger than this server hands out in one response."""
+
+    code = "too-large"
+    status = 413

@@ -1,0 +1,136 @@
+"""The read-only Graph Store Protocol at /store: each named graph and the default graph (the
+union) are exactly what the build's N-Quads file holds; rdflib fetches them as a client."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import rdflib
+from fastapi.testclient import TestClient
+from rdflib import Literal, URIRef
+from rdflib.compare import isomorphic
+
+from api.app import create_app
+from api.store import EmbeddedStore, EmbeddedStoreSettings
+from api.store.config import VERSION_GRAPH
+from loader.terms import DCTERMS
+
+from . import built_graph
+from .built_graph import make_settings
+from .served_app import UnclosableStore, served_app
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
+]
+
+built_data = built_graph.built_data
+built_nquads = built_graph.built_nquads
+embedded_settings = built_graph.embedded_settings
+embedded_store = built_graph.embedded_store
+client = built_graph.client
+served = served_app
+
+NT = "application/n-triples"
+
+
+@pytest.fixture(scope="module")
+def graphs(built_nquads: Path) -> dict[str, rdflib.Graph]:
+    """Each named graph of the build, read from its N-Quads file by rdflib."""
+    dataset = rdflib.Dataset()
+    dataset.parse(built_nquads, format="nquads")
+    found: dict[str, rdflib.Graph] = defaultdict(rdflib.Graph)
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        found[str(g)].add((s, p, o))
+    return dict(found)
+
+
+def fetched(client: TestClient, query: str) -> rdflib.Graph:
+    response = client.get(f"/store?{query}", headers={"Accept": NT})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == NT
+    assert response.headers["etag"]
+    return rdflib.Graph().parse(data=response.content, format="nt")
+
+
+def test_each_named_graph_is_the_builds(
+    client: TestClient, graphs: dict[str, rdflib.Graph]
+) -> None:
+    assert len(graphs) >= 6  # ontology, vocabularies, reviews, sheet, inferred, metadata ...
+    for name, expected in graphs.items():
+        assert isomorphic(fetched(client, f"graph={name}"), expected), name
+
+
+def test_the_default_graph_is_the_union(
+    client: TestClient, graphs: dict[str, rdflib.Graph], embedded_store: EmbeddedStore
+) -> None:
+    union = rdflib.Graph()
+    for graph in graphs.values():
+        union += graph
+    # and the store's version marker, which every query of the union sees too
+    marker = URIRef(VERSION_GRAPH)
+    union.add((marker, DCTERMS.identifier, Literal(embedded_store.version())))
+    assert isomorphic(fetched(client, "default"), union)
+
+
+def test_rdflib_reads_a_graph_as_a_client(served: str, graphs: dict[str, rdflib.Graph]) -> None:
+    name = next(name for name in graphs if name.endswith("graph/reviews"))
+    got = rdflib.Graph().parse(f"{served}/store?graph={name}")  # rdflib negotiates the type
+    assert isomorphic(got, graphs[name])
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("", 400, "name one graph"),
+        ("default&graph=https://w3id.org/smqi/id/graph/reviews", 400, "name one graph"),
+        ("graph=https://example.org/none", 404, "no graph named"),
+        ("graph=not%20an%20iri", 400, "not an IRI"),
+    ],
+)
+def test_a_request_naming_no_graph_is_refused(
+    client: TestClient, query: str, status: int, message: str
+) -> None:
+    response = client.get(f"/store?{query}")
+    assert response.status_code == status
+    assert message in response.json()["message"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE", "PATCH"])
+def test_writes_are_refused_and_change_nothing(
+    client: TestClient, graphs: dict[str, rdflib.Graph], method: str
+) -> None:
+    name = next(name for name in graphs if name.endswith("graph/reviews"))
+    body = "<https://example.org/s> <https://example.org/p> <https://example.org/o> ."
+    response = client.request(
+        method, f"/store?graph={name}", content=body, headers={"Content-Type": NT}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert isomorphic(fetched(client, f"graph={name}"), graphs[name])
+
+
+@pytest.fixture
+def capped(
+    built_data: Path, embedded_store: EmbeddedStore, embedded_settings: EmbeddedStoreSettings
+) -> Iterator[TestClient]:
+    """The app over the same store with a cap of 100 rows."""
+    settings = make_settings(built_data, dataclasses.replace(embedded_settings, max_rows=100))
+    with TestClient(create_app(settings, UnclosableStore(embedded_store))) as capped_client:  # type: ignore[arg-type]
+        yield capped_client
+
+
+def test_a_graph_over_the_row_cap_is_refused_with_the_downloads(
+    capped: TestClient, graphs: dict[str, rdflib.Graph]
+) -> None:
+    small = min(graphs, key=lambda name: len(graphs[name]))
+    large = max(graphs, key=lambda name: len(graphs[name]))
+    assert len(graphs[small]) <= 100 < len(graphs[large])
+    assert capped.get(f"/store?graph={small}").status_code == 200
+    response = capped.get(f"/store?graph={large}")
+    assert response.status_code == 413
+    assert "/downloads/smqi.trig" in response.json()["message"]
