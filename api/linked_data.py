@@ -9,6 +9,7 @@ page (no external resources) whose links stay on this server for the graph's own
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -102,7 +103,12 @@ def describe(snapshot: Snapshot, resource: str) -> Description | None:
     # the resource's own triples first, then each other subject's together (Turtle groups them)
     ordered = sorted(
         triples,
-        key=lambda t: (t.subject != node, str(t.subject), str(t.predicate), str(t.object)),
+        key=lambda t: (
+            t.subject != node,
+            natural_key(str(t.subject)),
+            str(t.predicate),
+            natural_key(str(t.object)),
+        ),
     )
     return Description(resource, tuple(ordered), incoming_cut=incoming >= INCOMING_LIMIT)
 
@@ -121,6 +127,16 @@ def describe_ontology(snapshot: Snapshot, iri: str = ONTOLOGY_IRI) -> Descriptio
         if version not in triples:
             return None
     return Description(ONTOLOGY_IRI, triples, whole_graph=True)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[str | int, ...], str]:
+    """``text`` as runs of letters and numbers, so that .../author/2 comes before
+    .../author/10 and row 9 before row 10; the text itself breaks ties."""
+    parts = _DIGITS.split(text)  # text at even places, digits at odd ones
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts)), text
 
 
 def _value(term: object) -> str:
@@ -271,7 +287,8 @@ def render_html(description: Description, space: IriSpace) -> str:
             rows = [
                 (_link(t.predicate, space, labels), [_link(t.subject, space, labels)])
                 for t in sorted(
-                    incoming, key=lambda t: (_curie(t.predicate.value), _value(t.subject))
+                    incoming,
+                    key=lambda t: (_curie(t.predicate.value), natural_key(_value(t.subject))),
                 )
             ]
             parts.append(_table(rows))

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
+from api.linked_data import natural_key
 from loader.settings import PROJECT_ROOT
 from loader.terms import BIBO, SMQI, VOCAB
 from tests.api.built_graph import (  # noqa: F401  (fixtures)
@@ -225,3 +226,17 @@ def test_linked_data_answers_are_conditional(client: TestClient) -> None:  # noq
     assert again.status_code == 304 and again.headers["vary"] == "Accept, Accept-Encoding"
     as_html = client.get("/vocab/platform/twitter", headers={"Accept": "text/html"})
     assert as_html.headers["etag"] != etag
+
+
+def test_numbered_iris_are_listed_in_number_order() -> None:
+    iris = [f"https://w3id.org/smqi/id/review/r/author/{n}" for n in (10, 2, 1, 12)]
+    assert [i.rsplit("/", 1)[1] for i in sorted(iris, key=natural_key)] == ["1", "2", "10", "12"]
+    # texts that share a prefix of letters and numbers still compare
+    assert sorted(["a7x5", "a7x", "a07"], key=natural_key) == ["a07", "a7x", "a7x5"]
+
+
+def test_a_sheet_page_lists_its_rows_in_row_order(client: TestClient) -> None:  # noqa: F811
+    page = client.get("/id/sheet/illustrative-extraction", headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    rows = [int(n) for n in re.findall(r"sheet/illustrative-extraction/row/(\d+)\"", page.text)]
+    assert rows == list(range(2, len(sheet_rows()) + 2))
