@@ -65,6 +65,10 @@ class Served:
     def distribution(self, name: str) -> str:
         return f"{self.root}/distribution/{name}"
 
+    def download(self, name: str) -> str:
+        """Where the build file ``name`` is downloaded."""
+        return f"{self.base_url}/downloads/{name}"
+
     def about_dataset(self, predicate: object) -> ox.NamedNode | ox.Literal | None:
         """The VoID description's value of ``predicate`` for the dataset, if it states one."""
         subject, wanted = dataset_iri(self.base_iri), ox.NamedNode(str(predicate))
@@ -197,7 +201,7 @@ def distribution_record(served: Served, name: str) -> list[ox.Triple]:
     return [
         *_record(served, record, DCAT.Distribution, DOWNLOAD_TITLES[name]),
         _t(record, DCTERMS.isPartOf, served.dataset),
-        _t(record, DCAT.downloadURL, f"{served.base_url}/downloads/{name}"),
-        _t(record, DCAT.accessURL, f"{served.base_url}/downloads/{name}"),
+        _t(record, DCAT.downloadURL, served.download(name)),
+        _t(record, DCAT.accessURL, served.download(name)),
         _t(record, DCAT.mediaType, str(IANA_MEDIA_TYPES[DOWNLOADS[name]])),
     ]

@@ -26,6 +26,7 @@ from api.dataset_description import (
     available_downloads,
     current_facts,
     current_void,
+    dataset_iri,
     distribution_triples,
     download_path,
 )
@@ -72,21 +73,18 @@ def signposts(request: Request, context: AppContext) -> str:
     """FAIR Signposting (signposting.org/FAIR) for the landing page, as a Link header: the
     dataset's persistent identifier, its metadata, type, licence and every downloadable file,
     so that a harvester finds them without parsing the page."""
-    base = _base_url(request, context)
-    dataset = f"{context.settings.build.base_iri}dataset"
+    served = _served(request, context)
     links = [
-        (dataset, "cite-as", None),
-        (f"{base}/fdp/dataset/{fdp.DATASET}", "describedby", "text/turtle"),
-        (f"{base}/.well-known/void", "describedby", "text/turtle"),
+        (dataset_iri(served.base_iri).value, "cite-as", None),
+        (served.dataset, "describedby", "text/turtle"),
+        (f"{served.base_url}/.well-known/void", "describedby", "text/turtle"),
         ("https://schema.org/Dataset", "type", None),
         ("https://schema.org/AboutPage", "type", None),
     ]
-    served = fdp.Served(base, context.settings.build.base_iri, current_void(context), [])
     stated = served.about_dataset(terms.DCTERMS.license)
     if isinstance(stated, ox.NamedNode):
         links.append((stated.value, "license", None))
-    for name in available_downloads(context.settings.build.build_dir):
-        links.append((f"{base}/downloads/{name}", "item", DOWNLOADS[name]))
+    links += [(served.download(name), "item", DOWNLOADS[name]) for name in served.downloads]
     return ", ".join(
         f'<{target}>; rel="{rel}"' + (f'; type="{kind}"' if kind else "")
         for target, rel, kind in links
@@ -151,13 +149,18 @@ def _fdp_document(
     media_type = choose_or_refuse(
         request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the FAIR Data Point record"
     )
-    served = Served(
+    return _rdf(record(_served(request, context)), media_type)
+
+
+def _served(request: Request, context: AppContext) -> Served:
+    """Where this server answers and the build it serves, as the FDP records and the
+    landing page's signposts describe them."""
+    return Served(
         _base_url(request, context),
         context.settings.build.base_iri,
         current_void(context),
         available_downloads(context.settings.build.build_dir),
     )
-    return _rdf(record(served), media_type)
 
 
 @router.get("/fdp", summary="The FAIR Data Point: the root of the metadata a harvester walks")
