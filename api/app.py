@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 
 from api import errors
 from api.context import AnswerCache, AppContext
+from api.cors import CrossOriginReads
 from api.head import HeadAsGet
 from api.settings import ApiSettings
 from api.store import Store
@@ -99,4 +100,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     if settings.reload_token:
         app.include_router(admin.router)
     app.add_middleware(HeadAsGet)
+    # outermost: preflights never reach the routes
+    flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER)
+    app.add_middleware(CrossOriginReads, also_exposed=flags)
     return app

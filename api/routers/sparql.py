@@ -45,11 +45,7 @@ router = APIRouter(tags=["SPARQL"])
 TRUNCATED_HEADER = "SMQI-Result-Truncated"
 CACHE_HEADER = "SMQI-Cache"  # hit: answered from the results kept for this dataset version
 DEFAULT_EXAMPLE = "cq04a-studies-per-year"
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": f"{TRUNCATED_HEADER}, {CACHE_HEADER}, ETag",
-}
-_NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache", **CORS_HEADERS}
+_NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache"}
 
 
 def _base_url(request: Request, context: AppContext) -> str:
@@ -92,20 +88,6 @@ async def sparql_post(request: Request, context: Context) -> Response:
     except ProtocolError as error:
         return _problem(error)
     return await _answer(request, context, query, conditional=False)
-
-
-@router.options("/sparql", include_in_schema=False)
-def sparql_preflight() -> Response:
-    """CORS preflight: any origin may query, as with a GET from a page."""
-    return Response(
-        status_code=204,
-        headers={
-            **CORS_HEADERS,
-            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-            "Access-Control-Allow-Headers": "Accept, Content-Type, If-None-Match",
-            "Access-Control-Max-Age": "86400",
-        },
-    )
 
 
 def _prefers_html(accept: str | None, with_query: bool) -> bool:
@@ -160,7 +142,7 @@ async def _answer(
         kind = "the result of a " + form.value
         media_type = choose_or_refuse(request.headers.get("accept"), offered, aliases, kind)
     store = context.store
-    headers = {"Vary": "Accept", **CORS_HEADERS}
+    headers = {"Vary": "Accept"}
     version = await run_in_threadpool(store.version)
     if conditional:
         etag = entity_tag(version, f"{text}\x00{media_type}")

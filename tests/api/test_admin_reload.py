@@ -73,10 +73,23 @@ def test_without_a_token_there_is_no_write_endpoint(data: Path, tmp_path: Path) 
 
 @pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", TOKEN])
 def test_reload_needs_the_bearer_token(guarded: TestClient, header: str | None) -> None:
-    headers = {"Authorization": header} if header else {}
+    elsewhere = {"Origin": "https://another-review.example"}
+    headers = {"Authorization": header, **elsewhere} if header else elsewhere
     response = guarded.post("/admin/reload", headers=headers)
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
+    # no page on another origin may use the token: no CORS answer, no preflight allowed
+    assert "access-control-allow-origin" not in response.headers
+    preflight = guarded.options(
+        "/admin/reload",
+        headers={
+            **elsewhere,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code >= 400
+    assert "access-control-allow-origin" not in preflight.headers
 
 
 def test_reload_rebuilds_and_serves_the_new_graph(guarded: TestClient, data: Path) -> None:

@@ -9,9 +9,11 @@ script shows up there). Skipped only when /usr/bin/chromium is not installed.
 from __future__ import annotations
 
 import csv
+import http.server
 import json
 import shutil
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ served = served_app.served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 STEP_TIMEOUT_S = 30.0
+PREFIX = "PREFIX smqi: <https://w3id.org/smqi/ontology#>\n"
 
 pytestmark = [
     pytest.mark.integration,
@@ -230,3 +233,85 @@ def test_example_link_opens_the_query_in_the_editor(page: Page, served: str) -> 
     page.wait_for("window.smqiEditor && window.smqiEditor.getTab()")
     query = page.evaluate("window.smqiEditor.getTab().getQuery()")
     assert query.startswith("# CQ15: How many studies, reviews, concepts and triples")
+
+
+@pytest.fixture(scope="module")
+def elsewhere() -> Iterator[str]:
+    """A page on another origin (another port): what another review's evidence map is."""
+
+    class OnePage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<!doctype html><title>another review</title><p>elsewhere</p>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OnePage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _fetch(page: Page, script: str) -> Any:
+    """Run an async ``script`` (a function body) in the page; its returned value, as JSON."""
+    page.evaluate(
+        "window.fetched = undefined; (async () => {" + script + "})()"
+        ".then(v => { window.fetched = JSON.stringify({ok: v}); },"
+        " e => { window.fetched = JSON.stringify({error: String(e)}); })"
+    )
+    page.wait_for("window.fetched !== undefined")
+    return json.loads(page.evaluate("window.fetched"))
+
+
+def test_a_page_on_another_origin_reads_the_api_and_queries_the_endpoint(
+    page: Page, served: str, elsewhere: str, built_data: Path
+) -> None:
+    page.open(f"{elsewhere}/")
+    assert page.evaluate("location.origin") != served
+    rows = sheet_rows(built_data)
+    twitter = sum("Twitter" in [p.strip() for p in row["platforms"].split(";")] for row in rows)
+
+    studies = _fetch(
+        page,
+        f"const r = await fetch('{served}/studies?platform=Twitter&limit=100');"
+        "return {total: (await r.json()).total, etag: r.headers.get('ETag')};",
+    )
+    assert studies["ok"]["total"] == twitter
+    assert studies["ok"]["etag"]  # exposed: the page can revalidate
+
+    # a POSTed query body is not a "simple" request: the browser sends a preflight first
+    query = json.dumps(PREFIX + "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a smqi:Study }")
+    counted = _fetch(
+        page,
+        f"const r = await fetch('{served}/sparql', {{method: 'POST', body: {query},"
+        " headers: {'Content-Type': 'application/sparql-query',"
+        " 'Accept': 'application/sparql-results+json'}});"
+        "const j = await r.json();"
+        "return {n: j.results.bindings[0].n.value, cache: r.headers.get('SMQI-Cache')};",
+    )
+    assert counted["ok"]["n"] == str(len({row["study_id"] for row in rows}))
+    assert counted["ok"]["cache"] in ("hit", "miss")
+
+    turtle = _fetch(
+        page,
+        f"const r = await fetch('{served}/id/review/walsh-2021', "
+        "{headers: {'Accept': 'text/turtle'}}); return await r.text();",
+    )
+    assert "10.1177/2055207621996870" in turtle["ok"]
+
+    # what would carry a credential is blocked by the browser, not only refused by the server
+    blocked = _fetch(
+        page,
+        f"const r = await fetch('{served}/sparql?query=ASK%7B%7D', "
+        "{headers: {'Authorization': 'Bearer anything'}}); return r.status;",
+    )
+    assert "TypeError" in blocked.get("error", ""), blocked
