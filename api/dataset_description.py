@@ -60,6 +60,8 @@ class ReviewCount:
     title: str
     reported: int
     loaded: int | None
+    doi: str | None = None
+    citation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ def read_reviews(store: Store) -> tuple[ReviewCount, ...]:
                 title=_text(row.get("title")) or "",
                 reported=int(_text(row.get("reported")) or 0),
                 loaded=int(loaded) if loaded is not None else None,
+                doi=_text(row.get("doi")),
+                citation=_text(row.get("citation")),
             )
         )
     return tuple(reviews)

@@ -78,6 +78,7 @@ class HomePage:
     examples: list[Example]
     downloads: list[Download]
     schemes: list[str]
+    markup: dict[str, object] | None = None  # schema.org Dataset, embedded as JSON-LD
 
 
 def _e(value: object) -> str:
@@ -239,7 +240,10 @@ improvement, as a linked-data graph.</p>
 Point's records (catalog, dataset, distributions) start at <a href="/fdp"><code>/fdp</code></a>.</p>
 </section>
 <footer><p>SMQI Evidence Graph {_e(page.version)}.</p></footer>"""
-    return _layout(page.title, body)
+    head = ""
+    if page.markup is not None:
+        head = f'<script type="application/ld+json">{_script_json(page.markup)}</script>\n'
+    return _layout(page.title, body, head)
 
 
 def _script_json(value: object) -> str:

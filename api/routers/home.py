@@ -34,6 +34,7 @@ from api.dependencies import get_context
 from api.fair_data_point import Served
 from api.head import is_head
 from api.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse, write_rdf
+from api.schema_org import dataset_markup
 from api.service_description import ServiceLinks, describe_examples
 from loader import __version__, terms
 
@@ -107,14 +108,16 @@ def home(request: Request, context: Context) -> Response:
         )
         for name in available_downloads(build_dir)
     ]
+    facts = current_facts(context)
     page = pages.HomePage(
         title=TITLE,
         version=__version__,
         endpoint=f"{_base_url(request, context)}/sparql",
-        facts=current_facts(context),
+        facts=facts,
         examples=pages.examples_of(context.catalogue, context.settings.build.base_iri),
         downloads=downloads,
         schemes=sorted(p.stem for p in context.settings.build.vocabulary_dir.glob("*.ttl")),
+        markup=dataset_markup(_served(request, context), facts),
     )
     headers = {
         **_NEGOTIATED,
