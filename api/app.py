@@ -18,6 +18,7 @@ from api import errors
 from api.context import AnswerCache, AppContext
 from api.cors import CrossOriginReads
 from api.head import HeadAsGet
+from api.replay import ReplayAnswers
 from api.settings import ApiSettings
 from api.store import Store
 from loader import __version__
@@ -99,6 +100,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)
+    app.add_middleware(ReplayAnswers, context=app.state.context)  # innermost: sees GET
     app.add_middleware(HeadAsGet)
     # outermost: preflights never reach the routes
     flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER)

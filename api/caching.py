@@ -27,6 +27,7 @@ from starlette.responses import Response
 from api.context import AppContext
 from api.evidence_queries import Snapshot, api_query, text
 from api.media import quality
+from api.replay import ANSWER_VERSION
 from api.store.base import renewed_at
 
 # Caches may keep answers but must ask again before reusing one (a 304 costs nothing here).
@@ -133,6 +134,7 @@ def respond(
     if len(body) >= GZIP_MIN_BYTES and accepts_gzip(request.headers.get("accept-encoding")):
         body = snapshot.cached(f"gzip:{key}", lambda: gzip.compress(answer.body, 6, mtime=0))
         headers["Content-Encoding"] = "gzip"
+    request.scope[ANSWER_VERSION] = snapshot.version  # api.replay may send it again
     return Response(body, media_type=answer.media_type, headers={**headers, **dict(answer.headers)})
 
 

@@ -38,6 +38,15 @@ class AnswerCache:
     _computing: dict[Key, Lock] = field(default_factory=dict)
     _lock: Lock = field(default_factory=Lock)
 
+    def get(self, version: str, key: str) -> Any | None:
+        """The answer kept for this version and key, or None (nothing is computed)."""
+        entry = (version, key)
+        with self._lock:
+            if entry not in self._entries:
+                return None
+            self._entries.move_to_end(entry)
+            return self._entries[entry][0]
+
     def get_or_compute(self, version: str, key: str, compute: Callable[[], Any]) -> Any:
         entry = (version, key)
         with self._lock:
