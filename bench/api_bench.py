@@ -1,6 +1,8 @@
 """API benchmark: latency and throughput of /summary, /studies and /sparql over synthetic
 graphs, side by side with the same SPARQL sent straight to an Oxigraph server and to
 rdflib-endpoint over the same N-Quads. Everything runs on loopback; wrk generates load.
+A bare uvicorn app sending the same /summary bytes (bench/floor_app.py) measures what sending
+that body costs whatever the server does, at 4 connections and at one.
 
 Usage: python bench/api_bench.py [--sizes 1000 10000 100000] [--seconds 5] [--queries]
 Needs: wrk (Debian package), the `oxigraph` server (test extra) and rdflib-endpoint
@@ -204,6 +206,27 @@ def bench_queries(size: int, endpoints: list[Endpoint]) -> list[str]:
     return rows
 
 
+def start_floor(summary: str, work: Path, servers: list[Server]) -> tuple[Server, str]:
+    """A bare uvicorn app sending the bytes the API sends for ``summary`` (bench/floor_app.py):
+    the transport's share of the API's time for that body. Also the body's size, as a label."""
+    body = work / "summary.json"
+    with urllib.request.urlopen(summary, timeout=300) as response:
+        body.write_bytes(response.read())
+    port = free_port()
+    os.environ["SMQI_FLOOR_BODY"] = str(body)
+    floor = Server(
+        "floor",
+        [str(BIN / "uvicorn"), "bench.floor_app:app", "--app-dir", str(ROOT),
+         "--port", str(port), "--log-level", "warning"],
+        f"http://127.0.0.1:{port}",
+        "/",
+        timeout=60,
+    )  # fmt: skip
+    servers.append(floor)
+    floor.start()
+    return floor, f"{body.stat().st_size / 1e6:.1f} MB"
+
+
 def build_graph(size: int, work: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from bench.synthetic import make_data_dir
@@ -257,9 +280,13 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
         oxigraph.start()
         summary = f"{api.base}/summary?rows=platform&cols=communication_model"
         facet = f"{api.base}/sparql?query={query}"
+        floor, size_mb = start_floor(summary, work, servers)
         # (label, url, server, whether each request sends a different query text)
         targets = [
             ("API /summary", summary, api, False),
+            (f"bare uvicorn, the same {size_mb} body", floor.base, floor, False),
+            ("API /summary, 1 connection", summary, api, False),
+            (f"bare uvicorn, the same {size_mb} body, 1 connection", floor.base, floor, False),
             ("API /summary (Accept-Encoding: gzip)", summary, api, False),
             ("API /summary?studies=false", f"{summary}&studies=false", api, False),
             ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api, False),
@@ -291,7 +318,7 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
             result = wrk(
                 url,
                 max(seconds, UNCACHED_SECONDS) if distinct else seconds,
-                1 if distinct else 4,
+                1 if distinct or "1 connection" in label else 4,
                 distinct=distinct,
                 gzip="gzip" in label,
             )
