@@ -355,6 +355,10 @@ def main() -> None:
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
+    sys.path.insert(0, str(ROOT))
+    from bench.build_bench import reference_seconds
+
+    print(f"reference loop: {reference_seconds()} s (this machine's speed today)\n")
     print("| studies | target | p50 ms | p99 ms | req/s | server RSS MiB |")
     print("|---|---|---|---|---|---|")
     for size in args.sizes:
