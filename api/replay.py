@@ -9,9 +9,12 @@ the dataset version it was rendered for and the request as the client spelt it (
 string, ``Accept``, ``Accept-Encoding``; at least as fine as the key ``respond`` used), and
 sends it again while that version is served.
 
+The SPARQL endpoint marks a GET answered from its kept results the same way (only a
+"hit", so a replay never claims "SMQI-Cache: miss"): a repeated query then skips parsing too.
+
 Conditional requests (``If-None-Match``, ``If-Modified-Since``) still go through the
-framework, so 304s are decided in one place. Answers are replayed only where ``respond``
-marked the request: errors, SPARQL results and pages are never replayed.
+framework, so 304s are decided in one place. Answers are replayed only where the request was
+marked (``ANSWER_VERSION``): errors, first SPARQL results and pages are never replayed.
 """
 
 from __future__ import annotations

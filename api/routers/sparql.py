@@ -34,6 +34,7 @@ from api.negotiation import (
     format_override,
     write_rdf,
 )
+from api.replay import ANSWER_VERSION
 from api.service_description import ServiceLinks, describe_service, with_all_prefixes
 from api.sparql_protocol import ProtocolError, QueryRequest, read_get, read_post
 from api.store.base import RawResult
@@ -163,4 +164,8 @@ async def _answer(
     )
     headers[TRUNCATED_HEADER] = "true" if result.truncated else "false"
     headers[CACHE_HEADER] = "miss" if computed else "hit"
+    if conditional and not computed:
+        # a GET answered from the kept results: api.replay may send this answer again, and
+        # its "hit" stays true (a "miss" is never kept, so a replay never says "miss")
+        request.scope[ANSWER_VERSION] = version
     return Response(result.body, media_type=media_type, headers=headers)

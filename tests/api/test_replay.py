@@ -216,3 +216,30 @@ def test_the_real_app_replays_answers_byte_for_byte(
     # and a conditional request still gets its 304 from the application
     etag = first.headers["etag"]
     assert client.get(path, headers={**headers, "If-None-Match": etag}).status_code == 304
+
+
+@pytest.mark.integration
+def test_a_repeated_sparql_query_is_replayed_and_says_hit(client: TestClient) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type } # replay test"
+    headers = {"Accept": "text/csv"}
+    answers = [client.get("/sparql", params={"query": query}, headers=headers) for _ in range(3)]
+    assert [a.headers["SMQI-Cache"] for a in answers] == ["miss", "hit", "hit"]
+    assert answers[0].content == answers[1].content == answers[2].content
+    assert int(answers[0].text.split()[1]) > 0
+    context = client.app.state.context  # type: ignore[attr-defined]
+    sent = answers[2].request
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": sent.url.path,
+        "query_string": sent.url.query,
+        "headers": [
+            (b"accept", b"text/csv"),
+            (b"accept-encoding", sent.headers["accept-encoding"].encode()),
+        ],
+    }
+    key = replay_key(scope)
+    assert key is not None
+    kept = context.cache.get(context.store.version(), key)
+    assert isinstance(kept, Replay) and kept.body == answers[0].content
+    assert (b"smqi-cache", b"hit") in kept.headers
