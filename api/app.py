@@ -94,9 +94,9 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
             LOG.exception("unexpected store error", exc_info=error)
         return JSONResponse({"code": error.code, "message": message}, status_code=status)
 
-    from api.routers import admin, evidence, graph_store, home, linked_data, sparql
+    from api.routers import admin, evidence, evidence_map, graph_store, home, linked_data, sparql
 
-    for module in (home, sparql, graph_store, evidence, linked_data):
+    for module in (home, sparql, graph_store, evidence, evidence_map, linked_data):
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)

@@ -85,7 +85,7 @@ def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
-def _layout(title: str, body: str, head: str = "") -> str:
+def layout(title: str, body: str, head: str = "") -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -100,6 +100,7 @@ def _layout(title: str, body: str, head: str = "") -> str:
 <header class="site"><nav aria-label="Site">
 <a href="/">SMQI Evidence Graph</a>
 <a href="/sparql">Query editor</a>
+<a href="/map">Evidence map</a>
 <a href="/.well-known/sparql-examples">Example queries (RDF)</a>
 <a href="/docs">API documentation</a>
 </nav></header>
@@ -229,6 +230,8 @@ improvement, as a linked-data graph.</p>
 <li><a href="/studies"><code>/studies</code></a>: studies, filtered by coded values.</li>
 <li><a href="/summary"><code>/summary</code></a>: counts by dimension.</li>
 <li><a href="/gaps"><code>/gaps</code></a>: evidence gaps between two dimensions.</li>
+<li><a href="/map"><code>/map</code></a>: the evidence map, two dimensions as a grid of
+studies per cell with the gaps shown, in the browser.</li>
 <li><a href="/reviews"><code>/reviews</code></a>: the reviews and their reported findings.</li>
 <li><code>/concepts/{{scheme}}</code>: the concepts of a scheme{schemes}.</li>
 </ul>
@@ -243,7 +246,7 @@ Point's records (catalog, dataset, distributions) start at <a href="/fdp"><code>
     head = ""
     if page.markup is not None:
         head = f'<script type="application/ld+json">{_script_json(page.markup)}</script>\n'
-    return _layout(page.title, body, head)
+    return layout(page.title, body, head)
 
 
 def _script_json(value: object) -> str:
@@ -271,4 +274,4 @@ with any SPARQL client.</p></noscript>
 <script type="application/json" id="editor-config">{_script_json(config)}</script>
 <script src="{YASGUI_JS}"></script>
 <script src="{EDITOR_JS}"></script>"""
-    return _layout(f"SPARQL query editor — {title}", body, head)
+    return layout(f"SPARQL query editor — {title}", body, head)

@@ -315,3 +315,42 @@ def test_a_page_on_another_origin_reads_the_api_and_queries_the_endpoint(
         "{headers: {'Authorization': 'Bearer anything'}}); return r.status;",
     )
     assert "TypeError" in blocked.get("error", ""), blocked
+
+
+def test_evidence_map_draws_the_grid_and_lists_a_cell_s_studies(
+    page: Page, served: str, built_data: Path
+) -> None:
+    page.open(f"{served}/")
+    page.evaluate("document.querySelector('header.site a[href=\"/map\"]').click()")
+    page.wait_for("location.pathname === '/map' && document.readyState === 'complete'")
+    page.wait_for("document.querySelector('table.map')")
+    # the bubbles are drawn: sized by their count, larger counts larger
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('table.map a.bubble')]"
+        ".map(a => [Number(a.textContent), a.getBoundingClientRect().width])"
+    )
+    assert sizes and all(width > 0 for _, width in sizes)
+    smallest, largest = min(sizes), max(sizes)
+    assert largest[0] > smallest[0] and largest[1] > smallest[1]
+    # choose other dimensions with the form, then the largest cell
+    page.evaluate(
+        "document.querySelector('select[name=rows]').value = 'activity';"
+        "document.querySelector('select[name=cols]').value = 'population';"
+        "document.querySelector('.map-form button').click()"
+    )
+    page.wait_for("new URLSearchParams(location.search).get('rows') === 'activity'")
+    page.wait_for("document.readyState === 'complete' && document.querySelector('table.map')")
+    page.evaluate(
+        "[...document.querySelectorAll('table.map a.bubble')]"
+        ".sort((a, b) => Number(b.textContent) - Number(a.textContent))[0].click()"
+    )
+    page.wait_for("document.querySelector('ol.cell-studies')")
+    count = page.evaluate("Number(document.querySelector('a.bubble[aria-current]').textContent)")
+    listed = page.evaluate("document.querySelectorAll('ol.cell-studies li').length")
+    assert count == listed
+    rows = sheet_rows(built_data)
+    activities = {a.strip() for row in rows for a in row["qi_activities"].split(";") if a.strip()}
+    heading = page.evaluate("document.getElementById('studies').textContent")
+    assert heading.startswith(f"{count} studies coded ")
+    assert any(activity in heading for activity in activities)
+    assert page.console_errors == []
