@@ -290,6 +290,7 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
             ("API /summary (Accept-Encoding: gzip)", summary, api, False),
             ("API /summary?studies=false", f"{summary}&studies=false", api, False),
             ("API /studies", f"{api.base}/studies?platform=Twitter&limit=20", api, False),
+            ("API /map (the evidence map page)", f"{api.base}/map", api, False),
             ("API /sparql (facet, repeated: cached)", facet, api, False),
             ("API /sparql (facet, distinct: uncached)", facet, api, True),
             ("Oxigraph server (facet)", f"{oxigraph.base}/query?query={query}", oxigraph, True),
