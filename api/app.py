@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api import errors
@@ -62,6 +64,33 @@ def _prepare(context: AppContext) -> None:
         LOG.warning("could not prepare the evidence answers; they will be computed on demand")
 
 
+def _validation_problem(detail: Mapping[str, Any]) -> str:
+    """One pydantic error as a sentence: which parameter, and what is wrong with it."""
+    where = [str(part) for part in detail.get("loc", ())]
+    kind = {"query": "query parameter", "path": "path segment", "header": "header"}
+    if len(where) >= 2 and where[0] in kind:
+        return f"{kind[where[0]]} {where[-1]!r}: {detail.get('msg', 'invalid')}"
+    return f"{'.'.join(where) or 'request'}: {detail.get('msg', 'invalid')}"
+
+
+def _document_bad_requests_as_400(app: FastAPI) -> None:
+    """The OpenAPI document says what the handler above does: 400, not 422."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None and "400" not in responses:
+                    responses["400"] = {"description": "A parameter is missing or malformed"}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(unused, None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     """The application over ``store``; the caller owns opening it, the app closes it."""
 
@@ -86,6 +115,14 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         cache=AnswerCache(settings.cache_entries),
     )
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        # a missing or malformed parameter is a bad request like an unknown value (400, the
+        # same problem shape), not FastAPI's 422 with pydantic's internals
+        problems = [_validation_problem(detail) for detail in error.errors()]
+        body = {"code": "invalid-parameter", "message": "; ".join(problems), "problems": problems}
+        return JSONResponse(body, status_code=400)
+
     @app.exception_handler(errors.ApiError)
     async def api_error(_: Request, error: errors.ApiError) -> JSONResponse:
         status = _status_for(error)
@@ -100,6 +137,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)
+    _document_bad_requests_as_400(app)
     app.add_middleware(ReplayAnswers, context=app.state.context)  # innermost: sees GET
     app.add_middleware(HeadAsGet)
     # outermost: preflights never reach the routes

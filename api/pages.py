@@ -228,8 +228,10 @@ improvement, as a linked-data graph.</p>
 <ul>
 <li><a href="/docs"><code>/docs</code></a>: interactive documentation of every route.</li>
 <li><a href="/studies"><code>/studies</code></a>: studies, filtered by coded values.</li>
-<li><a href="/summary"><code>/summary</code></a>: counts by dimension.</li>
-<li><a href="/gaps"><code>/gaps</code></a>: evidence gaps between two dimensions.</li>
+<li><a href="/summary?rows=platform&amp;cols=communication_model"><code>/summary</code></a>:
+studies per pair of values of two dimensions (here platform by communication model).</li>
+<li><a href="/gaps?rows=platform&amp;cols=communication_model"><code>/gaps</code></a>: the
+pairs of values no record codes together (evidence gaps).</li>
 <li><a href="/map"><code>/map</code></a>: the evidence map, two dimensions as a grid of
 studies per cell with the gaps shown, in the browser.</li>
 <li><a href="/reviews"><code>/reviews</code></a>: the reviews and their reported findings.</li>

@@ -305,7 +305,27 @@ def test_an_unknown_label_is_a_400_naming_the_closest_labels(client: TestClient)
         *(r["id"] for r in REVIEWS["reviews"]),
     }
     assert client.get("/studies?year=recent").status_code == 400
-    assert client.get("/studies?limit=0").status_code == 422
+    too_few = client.get("/studies?limit=0")
+    assert too_few.status_code == 400
+    assert too_few.json()["code"] == "invalid-parameter"
+    assert "query parameter 'limit'" in too_few.json()["message"]
+
+
+def test_missing_parameters_are_named_in_a_400(client: TestClient) -> None:  # noqa: F811
+    response = client.get("/summary")
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["code"] == "invalid-parameter"
+    assert [p.split(":")[0] for p in problem["problems"]] == [
+        "query parameter 'rows'",
+        "query parameter 'cols'",
+    ]
+    # and the OpenAPI document says so: no operation answers 422
+    schema = client.get("/openapi.json").json()
+    codes = {code for path in schema["paths"].values() for op in path.values()
+             for code in op["responses"]}  # fmt: skip
+    assert "422" not in codes and "400" in codes
+    assert "HTTPValidationError" not in schema.get("components", {}).get("schemas", {})
 
 
 # -- /summary and /gaps ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -238,6 +238,15 @@ def test_home_page(client: TestClient, sheet: list[dict[str, str]], built_data: 
     # no resource from another origin: every src and stylesheet is local
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert not [a for a in assets if a.startswith(("http:", "https:", "//"))]
+
+
+def test_every_link_on_the_home_page_answers(client: TestClient) -> None:
+    html = client.get("/", headers={"Accept": "text/html"}).text
+    links = {unescape(href) for href in re.findall(r'href="(/[^"#]*)"', html)}
+    assert {"/map", "/studies", "/sparql"} <= links
+    for link in sorted(links):
+        response = client.get(link, headers={"Accept": "text/html, */*;q=0.5"})
+        assert response.status_code == 200, (link, response.text[:200])
 
 
 @pytest.mark.parametrize("accept", ["application/ld+json", "application/json", "text/turtle"])
