@@ -131,9 +131,18 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
             LOG.exception("unexpected store error", exc_info=error)
         return JSONResponse({"code": error.code, "message": message}, status_code=status)
 
-    from api.routers import admin, evidence, evidence_map, graph_store, home, linked_data, sparql
+    from api.routers import (
+        admin,
+        evidence,
+        evidence_map,
+        graph_store,
+        home,
+        linked_data,
+        reconcile,
+        sparql,
+    )
 
-    for module in (home, sparql, graph_store, evidence, evidence_map, linked_data):
+    for module in (home, sparql, graph_store, evidence, evidence_map, reconcile, linked_data):
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)

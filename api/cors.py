@@ -6,9 +6,9 @@ answer from it.
 
 Every answer says ``Access-Control-Allow-Origin: *`` whether or not the request named an
 origin, so one cached copy serves every client. Reading is GET and HEAD everywhere, and
-POST on ``/sparql`` (a query too long for a URL). Nothing is allowed to send credentials or
-an ``Authorization`` header, so no page elsewhere can use the reload token; the reload
-endpoint answers no preflight at all.
+POST on ``/sparql`` and ``/reconcile`` (queries too long for a URL). Nothing is allowed to
+send credentials or an ``Authorization`` header, so no page elsewhere can use the reload
+token; the reload endpoint answers no preflight at all.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 READ_METHODS = ("GET", "HEAD")
-QUERY_PATHS = ("/sparql",)  # where a page may also POST (a query form or body)
+QUERY_PATHS = ("/sparql", "/reconcile")  # where a page may also POST (a query form or body)
 CLOSED_PREFIXES = ("/admin",)  # written to with a token: no cross-origin use at all
 # the CORS-safelisted request headers, and the validators of a conditional request
 ALLOWED_REQUEST_HEADERS = frozenset(

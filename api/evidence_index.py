@@ -109,7 +109,7 @@ def _complete(snapshot: Snapshot, name: str, bindings: Bindings) -> list[Row]:
     return result.rows
 
 
-def _pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[str, str]]:
+def property_pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[str, str]]:
     """Every (subject, object) that ``prop`` links; ``literals`` when its objects are
     literals (property-pairs.rq percent-encodes those)."""
     pairs: list[tuple[str, str]] = []
@@ -123,8 +123,8 @@ def _pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[str, str
 
 def _build(snapshot: Snapshot) -> StudyIndex:
     # one query per property: each stays well inside the query timeout at 100k studies
-    years = dict(_pairs(snapshot, YEAR_PROPERTY, literals=True))
-    authors = dict(_pairs(snapshot, str(SMQI.firstAuthor), literals=True))
+    years = dict(property_pairs(snapshot, YEAR_PROPERTY, literals=True))
+    authors = dict(property_pairs(snapshot, str(SMQI.firstAuthor), literals=True))
     order = sorted(
         years, key=lambda s: (int(years[s]), authors.get(s, "").casefold(), authors.get(s, ""), s)
     )
@@ -132,10 +132,10 @@ def _build(snapshot: Snapshot) -> StudyIndex:
     size = len(order)
     study_of = {
         r: position[s]
-        for r, s in _pairs(snapshot, str(SMQI.codesStudy), literals=False)
+        for r, s in property_pairs(snapshot, str(SMQI.codesStudy), literals=False)
         if s in position
     }
-    collection_of = dict(_pairs(snapshot, str(SMQI.inCollection), literals=False))
+    collection_of = dict(property_pairs(snapshot, str(SMQI.inCollection), literals=False))
 
     covered: dict[str, list[int]] = {}
     for record, place in study_of.items():

@@ -232,6 +232,8 @@ improvement, as a linked-data graph.</p>
 studies per pair of values of two dimensions (here platform by communication model).</li>
 <li><a href="/gaps?rows=platform&amp;cols=communication_model"><code>/gaps</code></a>: the
 pairs of values no record codes together (evidence gaps).</li>
+<li><a href="/reconcile"><code>/reconcile</code></a>: a reconciliation service (as OpenRefine
+uses) to link another review's study list to these studies by title, DOI or PMID.</li>
 <li><a href="/map"><code>/map</code></a>: the evidence map, two dimensions as a grid of
 studies per cell with the gaps shown, in the browser.</li>
 <li><a href="/reviews"><code>/reviews</code></a>: the reviews and their reported findings.</li>

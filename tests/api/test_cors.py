@@ -135,3 +135,14 @@ def test_reading_preflights_are_allowed_on_every_resource(served: str) -> None:
         status, answer, _ = _request(served, "OPTIONS", path, headers)
         assert status == 204, path
         assert _listed(answer["access-control-allow-methods"]) == {"get", "head"}, path
+
+
+def test_a_page_elsewhere_may_post_reconciliation_queries(served: str) -> None:
+    headers = {
+        "Origin": ELSEWHERE,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    status, answer, _ = _request(served, "OPTIONS", "/reconcile", headers)
+    assert status == 204
+    assert "POST" in answer["access-control-allow-methods"]

@@ -1,0 +1,133 @@
+"""The reconciliation service over the real build, driven as OpenRefine drives it (a form
+with a JSON ``queries`` object): every study of the sheet is found by its title, its DOI
+and its PMID, spelt as another review might spell them, and what is not in the graph is not
+matched. Expected studies come from the sheet; candidates' titles from the store."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import sheet_rows
+
+from . import built_graph
+from .test_evidence_api import normal, titles
+
+pytestmark = pytest.mark.integration
+
+built_data = built_graph.built_data
+built_nquads = built_graph.built_nquads
+embedded_settings = built_graph.embedded_settings
+embedded_store = built_graph.embedded_store
+client = built_graph.client
+study_titles = titles
+STUDY = "https://w3id.org/smqi/ontology#Study"
+
+
+def ask(client: TestClient, queries: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(
+        "/reconcile",
+        content=urlencode({"queries": json.dumps(queries)}),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    assert set(answer) == set(queries)
+    return answer
+
+
+def test_the_manifest_describes_a_study_service(client: TestClient) -> None:
+    manifest = client.get("/reconcile").json()
+    assert "0.2" in manifest["versions"]
+    assert manifest["defaultTypes"] == [{"id": STUDY, "name": "Study"}]
+    assert manifest["identifierSpace"] == "https://w3id.org/smqi/id/study/"
+    assert "{{id}}" in manifest["view"]["url"]
+
+
+def test_every_study_is_found_by_its_exact_title(
+    client: TestClient, study_titles: dict[str, str]
+) -> None:
+    rows = sheet_rows()
+    answer = ask(client, {f"q{n}": {"query": row["title"]} for n, row in enumerate(rows)})
+    for n, row in enumerate(rows):
+        best = answer[f"q{n}"]["result"][0]
+        assert study_titles[best["id"]] == normal(row["title"]), row["title"]
+        assert best["match"] is True and best["score"] == 100
+        assert best["type"] == [{"id": STUDY, "name": "Study"}]
+
+
+def test_identifiers_spelt_otherwise_are_certain_matches(
+    client: TestClient, study_titles: dict[str, str]
+) -> None:
+    rows = [row for row in sheet_rows() if row["doi"] and row["pmid"]]
+    queries = {}
+    for n, row in enumerate(rows):
+        doi = f"https://doi.org/{row['doi'].upper()}"
+        queries[f"doi{n}"] = {"query": "", "properties": [{"pid": "doi", "v": doi}]}
+        queries[f"pmid{n}"] = {"query": f"PMID: {row['pmid']}"}
+    answer = ask(client, queries)
+    for n, row in enumerate(rows):
+        for key in (f"doi{n}", f"pmid{n}"):
+            (only,) = answer[key]["result"]
+            assert only["match"] is True and only["score"] == 100
+            assert study_titles[only["id"]] == normal(row["title"])
+
+
+def test_a_title_spelt_otherwise_finds_the_study_without_claiming_it(
+    client: TestClient, study_titles: dict[str, str]
+) -> None:
+    rows = sheet_rows()
+    queries = {}
+    for n, row in enumerate(rows):
+        words = re.sub(r"[^\w\s]", " ", row["title"]).lower().split()
+        longest = max(words, key=len)  # dropped: the title loses a word that tells
+        queries[f"q{n}"] = {"query": " ".join(w for w in words if w != longest), "limit": 2}
+    answer = ask(client, queries)
+    for n, row in enumerate(rows):
+        found = answer[f"q{n}"]["result"]
+        assert 1 <= len(found) <= 2
+        assert study_titles[found[0]["id"]] == normal(row["title"]), row["title"]
+        assert all(candidate["match"] is False for candidate in found)
+        assert 0 < found[0]["score"] < 100
+
+
+def test_what_the_graph_does_not_hold_is_not_matched(client: TestClient) -> None:
+    row = sheet_rows()[0]
+    answer = ask(
+        client,
+        {
+            "other": {"query": "Blockchain ledgers for cattle movement in alpine dairies"},
+            "wrong_year": {
+                "query": row["title"],
+                "properties": [{"pid": "year", "v": str(int(row["year"]) + 5)}],
+            },
+            "not_a_study": {"query": row["title"], "type": "http://xmlns.com/foaf/0.1/Person"},
+            "unknown_doi": {"query": "10.5555/not-in-the-graph"},
+        },
+    )
+    assert not any(c["match"] for c in answer["other"]["result"])
+    assert answer["wrong_year"]["result"][0]["score"] == 100
+    assert answer["wrong_year"]["result"][0]["match"] is False
+    assert answer["not_a_study"]["result"] == []
+    assert not any(c["match"] for c in answer["unknown_doi"]["result"])
+
+
+def test_queries_also_come_in_the_url_and_bad_ones_are_refused(client: TestClient) -> None:
+    title = sheet_rows()[1]["title"]
+    by_get = client.get("/reconcile", params={"queries": json.dumps({"q": {"query": title}})})
+    assert by_get.status_code == 200
+    assert by_get.json()["q"]["result"][0]["match"] is True
+    for bad, says in [
+        ("{not json", "not JSON"),
+        ('["a list"]', "JSON object of queries"),
+        ('{"q": {"query": 7}}', "must be a string"),
+    ]:
+        response = client.get("/reconcile", params={"queries": bad})
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid-parameter"
+        assert says in response.json()["message"]
