@@ -41,6 +41,7 @@ from api.evidence_models import (
     Value,
 )
 from api.evidence_queries import Row, Snapshot, api_query, boolean, integer, iri, text
+from api.reconciliation import study_titles
 from api.store.sparql import BindingValue
 
 FACET_NAMES = (*BY_NAME, YEAR)
@@ -257,3 +258,4 @@ def prepare(context: AppContext) -> None:
     vocabulary(snapshot)
     collections(snapshot)
     study_index(snapshot)
+    study_titles(snapshot)  # the reconciliation service's index

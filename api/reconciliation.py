@@ -8,7 +8,7 @@ sets of words (case, accents and punctuation ignored): the score is 100 times th
 words the two titles have in common (Jaccard), and only an identical word set, in a study of
 the year given if one is, counts as certain. Candidates come from an inverted index of title
 words built once per dataset version, so a query costs the studies sharing its rarer words,
-not every study.
+not every study; a query whose words thousands of titles share gets no candidates.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ STOPWORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on"}
     | {"or", "the", "their", "to", "using", "via", "with"}
 )
-COMMON_SHARE = 0.05  # a word in more studies than this share finds candidates only when alone
+# A word in more studies than this share (and more than COMMON_AT_LEAST) is too common to
+# find candidates by; a query of common words only takes the studies having all of them.
+COMMON_SHARE = 0.05
+COMMON_AT_LEAST = 50
+MAX_POOL = 5000  # more candidates than this: the query is too unspecific to suggest any
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,16 @@ def reconcile(
     wanted = title_words(text)
     if not wanted:
         return []
-    common = max(1, int(COMMON_SHARE * len(index.words)))
-    rare = [w for w in wanted if 0 < len(index.by_word.get(w, ())) <= common] or list(wanted)
+    common = max(COMMON_AT_LEAST, int(COMMON_SHARE * len(index.words)))
+    found = {w: index.by_word.get(w, frozenset()) for w in wanted}
+    rare = [studies for studies in found.values() if 0 < len(studies) <= common]
     pool: set[str] = set()
-    for word in rare:
-        pool |= index.by_word.get(word, frozenset())
+    if rare:
+        pool = set().union(*rare)
+    elif all(found.values()):
+        pool = set(frozenset.intersection(*found.values()))
+    if len(pool) > MAX_POOL:
+        return []  # so unspecific that any few of the many equal candidates would mislead
     year = given.get("year")
     scored = []
     for study in pool:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
+from api.reconciliation import StudyTitles, reconcile, title_words
 from tests.conftest import sheet_rows
 
 from . import built_graph
@@ -131,3 +132,35 @@ def test_queries_also_come_in_the_url_and_bad_ones_are_refused(client: TestClien
         assert response.status_code == 400
         assert response.json()["code"] == "invalid-parameter"
         assert says in response.json()["message"]
+
+
+def _index(titles_by_study: dict[str, str]) -> StudyTitles:
+    words = {study: title_words(title) for study, title in titles_by_study.items()}
+    by_word: dict[str, set[str]] = {}
+    for study, found in words.items():
+        for word in found:
+            by_word.setdefault(word, set()).add(study)
+    return StudyTitles(
+        names=dict(titles_by_study),
+        words=words,
+        years={study: "2020" for study in titles_by_study},
+        by_identifier={},
+        by_word={word: frozenset(found) for word, found in by_word.items()},
+    )
+
+
+def test_unspecific_and_ambiguous_titles_are_never_claimed() -> None:
+    # SYNTHETIC titles, made up for this test
+    made_up = "Social media for service improvement"
+    titles_by_study = {f"s{n:05d}": f"{made_up} {n}" for n in range(6000)}
+    titles_by_study |= {"twin-a": "A Twin Title", "twin-b": "a twin title!"}
+    index = _index(titles_by_study)
+    numbered = reconcile(index, "social media service improvement 4321")
+    assert numbered[0].iri == "s04321" and numbered[0].match is True
+    assert reconcile(index, "social media for service improvement") == []  # 6000 alike
+    few = reconcile(_index(dict(list(titles_by_study.items())[:40])), "social media", limit=5)
+    assert len(few) == 5 and not any(c.match for c in few)
+    twins = reconcile(index, "A twin title")
+    assert {c.iri for c in twins} == {"twin-a", "twin-b"}
+    assert all(c.score == 100 and not c.match for c in twins)
+    assert reconcile(index, "entirely unrelated words") == []
