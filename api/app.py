@@ -19,8 +19,10 @@ from fastapi.responses import JSONResponse
 from api import errors
 from api.context import AnswerCache, AppContext
 from api.cors import CrossOriginReads
+from api.evidence_errors import InvalidParameterError
 from api.head import HeadAsGet
 from api.replay import ReplayAnswers
+from api.routers.evidence import problem
 from api.settings import ApiSettings
 from api.store import Store
 from loader import __version__
@@ -120,8 +122,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         # a missing or malformed parameter is a bad request like an unknown value (400, the
         # same problem shape), not FastAPI's 422 with pydantic's internals
         problems = [_validation_problem(detail) for detail in error.errors()]
-        body = {"code": "invalid-parameter", "message": "; ".join(problems), "problems": problems}
-        return JSONResponse(body, status_code=400)
+        return problem(InvalidParameterError("; ".join(problems), {"problems": problems}))
 
     @app.exception_handler(errors.ApiError)
     async def api_error(_: Request, error: errors.ApiError) -> JSONResponse:

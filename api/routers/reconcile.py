@@ -13,18 +13,16 @@ from starlette.concurrency import run_in_threadpool
 
 from api.context import AppContext
 from api.dependencies import get_context
+from api.evidence_errors import InvalidParameterError, TooLargeError
 from api.evidence_queries import Snapshot
 from api.reconciliation import DEFAULT_LIMIT, STUDY_TYPE, reconcile, study_titles
+from api.routers.evidence import problem
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Reconciliation"])
 MAX_QUERIES = 500  # per request; OpenRefine sends batches of batchSize
 MAX_BODY_BYTES = 4 * 1024 * 1024
 STUDY = {"id": STUDY_TYPE, "name": "Study"}
-
-
-class QueriesError(ValueError):
-    """The ``queries`` parameter is not what the API describes."""
 
 
 def _manifest(context: AppContext) -> dict[str, Any]:
@@ -46,16 +44,19 @@ def _queries(text: str) -> dict[str, dict[str, Any]]:
     try:
         queries = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise QueriesError(f"queries is not JSON: {exc.msg} at character {exc.pos}") from exc
+        message = f"queries is not JSON: {exc.msg} at character {exc.pos}"
+        raise InvalidParameterError(message) from exc
     if not isinstance(queries, dict) or not all(isinstance(q, dict) for q in queries.values()):
-        raise QueriesError('queries must be a JSON object of queries, e.g. {"q0": {"query": "…"}}')
+        example = '{"q0": {"query": "…"}}'
+        raise InvalidParameterError(f"queries must be a JSON object of queries, e.g. {example}")
     if len(queries) > MAX_QUERIES:
-        raise QueriesError(f"at most {MAX_QUERIES} queries per request, not {len(queries)}")
+        many = len(queries)
+        raise InvalidParameterError(f"at most {MAX_QUERIES} queries per request, not {many}")
     for key, query in queries.items():
         if not isinstance(query.get("query", ""), str):
-            raise QueriesError(f"queries[{key!r}].query must be a string")
+            raise InvalidParameterError(f"queries[{key!r}].query must be a string")
         if not isinstance(query.get("properties", []), list):
-            raise QueriesError(f"queries[{key!r}].properties must be a list of {{pid, v}}")
+            raise InvalidParameterError(f"queries[{key!r}].properties must be a list of {{pid, v}}")
     return queries
 
 
@@ -84,32 +85,30 @@ def _answer(snapshot: Snapshot, queries: dict[str, dict[str, Any]]) -> dict[str,
     return results
 
 
-async def _serve(request: Request, context: AppContext, parameters: list[tuple[str, str]]) -> Any:
+async def _serve(context: AppContext, parameters: list[tuple[str, str]]) -> Any:
     given = dict(parameters)
     if "queries" not in given:
         return JSONResponse(_manifest(context))
     try:
         queries = _queries(given["queries"])
-    except QueriesError as error:
-        return JSONResponse({"code": "invalid-parameter", "message": str(error)}, status_code=400)
+    except InvalidParameterError as error:
+        return problem(error)
     snapshot = Snapshot.of(context)
     return JSONResponse(await run_in_threadpool(_answer, snapshot, queries))
 
 
 @router.get("/reconcile", summary="Reconciliation service: its manifest, or answers to ?queries=")
 async def reconcile_get(request: Request, context: Context) -> Any:
-    return await _serve(request, context, request.query_params.multi_items())
+    return await _serve(context, request.query_params.multi_items())
 
 
 @router.post("/reconcile", summary="Reconciliation service: answers to a form's queries")
 async def reconcile_post(request: Request, context: Context) -> Any:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
-        message = f"the form is larger than {MAX_BODY_BYTES} bytes"
-        return JSONResponse({"code": "too-large", "message": message}, status_code=413)
+        return problem(TooLargeError(f"the form is larger than {MAX_BODY_BYTES} bytes"))
     try:
         form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
-        message = "the form is not UTF-8"
-        return JSONResponse({"code": "invalid-parameter", "message": message}, status_code=400)
-    return await _serve(request, context, [*request.query_params.multi_items(), *form])
+        return problem(InvalidParameterError("the form is not UTF-8"))
+    return await _serve(context, [*request.query_params.multi_items(), *form])
