@@ -31,6 +31,11 @@ class Dimension:
     def scheme_iri(self) -> str:
         return str(VOCAB[self.scheme])
 
+    @property
+    def words(self) -> str:
+        """The name as a reader says it, e.g. communication model."""
+        return self.name.replace("_", " ")
+
 
 DIMENSIONS = (
     Dimension("platform", str(SMQI.platform), "platform", "platform"),

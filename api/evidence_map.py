@@ -69,11 +69,12 @@ def evidence_map(
     col_labels |= {c.iri: c.label for c in table.col_concepts}
     cell: ChosenCell | None = None
     if chosen is not None and chosen[0] in row_labels and chosen[1] in col_labels:
+        index = study_index(snapshot)
         collection = review.iri if review else None
-        bits = study_index(snapshot).coded_with_both(
+        bits = index.coded_with_both(
             collection, (rows.predicate, chosen[0]), (cols.predicate, chosen[1])
         )
-        listed = study_index(snapshot).iris(bits, 0, LISTED_STUDIES)
+        listed = index.iris(bits, 0, LISTED_STUDIES)
         cell = ChosenCell(
             row=Concept(iri=chosen[0], label=row_labels[chosen[0]]),
             col=Concept(iri=chosen[1], label=col_labels[chosen[1]]),

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from html import escape
 from urllib.parse import urlencode
 
 from api.evidence_dimensions import DIMENSIONS
 from api.evidence_map import LISTED_STUDIES, EvidenceMap
 from api.evidence_models import StudySummary
+from api.pages import escape_html as _e
 from api.pages import layout
-
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
 
 
 def _query(m: EvidenceMap, **more: str) -> str:
@@ -37,7 +33,7 @@ def _options(chosen: str, values: list[tuple[str, str]]) -> str:
 
 
 def _form(m: EvidenceMap) -> str:
-    names = [(d.name, d.name.replace("_", " ")) for d in DIMENSIONS]
+    names = [(d.name, d.words) for d in DIMENSIONS]
     kind = {True: " (illustrative, not a review)", False: ""}
     scopes = [("", "every collection")]
     scopes += [(ref.identifier, ref.identifier + kind[ref.illustrative]) for ref in m.collections]
@@ -68,9 +64,9 @@ def _cell(m: EvidenceMap, row: str, col: str, row_label: str, col_label: str) ->
 
 def _grid(m: EvidenceMap) -> str:
     if not m.row_concepts or not m.col_concepts:
-        empty = m.rows.name if not m.row_concepts else m.cols.name
+        empty = m.rows if not m.row_concepts else m.cols
         return (
-            f"<p>No values of <strong>{_e(empty.replace('_', ' '))}</strong> are in the graph, "
+            f"<p>No values of <strong>{_e(empty.words)}</strong> are in the graph, "
             "so there is no map to draw (none are invented).</p>"
         )
     head = "".join(f'<th scope="col">{_e(c.label)}</th>' for c in m.col_concepts)
@@ -79,10 +75,10 @@ def _grid(m: EvidenceMap) -> str:
         cells = "".join(_cell(m, row.iri, col.iri, row.label, col.label) for col in m.col_concepts)
         lines.append(f'<tr><th scope="row">{_e(row.label)}</th>{cells}</tr>')
     caption = (
-        f"Studies by {_e(m.rows.name.replace('_', ' '))} (rows) and "
-        f"{_e(m.cols.name.replace('_', ' '))} (columns), as one record codes them together"
+        f"Studies by {_e(m.rows.words)} (rows) and {_e(m.cols.words)} (columns), "
+        "as one record codes them together"
     )
-    corner = f'<th scope="col">{_e(m.rows.name.replace("_", " "))}</th>'
+    corner = f'<th scope="col">{_e(m.rows.words)}</th>'
     return (
         f'<div class="map-scroll"><table class="map"><caption>{caption}</caption>'
         f"<thead><tr>{corner}{head}</tr></thead><tbody>{''.join(lines)}</tbody></table></div>"

@@ -81,8 +81,12 @@ class HomePage:
     markup: dict[str, object] | None = None  # schema.org Dataset, embedded as JSON-LD
 
 
-def _e(value: object) -> str:
+def escape_html(value: object) -> str:
+    """``value`` as text safe in HTML content and in quoted attributes."""
     return escape(str(value), quote=True)
+
+
+_e = escape_html
 
 
 def layout(title: str, body: str, head: str = "") -> str:

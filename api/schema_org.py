@@ -53,7 +53,7 @@ def dataset_markup(served: Served, facts: DatasetFacts) -> dict[str, object] | N
         "variableMeasured": [
             {
                 "@type": "PropertyValue",
-                "name": dimension.name.replace("_", " "),
+                "name": dimension.words,
                 "propertyID": dimension.predicate,
                 "url": f"{served.base_url}/concepts/{dimension.scheme}",
             }
