@@ -76,10 +76,21 @@ def _build(snapshot: Snapshot) -> StudyTitles:
         pairs = property_pairs(snapshot, str(prop), literals=True)
         return {subject: value for subject, value in pairs if subject in studies}
 
-    titles, authors = values(DCTERMS.title), values(SMQI.firstAuthor)
-    years = values(YEAR_PROPERTY)
     by_identifier = {normalise_doi(doi): s for s, doi in values(BIBO.doi).items()}
     by_identifier |= {normalise_pmid(pmid): s for s, pmid in values(BIBO.pmid).items()}
+    return index_titles(
+        values(DCTERMS.title), values(SMQI.firstAuthor), values(YEAR_PROPERTY), by_identifier
+    )
+
+
+def index_titles(
+    titles: Mapping[str, str],
+    authors: Mapping[str, str],
+    years: Mapping[str, str],
+    by_identifier: Mapping[str, str],
+) -> StudyTitles:
+    """The index of these studies (by IRI); ``by_identifier`` maps a normalised DOI or PMID
+    to its study."""
     words = {study: title_words(title) for study, title in titles.items()}
     by_word: dict[str, set[str]] = {}
     for study, found in words.items():
@@ -88,8 +99,8 @@ def _build(snapshot: Snapshot) -> StudyTitles:
     return StudyTitles(
         names={s: f"{authors.get(s, '?')} ({years.get(s, '?')}). {t}" for s, t in titles.items()},
         words=words,
-        years=years,
-        by_identifier=by_identifier,
+        years=dict(years),
+        by_identifier=dict(by_identifier),
         by_word={word: frozenset(found) for word, found in by_word.items()},
     )
 

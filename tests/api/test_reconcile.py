@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from api.reconciliation import StudyTitles, reconcile, title_words
+from api.reconciliation import StudyTitles, index_titles, reconcile
 from tests.conftest import sheet_rows
 
 from . import built_graph
@@ -135,18 +135,7 @@ def test_queries_also_come_in_the_url_and_bad_ones_are_refused(client: TestClien
 
 
 def _index(titles_by_study: dict[str, str]) -> StudyTitles:
-    words = {study: title_words(title) for study, title in titles_by_study.items()}
-    by_word: dict[str, set[str]] = {}
-    for study, found in words.items():
-        for word in found:
-            by_word.setdefault(word, set()).add(study)
-    return StudyTitles(
-        names=dict(titles_by_study),
-        words=words,
-        years={study: "2020" for study in titles_by_study},
-        by_identifier={},
-        by_word={word: frozenset(found) for word, found in by_word.items()},
-    )
+    return index_titles(titles_by_study, {}, {study: "2020" for study in titles_by_study}, {})
 
 
 def test_unspecific_and_ambiguous_titles_are_never_claimed() -> None:
