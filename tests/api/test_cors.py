@@ -12,6 +12,7 @@ import pytest
 
 from . import built_graph
 from .served_app import served_app
+from .test_replay import PATHS as CACHED_ANSWERS
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +24,7 @@ served = served_app
 
 ELSEWHERE = "https://another-review.example"
 ASK = urllib.parse.quote("ASK { ?s ?p ?o }")
+# the cached answers of every kind (test_replay's list), and everything else the server serves
 PATHS = [
     "/",
     "/fdp",
@@ -30,15 +32,7 @@ PATHS = [
     "/.well-known/void",
     "/.well-known/sparql-examples",
     "/downloads/smqi.ttl",
-    "/studies?platform=Twitter",
-    "/studies?platform=Twitter&format=csv",
-    "/summary?rows=platform&cols=stage",
-    "/gaps?rows=platform&cols=stage",
-    "/reviews/walsh-2021",
-    "/concepts/platform",
-    "/id/review/walsh-2021",
-    "/vocab/platform/twitter",
-    "/store?default",
+    *CACHED_ANSWERS,
     f"/sparql?query={ASK}",
     "/sparql",
 ]
@@ -77,19 +71,22 @@ def test_every_resource_may_be_read_from_another_origin(served: str, path: str) 
     assert "origin" not in _listed(plain.get("vary", ""))
 
 
-def test_a_page_elsewhere_may_post_a_query(served: str) -> None:
+@pytest.mark.parametrize("path", ["/sparql", "/reconcile"])
+def test_a_page_elsewhere_may_post_queries(served: str, path: str) -> None:
     preflight = {
         "Origin": ELSEWHERE,
         "Access-Control-Request-Method": "POST",
         "Access-Control-Request-Headers": "Content-Type, Accept",
     }
-    status, headers, _ = _request(served, "OPTIONS", "/sparql", preflight)
+    status, headers, _ = _request(served, "OPTIONS", path, preflight)
     assert status == 204
     assert headers["access-control-allow-origin"] == "*"
     assert "POST" in headers["access-control-allow-methods"]
     assert {"content-type", "accept"} <= _listed(headers["access-control-allow-headers"])
     assert int(headers["access-control-max-age"]) > 0
 
+
+def test_a_page_elsewhere_gets_the_answer_to_a_posted_query(served: str) -> None:
     query = b"SELECT (COUNT(*) AS ?n) WHERE { ?review a <https://w3id.org/smqi/ontology#Review> }"
     status, headers, body = _request(
         served,
@@ -135,14 +132,3 @@ def test_reading_preflights_are_allowed_on_every_resource(served: str) -> None:
         status, answer, _ = _request(served, "OPTIONS", path, headers)
         assert status == 204, path
         assert _listed(answer["access-control-allow-methods"]) == {"get", "head"}, path
-
-
-def test_a_page_elsewhere_may_post_reconciliation_queries(served: str) -> None:
-    headers = {
-        "Origin": ELSEWHERE,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type",
-    }
-    status, answer, _ = _request(served, "OPTIONS", "/reconcile", headers)
-    assert status == 204
-    assert "POST" in answer["access-control-allow-methods"]
