@@ -1,7 +1,5 @@
-"""Fixtures for API tests over the real build of data/: import them into a test module.
-
-from tests.api.built_graph import built_nquads, embedded_store, client  # noqa: F401
-"""
+"""Fixtures for API tests over the real build of data/; tests/api/conftest.py offers them to
+every test module there (``make_settings`` is imported where a test builds its own app)."""
 
 from __future__ import annotations
 

@@ -29,6 +29,22 @@ from api.store import (
 )
 from loader import terms
 
+# The real build of data/, its embedded store and the app over it, in process and on a socket:
+# fixtures for every module that tests the API over the published graph.
+from .built_graph import built_data, built_nquads, client, embedded_settings, embedded_store
+from .served_app import served_app
+
+served = served_app
+__all__ = [
+    "built_data",
+    "built_nquads",
+    "client",
+    "embedded_settings",
+    "embedded_store",
+    "served",
+    "served_app",
+]
+
 EX = "https://example.org/smqi-test/"
 STUDIES_GRAPH = f"<{EX}graph/studies>"
 RECORDS_GRAPH = f"<{EX}graph/records>"

@@ -1,8 +1,8 @@
 """The real app served by uvicorn on a free loopback port, for clients that need a socket.
 
-    from tests.api.served_app import served_app  # noqa: F401   (embedded store, real build)
-
-``serving(app)`` runs uvicorn in a thread, waits until it answers, and stops it afterwards.
+The ``served_app`` fixture (also named ``served``; embedded store, real build) is offered by
+tests/api/conftest.py. ``serving(app)`` runs uvicorn in a thread, waits until it answers,
+and stops it afterwards.
 """
 
 from __future__ import annotations

@@ -10,17 +10,10 @@ import urllib.parse
 
 import pytest
 
-from . import built_graph
-from .served_app import served_app
 from .test_replay import PATHS as CACHED_ANSWERS
 
 pytestmark = pytest.mark.integration
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-served = served_app
 
 ELSEWHERE = "https://another-review.example"
 ASK = urllib.parse.quote("ASK { ?s ?p ?o }")

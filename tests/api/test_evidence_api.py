@@ -29,14 +29,7 @@ from api.store.sparql import bind, check_query
 from loader.queries import load_catalogue
 from loader.settings import PROJECT_ROOT
 from loader.terms import SMQI, VOCAB
-from tests.api.built_graph import (  # noqa: F401  (fixtures)
-    built_data,
-    built_nquads,
-    client,
-    embedded_settings,
-    embedded_store,
-    make_settings,
-)
+from tests.api.built_graph import make_settings
 from tests.conftest import SHEET, sheet_rows, split_cell
 
 pytestmark = pytest.mark.integration
@@ -95,7 +88,7 @@ def titles_where(**wanted: Iterable[str]) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def titles(embedded_store: EmbeddedStore) -> dict[str, str]:  # noqa: F811
+def titles(embedded_store: EmbeddedStore) -> dict[str, str]:
     """Study IRI -> title, read from the store (the mapping is data, not the code tested)."""
     rows = embedded_store.select(
         "PREFIX smqi: <https://w3id.org/smqi/ontology#> "
@@ -105,7 +98,7 @@ def titles(embedded_store: EmbeddedStore) -> dict[str, str]:  # noqa: F811
     return {row["study"].value: normal(row["title"].value) for row in rows}  # type: ignore[union-attr]
 
 
-def studies(client: TestClient, query: str) -> dict[str, Any]:  # noqa: F811
+def studies(client: TestClient, query: str) -> dict[str, Any]:
     response = client.get(f"/studies?limit=100&{query}")
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
@@ -125,7 +118,7 @@ def run_cq(store: EmbeddedStore, name: str, **bindings: ox.NamedNode) -> list[di
 # -- /studies: facets, filters, pagination --------------------------------------------------
 
 
-def test_unfiltered_facets_count_every_dimension_as_the_sheet_does(client: TestClient) -> None:  # noqa: F811
+def test_unfiltered_facets_count_every_dimension_as_the_sheet_does(client: TestClient) -> None:
     answer = studies(client, "")
     rows = sheet_rows()
     assert answer["total"] == len(rows) == 30
@@ -173,7 +166,7 @@ def test_unfiltered_facets_count_every_dimension_as_the_sheet_does(client: TestC
     ],
 )
 def test_filters_and_across_dimensions_or_within_one(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     query: str,
     wanted: dict[str, set[str]],
 ) -> None:
@@ -184,7 +177,7 @@ def test_filters_and_across_dimensions_or_within_one(
     assert expected  # every combination above selects something
 
 
-def test_facets_count_over_the_filtered_studies(client: TestClient) -> None:  # noqa: F811
+def test_facets_count_over_the_filtered_studies(client: TestClient) -> None:
     answer = studies(client, "platform=Twitter&stage=study")
     selected = [
         row
@@ -197,7 +190,7 @@ def test_facets_count_over_the_filtered_studies(client: TestClient) -> None:  # 
         assert got == dict(expected), dimension
 
 
-def test_each_study_lists_its_coded_values_and_collections(client: TestClient) -> None:  # noqa: F811
+def test_each_study_lists_its_coded_values_and_collections(client: TestClient) -> None:
     answer = studies(client, "")
     by_title = {normal(row["title"]): row for row in sheet_rows()}
     for study in answer["studies"]:
@@ -213,7 +206,7 @@ def test_each_study_lists_its_coded_values_and_collections(client: TestClient) -
         assert study["collections"][0]["illustrative"] is True
 
 
-def test_studies_as_csv_are_the_sheet_a_line_per_study(client: TestClient) -> None:  # noqa: F811
+def test_studies_as_csv_are_the_sheet_a_line_per_study(client: TestClient) -> None:
     response = client.get("/studies?limit=100&platform=Twitter", headers={"Accept": "text/csv"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -235,7 +228,7 @@ def test_studies_as_csv_are_the_sheet_a_line_per_study(client: TestClient) -> No
     assert client.get("/studies?limit=100&platform=Twitter&format=csv").text == response.text
 
 
-def test_csv_pages_link_to_the_next_and_previous_pages(client: TestClient) -> None:  # noqa: F811
+def test_csv_pages_link_to_the_next_and_previous_pages(client: TestClient) -> None:
     seen: list[str] = []
     url: str | None = "/studies?limit=7&format=csv"
     while url:
@@ -250,7 +243,7 @@ def test_csv_pages_link_to_the_next_and_previous_pages(client: TestClient) -> No
     assert len(seen) == len(set(seen)) == len(sheet_rows())
 
 
-def test_review_scopes_the_answer(client: TestClient) -> None:  # noqa: F811
+def test_review_scopes_the_answer(client: TestClient) -> None:
     illustrative = studies(client, "review=illustrative-extraction")
     assert illustrative["total"] == 30
     assert illustrative["review"]["illustrative"] is True
@@ -261,7 +254,7 @@ def test_review_scopes_the_answer(client: TestClient) -> None:  # noqa: F811
     assert all(values == [] for values in walsh["facets"].values())
 
 
-def test_pages_cover_every_study_once_in_reading_order(client: TestClient) -> None:  # noqa: F811
+def test_pages_cover_every_study_once_in_reading_order(client: TestClient) -> None:
     seen: list[dict[str, Any]] = []
     url: str | None = "/studies?limit=7"
     pages = 0
@@ -281,7 +274,7 @@ def test_pages_cover_every_study_once_in_reading_order(client: TestClient) -> No
     assert client.get("/studies?limit=7&offset=30").json()["studies"] == []
 
 
-def test_an_unknown_label_is_a_400_naming_the_closest_labels(client: TestClient) -> None:  # noqa: F811
+def test_an_unknown_label_is_a_400_naming_the_closest_labels(client: TestClient) -> None:
     response = client.get("/studies?platform=Twiter")
     assert response.status_code == 400
     problem = response.json()
@@ -311,7 +304,7 @@ def test_an_unknown_label_is_a_400_naming_the_closest_labels(client: TestClient)
     assert "query parameter 'limit'" in too_few.json()["message"]
 
 
-def test_missing_parameters_are_named_in_a_400(client: TestClient) -> None:  # noqa: F811
+def test_missing_parameters_are_named_in_a_400(client: TestClient) -> None:
     response = client.get("/summary")
     assert response.status_code == 400
     problem = response.json()
@@ -345,7 +338,7 @@ def co_coded(rows_dimension: str, cols_dimension: str) -> dict[tuple[str, str], 
     [("platform", "communication_model"), ("activity", "population"), ("stage", "stage")],
 )
 def test_summary_cells_and_their_studies_match_the_sheet(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     titles: dict[str, str],
     rows: str,
     cols: str,
@@ -360,7 +353,7 @@ def test_summary_cells_and_their_studies_match_the_sheet(
     assert {c["label"] for c in answer["row_concepts"]} == {r for r, _ in got}
 
 
-def test_summary_counts_only_leaves_out_the_studies(client: TestClient) -> None:  # noqa: F811
+def test_summary_counts_only_leaves_out_the_studies(client: TestClient) -> None:
     answer = client.get("/summary?rows=activity&cols=population&studies=false").json()
     expected = {cell: len(titles) for cell, titles in co_coded("activity", "population").items()}
     assert {(c["row"]["label"], c["col"]["label"]): c["count"] for c in answer["cells"]} == (
@@ -376,7 +369,7 @@ def test_summary_counts_only_leaves_out_the_studies(client: TestClient) -> None:
     assert all(len(cell["studies"]) == cell["count"] for cell in full["cells"])
 
 
-def test_summary_is_cq2s_answer(client: TestClient, embedded_store: EmbeddedStore) -> None:  # noqa: F811
+def test_summary_is_cq2s_answer(client: TestClient, embedded_store: EmbeddedStore) -> None:
     answer = client.get("/summary?rows=platform&cols=population&review=illustrative-extraction")
     expected = {
         (r["row"], r["col"]): set(r["studyList"].split())
@@ -392,7 +385,7 @@ def test_summary_is_cq2s_answer(client: TestClient, embedded_store: EmbeddedStor
     assert got == expected
 
 
-def test_summary_as_csv_parses_and_matches_the_json(client: TestClient) -> None:  # noqa: F811
+def test_summary_as_csv_parses_and_matches_the_json(client: TestClient) -> None:
     as_json = client.get("/summary?rows=platform&cols=communication_model").json()
     by_accept = client.get(
         "/summary?rows=platform&cols=communication_model", headers={"Accept": "text/csv"}
@@ -429,7 +422,7 @@ def leaf_labels(scheme_file: str) -> set[str]:
     return {str(graph.value(c, SKOS.prefLabel)) for c in concepts - broader}
 
 
-def test_gaps_are_the_leaf_pairs_no_study_codes_together(client: TestClient) -> None:  # noqa: F811
+def test_gaps_are_the_leaf_pairs_no_study_codes_together(client: TestClient) -> None:
     answer = client.get("/gaps?rows=platform&cols=communication_model").json()
     pairs = {
         (r, c) for r in leaf_labels("platform.ttl") for c in leaf_labels("communication-model.ttl")
@@ -443,7 +436,7 @@ def test_gaps_are_the_leaf_pairs_no_study_codes_together(client: TestClient) -> 
     } == got
 
 
-def test_gaps_are_cq3s_answer(client: TestClient, embedded_store: EmbeddedStore) -> None:  # noqa: F811
+def test_gaps_are_cq3s_answer(client: TestClient, embedded_store: EmbeddedStore) -> None:
     expected = {
         (r["row"], r["col"])
         for r in run_cq(
@@ -459,7 +452,7 @@ def test_gaps_are_cq3s_answer(client: TestClient, embedded_store: EmbeddedStore)
     assert {(g["row"]["iri"], g["col"]["iri"]) for g in answer["gaps"]} == expected
 
 
-def test_summary_refuses_an_unknown_dimension(client: TestClient) -> None:  # noqa: F811
+def test_summary_refuses_an_unknown_dimension(client: TestClient) -> None:
     response = client.get("/summary?rows=platfrom&cols=stage")
     assert response.status_code == 400
     assert "platform" in response.json()["known"]
@@ -473,7 +466,7 @@ def test_summary_refuses_an_unknown_dimension(client: TestClient) -> None:  # no
 
 
 def test_reviews_list_the_reviews_and_flag_the_illustrative_extraction(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
 ) -> None:
     collections = {c["id"]: c for c in client.get("/reviews").json()["collections"]}
     for review in REVIEWS["reviews"]:
@@ -496,7 +489,7 @@ def test_reviews_list_the_reviews_and_flag_the_illustrative_extraction(
 
 @pytest.mark.parametrize("review", REVIEWS["reviews"], ids=lambda r: r["id"])
 def test_a_review_shows_its_record_and_findings_in_order(
-    client: TestClient,  # noqa: F811
+    client: TestClient,
     review: dict[str, Any],
 ) -> None:
     answer = client.get(f"/reviews/{review['id']}").json()
@@ -517,7 +510,7 @@ def test_a_review_shows_its_record_and_findings_in_order(
             assert answer[field] == str(review[key])
 
 
-def test_walsh_2021_codebook_and_links(client: TestClient) -> None:  # noqa: F811
+def test_walsh_2021_codebook_and_links(client: TestClient) -> None:
     answer = client.get("/reviews/walsh-2021").json()
     assert [d["id"] for d in answer["coded_dimensions"]] == [
         "platform",
@@ -541,7 +534,7 @@ def test_walsh_2021_codebook_and_links(client: TestClient) -> None:  # noqa: F81
 @pytest.mark.parametrize(
     "scheme", ["platform", "population", "communication-model", "qi-activity", "qi-cycle-stage"]
 )
-def test_concepts_match_the_vocabulary_file(client: TestClient, scheme: str) -> None:  # noqa: F811
+def test_concepts_match_the_vocabulary_file(client: TestClient, scheme: str) -> None:
     graph = Graph().parse(VOCABULARIES / f"{scheme}.ttl")
     answer = client.get(f"/concepts/{scheme}").json()
     assert answer["scheme"]["label"] == str(graph.value(URIRef(f"{VOCAB}{scheme}"), SKOS.prefLabel))
@@ -558,7 +551,7 @@ def test_concepts_match_the_vocabulary_file(client: TestClient, scheme: str) -> 
 @pytest.mark.parametrize(
     "dimension", ["platform", "population", "communication_model", "activity", "stage"]
 )
-def test_concept_study_counts_match_the_sheet(client: TestClient, dimension: str) -> None:  # noqa: F811
+def test_concept_study_counts_match_the_sheet(client: TestClient, dimension: str) -> None:
     column, scheme = COLUMNS[dimension]
     expected = Counter(v for row in sheet_rows() for v in set(split_cell(row[column])))
     answer = client.get(f"/concepts/{scheme}").json()
@@ -567,7 +560,7 @@ def test_concept_study_counts_match_the_sheet(client: TestClient, dimension: str
     assert {label: n for label, n in counts.items() if n} == dict(expected)
 
 
-def test_concept_alignments_match_the_alignment_file(client: TestClient) -> None:  # noqa: F811
+def test_concept_alignments_match_the_alignment_file(client: TestClient) -> None:
     served: dict[str, dict[str, Any]] = {}
     for scheme in ("platform", "population", "qi-activity", "communication-model", "topic"):
         for concept in client.get(f"/concepts/{scheme}").json()["concepts"]:
@@ -587,7 +580,7 @@ def test_concept_alignments_match_the_alignment_file(client: TestClient) -> None
         assert targets <= matched, row["concept"]
 
 
-def test_an_unknown_scheme_is_a_404_listing_the_schemes(client: TestClient) -> None:  # noqa: F811
+def test_an_unknown_scheme_is_a_404_listing_the_schemes(client: TestClient) -> None:
     response = client.get("/concepts/platforms")
     assert response.status_code == 404
     assert "platform" in response.json()["known"] and "platform" in response.json()["message"]
@@ -599,7 +592,7 @@ def test_an_unknown_scheme_is_a_404_listing_the_schemes(client: TestClient) -> N
 # -- /studies/{id} ----------------------------------------------------------------------------
 
 
-def test_a_study_by_doi_shows_its_coding_and_provenance(client: TestClient) -> None:  # noqa: F811
+def test_a_study_by_doi_shows_its_coding_and_provenance(client: TestClient) -> None:
     row_number, row = next(
         (n, r)
         for n, r in enumerate(sheet_rows(), start=2)
@@ -634,13 +627,13 @@ def test_a_study_by_doi_shows_its_coding_and_provenance(client: TestClient) -> N
         f"{BASE}study/doi/10.1136/bmjqs-2015-004309",
     ],
 )
-def test_a_study_is_found_by_any_of_its_identifiers(client: TestClient, path: str) -> None:  # noqa: F811
+def test_a_study_is_found_by_any_of_its_identifiers(client: TestClient, path: str) -> None:
     response = client.get(f"/studies/{path}")
     assert response.status_code == 200, response.text
     assert response.json()["iri"] == f"{BASE}study/doi/10.1136/bmjqs-2015-004309"
 
 
-def test_a_study_without_doi_is_found_by_its_ref(client: TestClient) -> None:  # noqa: F811
+def test_a_study_without_doi_is_found_by_its_ref(client: TestClient) -> None:
     row = next(r for r in sheet_rows() if not r["doi"] and not r["pmid"])
     listed = studies(client, "")
     (iri,) = [s["iri"] for s in listed["studies"] if normal(s["title"]) == normal(row["title"])]
@@ -650,7 +643,7 @@ def test_a_study_without_doi_is_found_by_its_ref(client: TestClient) -> None:  #
     assert answer["records"][0]["provenance"]["row_key"] == row["study_id"]
 
 
-def test_an_unknown_study_is_a_404(client: TestClient) -> None:  # noqa: F811
+def test_an_unknown_study_is_a_404(client: TestClient) -> None:
     for path in ("doi/10.9999/none", "pmid/1", "ref/0000", "nonsense"):
         response = client.get(f"/studies/{path}")
         assert response.status_code == 404, path
@@ -660,7 +653,7 @@ def test_an_unknown_study_is_a_404(client: TestClient) -> None:  # noqa: F811
 # -- caching and conditional requests ---------------------------------------------------------
 
 
-def test_an_etag_gets_a_304_and_a_new_request_a_new_tag(client: TestClient) -> None:  # noqa: F811
+def test_an_etag_gets_a_304_and_a_new_request_a_new_tag(client: TestClient) -> None:
     first = client.get("/studies?platform=Twitter")
     etag, modified = first.headers["etag"], first.headers["last-modified"]
     assert etag.startswith('W/"')
@@ -694,7 +687,7 @@ def test_an_etag_gets_a_304_and_a_new_request_a_new_tag(client: TestClient) -> N
         )
 
 
-def test_openapi_documents_parameters_models_and_examples(client: TestClient) -> None:  # noqa: F811
+def test_openapi_documents_parameters_models_and_examples(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     studies_get = schema["paths"]["/studies"]["get"]
     parameters = {p["name"]: p for p in studies_get["parameters"]}
@@ -728,8 +721,8 @@ def test_openapi_documents_parameters_models_and_examples(client: TestClient) ->
 
 
 def test_last_modified_is_when_the_served_build_was_made(
-    client: TestClient,  # noqa: F811
-    built_nquads: Path,  # noqa: F811
+    client: TestClient,
+    built_nquads: Path,
 ) -> None:
     dataset = Dataset()
     dataset.parse(built_nquads, format="nquads")
@@ -742,8 +735,8 @@ def test_last_modified_is_when_the_served_build_was_made(
 
 
 def test_answers_follow_the_dataset_version(
-    built_data: Path,  # noqa: F811
-    built_nquads: Path,  # noqa: F811
+    built_data: Path,
+    built_nquads: Path,
     tmp_path: Path,
 ) -> None:
     """A new build loaded into the store is answered at once: new ETag, new answer."""
@@ -790,8 +783,8 @@ def test_api_queries_name_their_question_parameters_and_answer(path: Path) -> No
 
 @pytest.mark.parametrize("dimension", ["platform", "population", "activity"])
 def test_concept_counts_are_cq1s_answer(
-    client: TestClient,  # noqa: F811
-    embedded_store: EmbeddedStore,  # noqa: F811
+    client: TestClient,
+    embedded_store: EmbeddedStore,
     dimension: str,
 ) -> None:
     prop = {
@@ -813,7 +806,7 @@ def test_concept_counts_are_cq1s_answer(
 # -- compression -----------------------------------------------------------------------------
 
 
-def test_large_answers_go_gzipped_to_clients_that_accept_it(client: TestClient) -> None:  # noqa: F811
+def test_large_answers_go_gzipped_to_clients_that_accept_it(client: TestClient) -> None:
     plain = client.get("/concepts/country", headers={"Accept-Encoding": "identity"})
     zipped = client.get("/concepts/country", headers={"Accept-Encoding": "br, gzip;q=0.5"})
     refused = client.get("/concepts/country", headers={"Accept-Encoding": "*, gzip;q=0"})

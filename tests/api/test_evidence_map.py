@@ -11,16 +11,10 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from . import built_graph
 from .test_evidence_api import co_coded, titles
 
 pytestmark = pytest.mark.integration
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
 study_titles = titles
 
 

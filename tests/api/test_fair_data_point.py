@@ -17,7 +17,6 @@ from loader import terms
 from loader.settings import PROJECT_ROOT
 from loader.terms import DEFAULT_BASE
 
-from . import built_graph
 from .test_service_description import BASE, get_graph
 
 pytestmark = [
@@ -25,11 +24,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
 ]
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
 
 FDP_O = Namespace("https://w3id.org/fdp/fdp-o#")
 LDP = Namespace("http://www.w3.org/ns/ldp#")

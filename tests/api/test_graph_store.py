@@ -19,21 +19,14 @@ from api.store import EmbeddedStore, EmbeddedStoreSettings
 from api.store.config import VERSION_GRAPH
 from loader.terms import DCTERMS
 
-from . import built_graph
 from .built_graph import make_settings
-from .served_app import UnclosableStore, served_app
+from .served_app import UnclosableStore
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
 ]
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
-served = served_app
 
 NT = "application/n-triples"
 

@@ -8,16 +8,8 @@ import urllib.parse
 
 import pytest
 
-from . import built_graph
-from .served_app import served_app
-
 pytestmark = pytest.mark.integration
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-served = served_app
 
 PATHS = [
     "/",

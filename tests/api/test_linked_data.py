@@ -16,13 +16,6 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 from api.linked_data import natural_key
 from loader.settings import PROJECT_ROOT
 from loader.terms import BIBO, SMQI, VOCAB
-from tests.api.built_graph import (  # noqa: F401  (fixtures)
-    built_data,
-    built_nquads,
-    client,
-    embedded_settings,
-    embedded_store,
-)
 from tests.conftest import SHEET, sheet_rows
 
 pytestmark = pytest.mark.integration
@@ -40,7 +33,7 @@ FORMATS = {  # ?format= name -> (media type, rdflib parser)
 REVIEWS = yaml.safe_load((PROJECT_ROOT / "data" / "reviews.yaml").read_text(encoding="utf-8"))
 
 
-def fetch(client: TestClient, path: str, fmt: str = "ttl") -> Graph:  # noqa: F811
+def fetch(client: TestClient, path: str, fmt: str = "ttl") -> Graph:
     media_type, parser = FORMATS[fmt]
     response = client.get(path, headers={"Accept": media_type})
     assert response.status_code == 200, response.text
@@ -54,7 +47,7 @@ def hawkins_row() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_a_study_in_every_format_holds_its_triples(client: TestClient, fmt: str) -> None:  # noqa: F811
+def test_a_study_in_every_format_holds_its_triples(client: TestClient, fmt: str) -> None:
     graph = fetch(client, "/id/study/doi/10.1136/bmjqs-2015-004309", fmt)
     row = hawkins_row()
     assert (HAWKINS, RDF.type, SMQI.Study) in graph
@@ -71,7 +64,7 @@ def test_a_study_in_every_format_holds_its_triples(client: TestClient, fmt: str)
     assert (TWITTER, SKOS.prefLabel, Literal("Twitter", lang="en")) in graph
 
 
-def test_the_format_parameter_overrides_accept(client: TestClient) -> None:  # noqa: F811
+def test_the_format_parameter_overrides_accept(client: TestClient) -> None:
     for fmt, (media_type, parser) in FORMATS.items():
         response = client.get(
             f"/id/study/doi/10.1136/bmjqs-2015-004309?format={fmt}", headers={"Accept": "text/html"}
@@ -84,7 +77,7 @@ def test_the_format_parameter_overrides_accept(client: TestClient) -> None:  # n
     assert default.headers["content-type"].startswith("text/turtle")
 
 
-def test_a_record_its_row_and_its_sheet_carry_the_provenance(client: TestClient) -> None:  # noqa: F811
+def test_a_record_its_row_and_its_sheet_carry_the_provenance(client: TestClient) -> None:
     row = hawkins_row()
     record = fetch(client, str(HAWKINS_RECORD).replace(BASE, "/id/"), "nt")
     source_row = record.value(HAWKINS_RECORD, SMQI.sourceRow)
@@ -105,7 +98,7 @@ def test_a_record_its_row_and_its_sheet_carry_the_provenance(client: TestClient)
     assert (URIRef(f"{BASE}sheet/illustrative-extraction"), SMQI.sha256, Literal(digest)) in sheet
 
 
-def test_reviews_collections_findings_and_graphs_dereference(client: TestClient) -> None:  # noqa: F811
+def test_reviews_collections_findings_and_graphs_dereference(client: TestClient) -> None:
     walsh = URIRef(f"{BASE}review/walsh-2021")
     review = fetch(client, "/id/review/walsh-2021")
     assert review.value(walsh, SMQI.reportedStudyCount) == Literal(40)  # whatever integer type
@@ -135,7 +128,7 @@ def test_reviews_collections_findings_and_graphs_dereference(client: TestClient)
     ) in graph
 
 
-def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) -> None:  # noqa: F811
+def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) -> None:
     concept = fetch(client, "/vocab/platform/twitter", "jsonld")
     assert (TWITTER, SKOS.prefLabel, Literal("Twitter", lang="en")) in concept
     assert (TWITTER, SKOS.altLabel, Literal("Twitter/X", lang="en")) in concept
@@ -148,7 +141,7 @@ def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) ->
     assert (URIRef(f"{VOCAB}platform/online-forum"), SKOS.closeMatch, mesh) in forum
 
 
-def test_the_ontology_is_served_whole(client: TestClient) -> None:  # noqa: F811
+def test_the_ontology_is_served_whole(client: TestClient) -> None:
     source = Graph().parse(PROJECT_ROOT / "ontology" / "smqi.ttl")
     for fmt in FORMATS:
         served = fetch(client, "/ontology", fmt)
@@ -187,7 +180,7 @@ class _Page(HTMLParser):
         self._in_title = False
 
 
-def test_html_is_a_self_contained_page_linking_within_this_server(client: TestClient) -> None:  # noqa: F811
+def test_html_is_a_self_contained_page_linking_within_this_server(client: TestClient) -> None:
     response = client.get(
         "/id/study/doi/10.1136/bmjqs-2015-004309",
         headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
@@ -208,7 +201,7 @@ def test_html_is_a_self_contained_page_linking_within_this_server(client: TestCl
     assert re.search(r'id="Study"', ontology) and "<title>SMQI Evidence Graph ontology" in ontology
 
 
-def test_unknown_iris_and_formats_are_refused(client: TestClient) -> None:  # noqa: F811
+def test_unknown_iris_and_formats_are_refused(client: TestClient) -> None:
     for path in ("/id/study/doi/10.9999/none", "/vocab/platform/myspace", "/id/"):
         response = client.get(path)
         assert response.status_code == 404, path
@@ -217,7 +210,7 @@ def test_unknown_iris_and_formats_are_refused(client: TestClient) -> None:  # no
     assert client.get("/id/review/walsh-2021", headers={"Accept": "image/png"}).status_code == 406
 
 
-def test_linked_data_answers_are_conditional(client: TestClient) -> None:  # noqa: F811
+def test_linked_data_answers_are_conditional(client: TestClient) -> None:
     first = client.get("/vocab/platform/twitter", headers={"Accept": "text/turtle"})
     etag = first.headers["etag"]
     again = client.get(
@@ -235,7 +228,7 @@ def test_numbered_iris_are_listed_in_number_order() -> None:
     assert sorted(["a7x5", "a7x", "a07"], key=natural_key) == ["a07", "a7x", "a7x5"]
 
 
-def test_a_sheet_page_lists_its_rows_in_row_order(client: TestClient) -> None:  # noqa: F811
+def test_a_sheet_page_lists_its_rows_in_row_order(client: TestClient) -> None:
     page = client.get("/id/sheet/illustrative-extraction", headers={"Accept": "text/html"})
     assert page.status_code == 200
     rows = [int(n) for n in re.findall(r"sheet/illustrative-extraction/row/(\d+)\"", page.text)]

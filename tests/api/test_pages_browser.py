@@ -24,15 +24,9 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from . import built_graph, served_app
 from .test_service_description import reported_counts
 
 # fixtures shared with the other API tests: the real build, its embedded store, the served app
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-served = served_app.served_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 STEP_TIMEOUT_S = 30.0

@@ -16,16 +16,10 @@ from fastapi.testclient import TestClient
 from api.reconciliation import StudyTitles, index_titles, reconcile
 from tests.conftest import sheet_rows
 
-from . import built_graph
 from .test_evidence_api import normal, titles
 
 pytestmark = pytest.mark.integration
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
 study_titles = titles
 STUDY = "https://w3id.org/smqi/ontology#Study"
 

@@ -17,14 +17,6 @@ from api.context import AnswerCache, AppContext
 from api.errors import StoreUnavailableError
 from api.replay import ANSWER_VERSION, Replay, ReplayAnswers, replay_key
 
-from . import built_graph
-
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
-
 
 @dataclass
 class Versions:

@@ -20,18 +20,11 @@ from api.evidence_dimensions import DIMENSIONS
 from loader import terms
 from loader.terms import DEFAULT_BASE
 
-from . import built_graph
-
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
 ]
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
 
 SCHEMA = Namespace("https://schema.org/")
 DATASET = URIRef(f"{DEFAULT_BASE}dataset")

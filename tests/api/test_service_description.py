@@ -23,18 +23,11 @@ from loader import terms
 from loader.settings import PROJECT_ROOT
 from loader.terms import DEFAULT_BASE
 
-from . import built_graph
-
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
 ]
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
-client = built_graph.client
 
 BASE = "http://testserver"
 ENDPOINT = URIRef(f"{BASE}/sparql")

@@ -19,13 +19,9 @@ from api.store import RemoteStore, RemoteStoreSettings
 from api.store.base import renewed_at, with_renewal
 from loader.terms import DEFAULT_BASE
 
-from . import built_graph
 from .built_graph import make_settings
 from .conftest import QUERY_TIMEOUT_S, running_oxigraph
 from .served_app import serving
-
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
 
 TTL_S = 1.0
 FOREIGN = "https://example.org/another-review/graph"  # an application that is not ours

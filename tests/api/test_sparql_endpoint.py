@@ -54,10 +54,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
 ]
 
-built_data = built_graph.built_data
-built_nquads = built_graph.built_nquads
-embedded_settings = built_graph.embedded_settings
-embedded_store = built_graph.embedded_store
 
 PREFIXES = """PREFIX smqi: <https://w3id.org/smqi/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
