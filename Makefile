@@ -19,17 +19,28 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# This repository's own project (manifest.yaml, sheets, reviews) is data/.
+PROJECT := data
+
 build: $(VENV)/.installed
-	$(BIN)/smqi build
+	$(BIN)/smqi build --project $(PROJECT)
 
 run: $(VENV)/.installed
-	$(BIN)/smqi build
-	$(BIN)/smqi serve --host $(HOST) --port $(PORT)
+	$(BIN)/smqi build --project $(PROJECT)
+	$(BIN)/smqi serve --project $(PROJECT) --host $(HOST) --port $(PORT)
 
-lint: $(VENV)/.installed-test
+# mypy sees loader/ and api/ under the import names the distribution gives them
+# (smqi.loader, smqi.api) through links in .typecheck/, since it cannot follow
+# setuptools' editable finder.
+.typecheck/smqi:
+	mkdir -p $@
+	ln -sfn ../../loader $@/loader
+	ln -sfn ../../api $@/api
+
+lint: $(VENV)/.installed-test | .typecheck/smqi
 	$(BIN)/ruff check loader api tests bench
 	$(BIN)/ruff format --check loader api tests bench
-	$(BIN)/mypy loader api
+	$(BIN)/mypy -p smqi.loader -p smqi.api
 
 # The browser tests drive Debian's chromium; install it when missing (needs root).
 chromium:
@@ -45,4 +56,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/api_bench.py
 
 clean:
-	rm -rf $(VENV) data/build var
+	rm -rf $(VENV) .typecheck data/build data/builds data/var data/.cache var

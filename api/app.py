@@ -16,17 +16,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api import errors
-from api.context import AnswerCache, AppContext
-from api.cors import CrossOriginReads
-from api.evidence_errors import InvalidParameterError
-from api.head import HeadAsGet
-from api.replay import ReplayAnswers
-from api.routers.evidence import problem
-from api.settings import ApiSettings
-from api.store import Store
-from loader import __version__
-from loader.queries import load_catalogue
+from smqi.api import errors
+from smqi.api.context import AnswerCache, AppContext
+from smqi.api.evidence.errors import InvalidParameterError
+from smqi.api.http.cors import CrossOriginReads
+from smqi.api.http.head import HeadAsGet
+from smqi.api.http.problems import problem
+from smqi.api.http.replay import ReplayAnswers
+from smqi.api.settings import ApiSettings
+from smqi.api.store import Store
+from smqi.loader import __version__
+from smqi.loader.queries import load_catalogue
 
 LOG = logging.getLogger("smqi.api")
 
@@ -58,7 +58,7 @@ def _status_for(error: errors.ApiError) -> int:
 
 
 def _prepare(context: AppContext) -> None:
-    from api.evidence import prepare
+    from smqi.api.evidence.search import prepare
 
     try:
         prepare(context)
@@ -132,18 +132,18 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
             LOG.exception("unexpected store error", exc_info=error)
         return JSONResponse({"code": error.code, "message": message}, status_code=status)
 
-    from api.routers import (
-        admin,
-        evidence,
-        evidence_map,
-        graph_store,
-        home,
-        linked_data,
-        reconcile,
-        sparql,
-    )
+    from smqi.api.admin import router as admin
+    from smqi.api.evidence import router as evidence
+    from smqi.api.fair import router as fair
+    from smqi.api.linked_data import router as linked_data
+    from smqi.api.pages import map_router
+    from smqi.api.pages import router as home
+    from smqi.api.reconcile import router as reconcile
+    from smqi.api.sparql import graph_store
+    from smqi.api.sparql import router as sparql
 
-    for module in (home, sparql, graph_store, evidence, evidence_map, reconcile, linked_data):
+    routers = (home, fair, sparql, graph_store, evidence, map_router, reconcile, linked_data)
+    for module in routers:
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)

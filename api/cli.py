@@ -9,14 +9,18 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from api.errors import ApiError
-from api.reload import ensure_loaded
-from api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
-from api.store import open_store
-from loader.cli import EXIT_CONFIG, EXIT_INVALID, build_parser
-from loader.settings import BuildSettings
+from smqi.api.admin.reload import ensure_loaded
+from smqi.api.errors import ApiError
+from smqi.api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
+from smqi.api.store import open_store
+from smqi.loader.cli import (
+    EXIT_CONFIG,
+    EXIT_INVALID,
+    add_project_option,
+    build_parser,
+    settings_from_args,
+)
 
 FORMATS = {
     "json": "application/sparql-results+json",
@@ -34,7 +38,7 @@ ENV_HELP = "environment:\n" + "\n".join(f"  {k:22} {v}" for k, v in ENVIRONMENT_
 def _add_store_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--store", metavar="DIR", help="embedded store directory (default var/store)"
+        "--store", metavar="DIR", help="embedded store directory (default PROJECT/var/store)"
     )
     where.add_argument("--endpoint", metavar="URL", help="query URL of a remote SPARQL 1.1 store")
     parser.add_argument("--update-endpoint", metavar="URL", help="update URL of the remote store")
@@ -47,13 +51,11 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
         help="remote store that others write to as well: renew cached answers at least this "
         "often (default: when a build is loaded)",
     )
-    parser.add_argument("--data", help="data directory (default data/)")
+    add_project_option(parser)
 
 
 def _settings(args: argparse.Namespace) -> ApiSettings:
-    build = BuildSettings()
-    if args.data:
-        build = BuildSettings(data_dir=Path(args.data), build_dir=Path(args.data) / "build")
+    build = settings_from_args(args)
     try:
         return settings_from(
             host=getattr(args, "host", "127.0.0.1"),
@@ -75,7 +77,7 @@ def _settings(args: argparse.Namespace) -> ApiSettings:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.app import create_app
+    from smqi.api.app import create_app
 
     settings = _settings(args)
     store = open_store(settings.store)

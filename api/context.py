@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from threading import Lock
 from typing import Any
 
-from api.settings import ApiSettings
-from api.store import Store
-from loader.queries import CompetencyQuery
+from smqi.api.settings import ApiSettings
+from smqi.api.store import Store
+from smqi.loader.queries import CompetencyQuery
 
 Key = tuple[str, str]
 

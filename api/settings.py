@@ -4,12 +4,12 @@ environment) and passed to ``create_app``; no other module reads the environment
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
-from loader.settings import PROJECT_ROOT, BuildSettings
+from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
+from smqi.loader.settings import BuildSettings
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,8 @@ class ApiSettings:
     graph's own IRIs stay under ``build.base_iri`` and dereference under ``/id/``.
     """
 
-    store: EmbeddedStoreSettings | RemoteStoreSettings = field(
-        default_factory=lambda: EmbeddedStoreSettings(data_dir=PROJECT_ROOT / "var" / "store")
-    )
-    build: BuildSettings = field(default_factory=BuildSettings)
+    store: EmbeddedStoreSettings | RemoteStoreSettings
+    build: BuildSettings
     host: str = "127.0.0.1"
     port: int = 8000
     reload_token: str | None = None
@@ -38,7 +36,7 @@ class ApiSettings:
 
 ENVIRONMENT_VARIABLES = {
     "SMQI_RELOAD_TOKEN": "bearer token that enables POST /admin/reload (unset: no write endpoint)",
-    "SMQI_STORE_DIR": "directory of the embedded store (default var/store)",
+    "SMQI_STORE_DIR": "directory of the embedded store (default PROJECT/var/store)",
     "SMQI_ENDPOINT": "query URL of a remote SPARQL 1.1 store (instead of the embedded one)",
     "SMQI_UPDATE_ENDPOINT": "update URL of the remote store (needed to load builds into it)",
     "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
@@ -59,7 +57,7 @@ def settings_from(
     max_rows: int | None = None,
     answer_ttl: float | None = None,
     environ: Mapping[str, str] | None = None,
-    build: BuildSettings | None = None,
+    build: BuildSettings,
 ) -> ApiSettings:
     """Settings from command-line values, falling back to ``environ`` (``SMQI_*``)."""
     env = environ or {}
@@ -82,13 +80,15 @@ def settings_from(
             "only the loader writes to the embedded store"
         )
     else:
-        directory = Path(store_dir or env.get("SMQI_STORE_DIR") or PROJECT_ROOT / "var" / "store")
+        directory = Path(
+            store_dir or env.get("SMQI_STORE_DIR") or build.project_dir / "var" / "store"
+        )
         store = EmbeddedStoreSettings(
             data_dir=directory, query_timeout_s=query_timeout, max_rows=rows
         )
     return ApiSettings(
         store=store,
-        build=build or BuildSettings(),
+        build=build,
         host=host,
         port=port,
         reload_token=env.get("SMQI_RELOAD_TOKEN") or None,

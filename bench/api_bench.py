@@ -182,9 +182,9 @@ def bench_queries(size: int, endpoints: list[Endpoint]) -> list[str]:
     geometric mean over the queries of each other server's time over the API's (a timed-out
     query counts as QUERY_TIMEOUT, so that mean is then a lower bound)."""
     sys.path.insert(0, str(ROOT))
-    from api.service_description import runnable_text
-    from loader.queries import load_catalogue
-    from loader.terms import DEFAULT_BASE
+    from smqi.api.sparql.service_description import runnable_text
+    from smqi.loader.queries import load_catalogue
+    from smqi.loader.terms import DEFAULT_BASE
 
     rows: list[str] = []
     logs = [0.0] * len(endpoints)
@@ -230,11 +230,11 @@ def start_floor(summary: str, work: Path, servers: list[Server]) -> tuple[Server
 def build_graph(size: int, work: Path) -> Path:
     sys.path.insert(0, str(ROOT))
     from bench.synthetic import make_data_dir
-    from loader.build import build
-    from loader.settings import BuildSettings
+    from smqi.loader.build import build
+    from smqi.loader.settings import BuildSettings
 
     data = make_data_dir(work / "data", size)
-    build(BuildSettings(data_dir=data, build_dir=data / "build"))
+    build(BuildSettings.for_project(data))
     return data
 
 

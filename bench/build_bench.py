@@ -50,13 +50,13 @@ def reference_seconds() -> float:
 def run_one(size: int, validator: str, cached_rules: bool = False) -> dict[str, object]:
     sys.path.insert(0, str(ROOT))
     from bench.synthetic import make_data_dir
-    from loader.build import build
-    from loader.reasoning import derive_rules
-    from loader.settings import BuildSettings
+    from smqi.loader.build import build
+    from smqi.loader.reasoning import derive_rules
+    from smqi.loader.settings import BuildSettings
 
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data_dir(Path(tmp) / "data", size)
-        settings = BuildSettings(data_dir=data, build_dir=data / "build", validator=validator)
+        settings = BuildSettings.for_project(data, validator=validator)
         if cached_rules:  # into the cache the build reads
             derive_rules(settings.ontology_files, cache_dir=settings.rules_cache_dir)
         cpu_before = _cpu_seconds()

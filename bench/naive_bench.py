@@ -30,16 +30,18 @@ def run_one(size: int) -> dict[str, object]:
     from rdflib import Graph
 
     from bench.synthetic import make_data_dir
-    from loader.build import assemble
-    from loader.manifest import load_manifest
-    from loader.settings import BuildSettings
-    from loader.validation import union_graph
+    from smqi.loader.build import assemble
+    from smqi.loader.manifest import load_manifest
+    from smqi.loader.settings import BuildSettings
+    from smqi.loader.validation import union_graph
 
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         data = make_data_dir(Path(tmp) / "data", size)
-        settings = BuildSettings(data_dir=data, build_dir=data / "build")
-        assembled = assemble(settings, load_manifest(settings.manifest_file), {})
+        settings = BuildSettings.for_project(data)
+        assembled = assemble(
+            settings, load_manifest(settings.manifest_file, settings.default_mapping), {}
+        )
         start = time.perf_counter()
         union = union_graph(assembled.store)  # as the loader gives pyshacl small builds
         timings["parse"] = time.perf_counter() - start

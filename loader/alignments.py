@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from loader import ntriples as nt
-from loader.concepts import ConceptIndex
-from loader.errors import InvalidSheetsError, Location, SheetError
-from loader.terms import MESH, SKOS, WIKIDATA
+from smqi.loader import ntriples as nt
+from smqi.loader.concepts import ConceptIndex
+from smqi.loader.errors import InvalidSheetsError, Location, SheetError
+from smqi.loader.terms import MESH, SKOS, WIKIDATA
 
 # The file's scheme column, to the schemes a concept of that kind may be in.
 SCHEME_CANDIDATES = {

@@ -17,21 +17,27 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loader import __version__, metadata, reasoning, validation
-from loader import ntriples as nt
-from loader.alignments import alignment_quads
-from loader.concepts import ConceptIndex, country_quads, read_vocabularies
-from loader.consistency import checked_terms
-from loader.errors import InvalidSheetsError, LoaderError, Location, SheetError, ValidationError
-from loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
-from loader.inference import Facts
-from loader.manifest import Collection, Manifest, load_manifest
-from loader.mapper import MappedSheets, SheetMapper
-from loader.publish import BuildFiles, Staging
-from loader.reviews import ReviewRecords, ReviewWriter, read_review_records
-from loader.settings import BuildSettings
-from loader.sheets import Sheet, read_sheet
-from loader.terms import PREFIXES
+from smqi.loader import __version__, metadata, reasoning, validation
+from smqi.loader import ntriples as nt
+from smqi.loader.alignments import alignment_quads
+from smqi.loader.concepts import ConceptIndex, country_quads, read_vocabularies
+from smqi.loader.consistency import checked_terms
+from smqi.loader.errors import (
+    InvalidSheetsError,
+    LoaderError,
+    Location,
+    SheetError,
+    ValidationError,
+)
+from smqi.loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
+from smqi.loader.inference import Facts
+from smqi.loader.manifest import Collection, Manifest, load_manifest
+from smqi.loader.mapper import MappedSheets, SheetMapper
+from smqi.loader.publish import BuildFiles, Staging
+from smqi.loader.reviews import ReviewRecords, ReviewWriter, read_review_records
+from smqi.loader.settings import BuildSettings
+from smqi.loader.sheets import Sheet, read_sheet
+from smqi.loader.terms import PREFIXES
 
 Progress = Callable[[str], None]
 
@@ -139,6 +145,10 @@ class Assembled:
     build_iri: str
     started: dt.datetime
 
+    @property
+    def run(self) -> metadata.BuildRun:
+        return metadata.BuildRun(self.build_iri, self.started)
+
 
 def assemble(
     settings: BuildSettings,
@@ -158,19 +168,15 @@ def assemble(
     started = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
     build_iri = f"{settings.base_iri}build/{started.strftime('%Y%m%dT%H%M%SZ')}"
     with _without_gc(), _timed(timings, "read", progress):
-        _, concepts = read_vocabularies(settings.vocabulary_dir)
+        _, concepts = read_vocabularies(settings.vocabulary_files)
         vocab_lines = country_quads(concepts, iris.graph("vocabularies"))
-        reviews = ReviewWriter(
-            settings.base_iri, iris.graph("reviews"), manifest.reviews, concepts
-        ).write(read_review_records(manifest.reviews))
+        reviews = _review_records(settings, manifest, iris, concepts)
         sheets, errors = _read_sheets(manifest)
     with _without_gc(), _timed(timings, "map", progress):
         alignments: list[str] = []
-        if manifest.alignments is not None:
+        for source in _alignment_files(settings, manifest):
             try:
-                alignments = alignment_quads(
-                    manifest.alignments, concepts, iris.graph("alignments")
-                )
+                alignments += alignment_quads(source, concepts, iris.graph("alignments"))
             except InvalidSheetsError as exc:
                 errors.extend(exc.errors)
             except SheetError as exc:
@@ -192,7 +198,7 @@ def assemble(
             format=ox.RdfFormat.TURTLE,
             to_graph=ox.NamedNode(iris.graph("ontology")),
         )
-        for path in sorted(settings.vocabulary_dir.glob("*.ttl")):
+        for path in settings.vocabulary_files:
             store.load(
                 path=path,
                 format=ox.RdfFormat.TURTLE,
@@ -201,6 +207,22 @@ def assemble(
         for iri, location in reviews.locations.items():
             mapped.origins.other[iri] = location
     return Assembled(store, mapped, reviews, manifest.collections, build_iri, started)
+
+
+def _review_records(
+    settings: BuildSettings, manifest: Manifest, iris: GraphIris, concepts: ConceptIndex
+) -> ReviewRecords:
+    if manifest.reviews is None:
+        return ReviewRecords()
+    writer = ReviewWriter(settings.base_iri, iris.graph("reviews"), manifest.reviews, concepts)
+    return writer.write(read_review_records(manifest.reviews))
+
+
+def _alignment_files(settings: BuildSettings, manifest: Manifest) -> list[Path]:
+    """Our concepts' alignments, then the project's own (of its extension concepts)."""
+    shipped = settings.alignments_file
+    own = manifest.alignments
+    return [shipped, *([own] if own is not None and own.resolve() != shipped.resolve() else [])]
 
 
 def _read_sheets(manifest: Manifest) -> tuple[list[tuple[Collection, Sheet]], list[SheetError]]:
@@ -220,12 +242,13 @@ def _read_sheets(manifest: Manifest) -> tuple[list[tuple[Collection, Sheet]], li
 def _check_collections(
     manifest: Manifest, reviews: ReviewRecords, errors: list[SheetError]
 ) -> None:
+    reviews_file = manifest.reviews.name if manifest.reviews else "the review records (none given)"
     for collection in manifest.collections:
         if collection.kind == "review" and collection.id not in reviews.reviews:
             errors.append(
                 SheetError(
                     Location(manifest.path.name, None, f"collections[{collection.id}]"),
-                    f"names review '{collection.id}', which is not in {manifest.reviews.name}; "
+                    f"names review '{collection.id}', which is not in {reviews_file}; "
                     f"known reviews: {', '.join(sorted(reviews.reviews))}",
                     "unknown-review",
                 )
@@ -268,7 +291,7 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
     the data in other threads (which need the GIL only between queries).
     """
     timings: dict[str, float] = {}
-    manifest = load_manifest(settings.manifest_file)
+    manifest = load_manifest(settings.manifest_file, settings.default_mapping)
     with (
         _without_gc(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="hermit") as hermit,
@@ -325,7 +348,7 @@ def _derive(
     build_metadata.load(
         nt.encode_lines(
             metadata.provenance_quads(
-                assembled.store, settings, manifest, assembled, iris.graph("metadata")
+                assembled.store, settings, manifest, assembled.run, iris.graph("metadata")
             )
         ),
         format=ox.RdfFormat.N_QUADS,
@@ -438,7 +461,7 @@ def _reason_and_write(
             counts.add_graph(inferred_graph.value, inferred, members, terms)
             ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
             void_lines = metadata.void_quads(
-                counts, settings, manifest, assembled, metadata_graph.value, ended
+                counts, settings, manifest, assembled.run, metadata_graph.value, ended
             )
             build_metadata.load(
                 nt.encode_lines(void_lines), format=ox.RdfFormat.N_QUADS, lenient=True
@@ -460,7 +483,13 @@ def _reason_and_write(
                 settings.ontology_file,
                 validation.report_text(violations),
                 validation.report_graph(violations).serialize(format="turtle").encode(),
-                metadata.build_json(report.__dict__, manifest, assembled, __version__),
+                metadata.build_json(
+                    report.__dict__,
+                    manifest,
+                    assembled.run,
+                    assembled.mapped.origins.sheets.values(),
+                    __version__,
+                ),
             )
             report.files = staging.publish()
     return report
@@ -498,17 +527,22 @@ def _load(store: ox.Store, nquads: bytes) -> None:
 def validate_sheet(settings: BuildSettings, path: Path, mapping_path: Path | None) -> int:
     """Check one sheet against the mapping, vocabularies and shapes; writes nothing.
 
-    Returns the number of studies in the sheet; raises a LoaderError with located
-    problems otherwise.
+    Outside a project (no manifest), the sheet is checked against the shipped layout and
+    vocabularies. Returns the number of studies in the sheet; raises a LoaderError with
+    located problems otherwise.
     """
-    from loader.manifest import SheetSource, load_mapping
+    from smqi.loader.manifest import DatasetMetadata, SheetSource, load_mapping
 
-    manifest = load_manifest(settings.manifest_file)
-    mapping = load_mapping(mapping_path) if mapping_path else None
-    if mapping is None:
-        from loader.manifest import DEFAULT_MAPPING
-
-        mapping = load_mapping(settings.data_dir / DEFAULT_MAPPING)
+    if settings.manifest_file.is_file():
+        manifest = load_manifest(settings.manifest_file, settings.default_mapping)
+    else:
+        manifest = Manifest(
+            path=settings.manifest_file,
+            dataset=DatasetMetadata("", "", "", settings.base_iri),
+            reviews=None,
+            alignments=None,
+        )
+    mapping = load_mapping(mapping_path or settings.default_mapping)
     collection = Collection(
         id=f"validate-{nt.path_segment(path.stem)}",
         kind="illustrative",
@@ -518,9 +552,7 @@ def validate_sheet(settings: BuildSettings, path: Path, mapping_path: Path | Non
     )
     lone = Manifest(
         path=manifest.path,
-        title=manifest.title,
-        description=manifest.description,
-        license=manifest.license,
+        dataset=manifest.dataset,
         reviews=manifest.reviews,
         alignments=manifest.alignments,
         collections=(collection,),

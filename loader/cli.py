@@ -8,8 +8,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from loader.errors import InvalidSheetsError, LoaderError, ValidationError
-from loader.settings import BuildSettings
+from smqi.loader.errors import InvalidSheetsError, LoaderError, ValidationError
+from smqi.loader.project import find_project, project_settings
+from smqi.loader.settings import BuildSettings
 
 STAGES = ("read", "map", "validate", "reason", "write")
 EXIT_INVALID = 1
@@ -35,18 +36,26 @@ def _progress_printer(enabled: bool) -> Callable[[str], None]:
     return show
 
 
-def _settings(args: argparse.Namespace) -> BuildSettings:
-    kwargs: dict[str, object] = {}
-    if getattr(args, "data", None):
-        kwargs["data_dir"] = Path(args.data)
-        kwargs["build_dir"] = Path(args.data) / "build"
-    if getattr(args, "out", None):
-        kwargs["build_dir"] = Path(args.out)
-    if getattr(args, "base", None):
-        kwargs["base_iri"] = args.base
+def settings_from_args(args: argparse.Namespace) -> BuildSettings:
+    """The build settings for the project the command names (``--project``) or stands in."""
+    options: dict[str, object] = {}
     if getattr(args, "validator", None):
-        kwargs["validator"] = args.validator
-    return BuildSettings(**kwargs)  # type: ignore[arg-type]
+        options["validator"] = args.validator
+    out = getattr(args, "out", None)
+    return project_settings(
+        find_project(getattr(args, "project", None)),
+        build_dir=Path(out) if out else None,
+        base_iri=getattr(args, "base", None),
+        **options,
+    )
+
+
+def add_project_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        help="the project folder, holding manifest.yaml (default: the working directory)",
+    )
 
 
 def _report_error(error: LoaderError) -> int:
@@ -61,9 +70,9 @@ def _report_error(error: LoaderError) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from loader.build import build
+    from smqi.loader.build import build
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     show = _progress_printer(sys.stderr.isatty() or args.progress)
     try:
         report = build(settings, progress=show)
@@ -82,9 +91,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from loader.build import validate_sheet
+    from smqi.loader.build import validate_sheet
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     try:
         studies = validate_sheet(
             settings, Path(args.path), Path(args.mapping) if args.mapping else None
@@ -106,12 +115,13 @@ def build_parser() -> tuple[
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser(
         "build",
-        help="build the graph from data/ into data/build (all or nothing)",
-        description="Read every sheet and review record in data/manifest.yaml, map, validate "
-        "(SHACL), reason (OWL) and write data/build. A failed build publishes nothing.",
+        help="build the project's graph into its build/ folder (all or nothing)",
+        description="Read every sheet and review record the project's manifest.yaml lists, "
+        "map, validate (SHACL), reason (OWL) and write build/. A failed build publishes "
+        "nothing.",
     )
-    build.add_argument("--data", help="data directory (default: data/)")
-    build.add_argument("--out", help="build output directory (default: DATA/build)")
+    add_project_option(build)
+    build.add_argument("--out", help="build output directory (default: PROJECT/build)")
     build.add_argument("--base", help="base IRI of minted instances")
     build.add_argument(
         "--validator",
@@ -130,7 +140,7 @@ def build_parser() -> tuple[
     validate.add_argument(
         "--mapping", help="mapping file of the sheet's layout (default: the template)"
     )
-    validate.add_argument("--data", help="data directory (default: data/)")
+    add_project_option(validate)
     validate.add_argument("--validator", choices=("auto", "pyshacl", "sparql"))
     validate.set_defaults(func=cmd_validate)
     return parser, sub

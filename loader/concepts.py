@@ -14,9 +14,9 @@ import pycountry
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from loader import ntriples as nt
-from loader.errors import ConfigurationError
-from loader.terms import SMQI, VOCAB
+from smqi.loader import ntriples as nt
+from smqi.loader.errors import ConfigurationError
+from smqi.loader.terms import SMQI, VOCAB
 
 # Short names reviewers write for countries that ISO 3166 does not list as names.
 COUNTRY_ALT_LABELS = {
@@ -68,10 +68,11 @@ class ConceptIndex:
         return sorted(self.pref_labels.get(scheme, {}).values())
 
 
-def read_vocabularies(vocabulary_dir: Path) -> tuple[Graph, ConceptIndex]:
-    """Parse the hand-edited schemes; every concept is indexed under its scheme."""
+def read_vocabularies(files: Iterable[Path]) -> tuple[Graph, ConceptIndex]:
+    """Parse the hand-edited schemes (and a project's extensions); every concept is indexed
+    under its scheme."""
     graph = Graph()
-    for path in sorted(vocabulary_dir.glob("*.ttl")):
+    for path in files:
         try:
             graph.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises many parser-specific types

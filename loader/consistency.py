@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loader.errors import ReasoningError
-from loader.rules import RuleSet
-from loader.settings import PROJECT_ROOT
-from loader.terms import PREFIXES, RDF
+from smqi.loader.errors import ReasoningError
+from smqi.loader.rules import RuleSet
+from smqi.loader.settings import PACKAGE_ROOT
+from smqi.loader.terms import PREFIXES, RDF
 
-QC_DIR = PROJECT_ROOT / "ontology" / "qc"
+QC_DIR = PACKAGE_ROOT / "ontology" / "qc"
 
 # query file stem -> what the violated axiom says, with the row's variables as fields
 CONSISTENCY_QUERIES = {

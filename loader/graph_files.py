@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loader.errors import PublishError
+from smqi.loader.errors import PublishError
 
 NQUADS_FILE = "smqi.nq"
 TRIG_FILE = "smqi.trig"

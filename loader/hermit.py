@@ -16,8 +16,8 @@ from typing import Any
 import owlready2
 import pyoxigraph as ox
 
-from loader.errors import ReasoningError
-from loader.terms import OWL, RDF, RDFS
+from smqi.loader.errors import ReasoningError
+from smqi.loader.terms import OWL, RDF, RDFS
 
 Pair = tuple[str, str]
 Triple = tuple[str, str, str]

@@ -21,9 +21,9 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from loader.mapper import Statements
-from loader.rules import Definition, RuleSet
-from loader.terms import OWL, RDF, XSD
+from smqi.loader.mapper import Statements
+from smqi.loader.rules import Definition, RuleSet
+from smqi.loader.terms import OWL, RDF, XSD
 
 Pair = tuple[str, str]
 T = TypeVar("T")

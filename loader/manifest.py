@@ -1,4 +1,8 @@
-"""The build manifest (``data/manifest.yaml``) and sheet mapping files, parsed and checked.
+"""The project manifest (``manifest.yaml``) and sheet mapping files, parsed and checked.
+
+The manifest holds the dataset's own metadata (title, licence, publisher, contact point,
+creators, version, base IRI ...: the one source every description of the dataset is made
+from), the review records, and the collections with their sheets.
 
 A mapping file declares a sheet layout: which column feeds which property of the study,
 the coded record or the sheet row, how multi-valued cells are split and which concept
@@ -7,16 +11,18 @@ scheme a column's values resolve in. A new layout needs a mapping file, not code
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from loader.errors import ConfigurationError
-from loader.terms import PREFIXES, XSD
+from smqi.loader.errors import ConfigurationError
+from smqi.loader.terms import PREFIXES, XSD
 
-DEFAULT_MAPPING = "mappings/extraction-template.yaml"
+PLACEHOLDER = "FILL IN"
 TARGETS = ("study", "record", "row")
 ROLES = ("doi", "pmid", "first_author", "year", "title", "coder")
 SCHEMES = (
@@ -87,14 +93,61 @@ class Collection:
 
 
 @dataclass(frozen=True)
-class Manifest:
-    path: Path
+class Person:
+    """A creator of the dataset, with an ORCID iD when given."""
+
+    name: str
+    orcid: str | None = None  # as an IRI: https://orcid.org/0000-0002-1825-0097
+
+
+@dataclass(frozen=True)
+class Organisation:
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactPoint:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class DatasetMetadata:
+    """What the dataset says about itself; every description of it is made from this."""
+
     title: str
     description: str
     license: str
-    reviews: Path
-    alignments: Path | None
-    collections: tuple[Collection, ...]
+    base_iri: str
+    publisher: Organisation | None = None
+    contact_point: ContactPoint | None = None
+    creators: tuple[Person, ...] = ()
+    version: str | None = None
+    issued: dt.date | None = None
+    keywords: tuple[str, ...] = ()
+    doi: str | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    dataset: DatasetMetadata
+    reviews: Path | None
+    alignments: Path | None  # the project's own alignments (of its extension concepts)
+    collections: tuple[Collection, ...] = field(default=())
+
+    @property
+    def title(self) -> str:
+        return self.dataset.title
+
+    @property
+    def description(self) -> str:
+        return self.dataset.description
+
+    @property
+    def license(self) -> str:
+        return self.dataset.license
 
 
 def expand_curie(curie: str, where: str) -> str:
@@ -166,14 +219,137 @@ def load_mapping(path: Path) -> Mapping:
     )
 
 
-def load_manifest(path: Path) -> Manifest:
-    """Read ``data/manifest.yaml``: dataset description, review records, collections and sheets."""
+ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
+
+
+class _Fields:
+    """Reads one table of the manifest; every problem names the file and the field."""
+
+    def __init__(self, path: Path, where: str, raw: object) -> None:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise ConfigurationError(f"{path}: '{where}' must be a table of fields")
+        self.path, self.where, self.raw = path, where, raw
+
+    def fail(self, name: str, message: str) -> ConfigurationError:
+        return ConfigurationError(f"{self.path}: {self.where}.{name} {message}")
+
+    def text(self, name: str, *, required: bool = False, example: str = "") -> str | None:
+        value = self.raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                hint = f", e.g. {example}" if example else ""
+                raise self.fail(name, f"is required{hint}")
+            return None
+        if isinstance(value, dict | list):
+            raise self.fail(name, "must be text, not a table or a list")
+        text = " ".join(str(value).split())
+        if text.upper().startswith(PLACEHOLDER):
+            raise self.fail(name, f"still says '{text}': give the value, or delete the line")
+        return text
+
+    def iri(self, name: str, *, required: bool = False, example: str = "") -> str | None:
+        value = self.text(name, required=required, example=example)
+        if value is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
+            raise self.fail(name, f"must be an http(s) web address, not '{value}'")
+        return value
+
+    def table(self, name: str) -> _Fields | None:
+        value = self.raw.get(name)
+        return None if value is None else _Fields(self.path, f"{self.where}.{name}", value)
+
+    def items(self, name: str) -> list[object]:
+        value = self.raw.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(name, "must be a list")
+        return value
+
+
+def _dataset(path: Path, raw: object) -> DatasetMetadata:
+    fields = _Fields(path, "dataset", raw)
+    base_iri = fields.iri("base_iri", required=True, example="https://example.org/my-review/id/")
+    assert base_iri is not None
+    if not base_iri.endswith(("/", "#")):
+        raise fields.fail("base_iri", f"must end with '/' (IRIs are minted under it): '{base_iri}'")
+    publisher = None
+    if (table := fields.table("publisher")) is not None:
+        name = table.text("name", required=True, example="La Trobe University")
+        assert name is not None
+        publisher = Organisation(name, table.iri("url"))
+    contact = None
+    if (table := fields.table("contact_point")) is not None:
+        name = table.text("name", required=True, example="The review team")
+        email = table.text("email", required=True, example="review@example.org")
+        assert name is not None and email is not None
+        if not EMAIL.match(email.removeprefix("mailto:")):
+            raise table.fail("email", f"is not an email address: '{email}'")
+        contact = ContactPoint(name, email.removeprefix("mailto:"))
+    creators = []
+    for index, entry in enumerate(fields.items("creators")):
+        creator = _Fields(path, f"dataset.creators[{index}]", entry)
+        name = creator.text("name", required=True, example="Louisa Walsh")
+        orcid = creator.text("orcid")
+        assert name is not None
+        if orcid is not None:
+            match = ORCID.match(orcid)
+            if match is None:
+                raise creator.fail("orcid", f"is not an ORCID iD (0000-0002-1825-0097): '{orcid}'")
+            orcid = f"https://orcid.org/{match.group(1)}"
+        creators.append(Person(name, orcid))
+    issued_raw = fields.raw.get("issued")
+    issued = None
+    if isinstance(issued_raw, dt.date):
+        issued = issued_raw
+    elif issued_raw is not None:
+        text = fields.text("issued") or ""
+        try:
+            issued = dt.date.fromisoformat(text)
+        except ValueError:
+            raise fields.fail("issued", f"must be a date, e.g. 2026-12-07, not '{text}'") from None
+    doi = fields.text("doi")
+    if doi is not None:
+        match = DOI.match(doi)
+        if match is None:
+            raise fields.fail("doi", f"is not a DOI (10.1234/abc): '{doi}'")
+        doi = match.group(1).lower()
+    keywords = tuple(" ".join(str(k).split()) for k in fields.items("keywords") if str(k).strip())
+    title = fields.text("title", required=True, example="Social media in health service QI")
+    description = fields.text("description", required=True)
+    license_iri = fields.iri(
+        "license", required=True, example="https://creativecommons.org/licenses/by/4.0/"
+    )
+    assert title is not None and description is not None and license_iri is not None
+    version = fields.raw.get("version")
+    return DatasetMetadata(
+        title=title,
+        description=description,
+        license=license_iri,
+        base_iri=base_iri,
+        publisher=publisher,
+        contact_point=contact,
+        creators=tuple(creators),
+        version=None if version is None else fields.text("version"),
+        issued=issued,
+        keywords=keywords,
+        doi=doi,
+    )
+
+
+def load_manifest(path: Path, default_mapping: Path) -> Manifest:
+    """Read a project's ``manifest.yaml``: the dataset's metadata, its review records and its
+    collections with their sheets (laid out as ``default_mapping`` unless a sheet names a
+    mapping of its own)."""
     raw = _load_yaml(path)
     if not isinstance(raw, dict):
-        raise ConfigurationError(f"{path}: expected a table with reviews and collections")
+        raise ConfigurationError(f"{path}: expected a table with dataset, reviews and collections")
     base = path.parent
-    dataset = raw.get("dataset") or {}
-    default_mapping = load_mapping(base / DEFAULT_MAPPING)
+    dataset = _dataset(path, raw.get("dataset"))
+    default = load_mapping(default_mapping)
     collections = []
     for index, entry in enumerate(raw.get("collections") or []):
         where = f"{path}, collections[{index}]"
@@ -184,8 +360,10 @@ def load_manifest(path: Path) -> Manifest:
             raise ConfigurationError(f"{where}: kind must be 'review' or 'illustrative'")
         sheets = []
         for sheet in entry.get("sheets") or []:
+            if not isinstance(sheet, dict) or "path" not in sheet:
+                raise ConfigurationError(f"{where}: each sheet needs a path")
             mapping_name = sheet.get("mapping")
-            mapping = load_mapping(base / mapping_name) if mapping_name else default_mapping
+            mapping = load_mapping(base / mapping_name) if mapping_name else default
             sheets.append(SheetSource(path=base / sheet["path"], mapping=mapping))
         collections.append(
             Collection(
@@ -196,13 +374,12 @@ def load_manifest(path: Path) -> Manifest:
                 sheets=tuple(sheets),
             )
         )
+    reviews = raw.get("reviews")
     alignments = raw.get("alignments")
     return Manifest(
         path=path,
-        title=str(dataset.get("title", "SMQI Evidence Graph")),
-        description=str(dataset.get("description", "")).strip(),
-        license=str(dataset.get("license", "https://creativecommons.org/licenses/by/4.0/")),
-        reviews=base / str(raw.get("reviews", "reviews.yaml")),
-        alignments=base / alignments if alignments else None,
+        dataset=dataset,
+        reviews=base / str(reviews) if reviews else None,
+        alignments=base / str(alignments) if alignments else None,
         collections=tuple(collections),
     )

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from loader import ntriples as nt
-from loader.concepts import ConceptIndex
-from loader.errors import Location, SheetError
-from loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
-from loader.manifest import Collection, ColumnMapping, Mapping
-from loader.sheets import Row, Sheet
-from loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOCAB, XSD
+from smqi.loader import ntriples as nt
+from smqi.loader.concepts import ConceptIndex
+from smqi.loader.errors import Location, SheetError
+from smqi.loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
+from smqi.loader.manifest import Collection, ColumnMapping, Mapping
+from smqi.loader.sheets import Row, Sheet
+from smqi.loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOCAB, XSD
 
 # Vocabulary terms pre-rendered once: the mapper writes them millions of times at scale.
 RDF_TYPE = nt.term_iri(str(RDF.type))

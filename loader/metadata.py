@@ -7,20 +7,28 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
-from loader import __version__
-from loader import ntriples as nt
-from loader.concepts import ConceptIndex, scheme_iri
-from loader.manifest import Manifest
-from loader.terms import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOID, XSD
+from smqi.loader import __version__
+from smqi.loader import ntriples as nt
+from smqi.loader.concepts import ConceptIndex, scheme_iri
+from smqi.loader.manifest import Manifest
+from smqi.loader.mapper import SheetMapper
+from smqi.loader.settings import BuildSettings
+from smqi.loader.sheets import Sheet
+from smqi.loader.terms import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOID, XSD
 
-if TYPE_CHECKING:
-    from loader.build import Assembled
-    from loader.mapper import SheetMapper
-    from loader.settings import BuildSettings
+
+@dataclass(frozen=True)
+class BuildRun:
+    """One run of the build: its IRI and when it started."""
+
+    iri: str
+    started: dt.datetime
+
 
 ILLUSTRATIVE_NOTE = (
     "Illustrative: these studies were coded from public abstracts to illustrate the "
@@ -80,35 +88,33 @@ def _count(store: ox.Store, query: str) -> int:
     return int(value.value) if value is not None else 0
 
 
-def _sha256(path: object) -> str:
-    from pathlib import Path
-
-    return hashlib.sha256(Path(str(path)).read_bytes()).hexdigest()
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def provenance_quads(
     store: ox.Store,
     settings: BuildSettings,
     manifest: Manifest,
-    assembled: Assembled,
+    run: BuildRun,
     graph: str,
 ) -> list[str]:
     """The build activity, the source files it used and the loaded-study counts."""
     g = nt.iri(graph)
     base = settings.base_iri
-    b = nt.iri(assembled.build_iri)
+    b = nt.iri(run.iri)
     software = nt.iri(f"{base}agent/smqi-loader")
     lines = [
         _q(b, RDF.type, nt.iri(str(SMQI.Build)), g),
-        _q(b, RDFS.label, nt.literal(f"build {assembled.build_iri.rsplit('/', 1)[-1]}"), g),
-        _q(b, PROV.startedAtTime, nt.literal(assembled.started.isoformat(), str(XSD.dateTime)), g),
+        _q(b, RDFS.label, nt.literal(f"build {run.iri.rsplit('/', 1)[-1]}"), g),
+        _q(b, PROV.startedAtTime, nt.literal(run.started.isoformat(), str(XSD.dateTime)), g),
         _q(b, SMQI.loaderVersion, nt.literal(__version__), g),
         _q(b, PROV.wasAssociatedWith, software, g),
         _q(software, RDF.type, nt.iri(str(PROV.SoftwareAgent)), g),
         _q(software, RDFS.label, nt.literal(f"smqi loader {__version__}"), g),
     ]
-    for source in (manifest.path, manifest.reviews, manifest.alignments):
-        if source is None:
+    for source in (manifest.path, manifest.reviews, settings.alignments_file, manifest.alignments):
+        if source is None or not source.is_file():
             continue
         entity = nt.iri(f"{base}source/{source.name}")
         lines += [
@@ -169,14 +175,14 @@ def void_quads(
     counts: GraphCounts,
     settings: BuildSettings,
     manifest: Manifest,
-    assembled: Assembled,
+    run: BuildRun,
     graph: str,
     ended: dt.datetime,
 ) -> list[str]:
     """The build's end time and the VoID description of the graph as built."""
-    b = nt.iri(assembled.build_iri)
+    b = nt.iri(run.iri)
     end = _q(b, PROV.endedAtTime, nt.literal(ended.isoformat(), str(XSD.dateTime)), nt.iri(graph))
-    return [end, *_void(counts, settings, manifest, graph, ended, assembled.build_iri)]
+    return [end, *_void(counts, settings, manifest, graph, ended, run.iri)]
 
 
 def _loaded_counts(store: ox.Store, g: str) -> list[str]:
@@ -240,23 +246,36 @@ def _void(
 
 
 def build_json(
-    report: dict[str, Any], manifest: Manifest, assembled: Assembled, version: str
+    report: dict[str, Any],
+    manifest: Manifest,
+    run: BuildRun,
+    sheets: Iterable[Sheet],
+    version: str,
 ) -> dict[str, Any]:
-    """The machine-readable summary written beside the graph files (``build.json``)."""
-    sheets = [
-        {"sheet": origin.name, "path": str(origin.path), "sha256": origin.sha256}
-        for origin in assembled.mapped.origins.sheets.values()
+    """The machine-readable summary written beside the graph files (``build.json``).
+
+    Sheets are named by their path in the project, never by where the project was built.
+    """
+    project = manifest.path.parent.resolve()
+    listed = [
+        {"sheet": sheet.name, "path": _relative(sheet.path, project), "sha256": sheet.sha256}
+        for sheet in sheets
     ]
     return {
         "build_id": report["build_id"],
-        "build_iri": assembled.build_iri,
+        "build_iri": run.iri,
         "loader_version": version,
-        "started": assembled.started.isoformat(),
+        "started": run.started.isoformat(),
         "studies": report["studies"],
         "records": report["records"],
         "quads": report["quads"],
         "inferred": report["inferred"],
         "timings_seconds": {k: round(v, 3) for k, v in report["timings"].items()},
-        "sheets": sheets,
-        "reviews_file": manifest.reviews.name,
+        "sheets": listed,
+        "reviews_file": manifest.reviews.name if manifest.reviews else None,
     }
+
+
+def _relative(path: Path, project: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(project)) if resolved.is_relative_to(project) else path.name

@@ -17,8 +17,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from loader.errors import PublishError
-from loader.graph_files import NQUADS_FILE
+from smqi.loader.errors import PublishError
+from smqi.loader.graph_files import NQUADS_FILE
 
 KEEP_BUILDS = 3
 GRAPH_FILE = NQUADS_FILE

@@ -25,16 +25,16 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.exceptions import ParserError
 
-from loader.consistency import (
+from smqi.loader.consistency import (
     CONSISTENCY_QUERIES,
     QC_DIR,
     compact,
     describe,
     find_violations,
 )
-from loader.errors import ReasoningError
-from loader.hermit import hermit_entailments, is_user_entity, open_world, run_hermit
-from loader.inference import (
+from smqi.loader.errors import ReasoningError
+from smqi.loader.hermit import hermit_entailments, is_user_entity, open_world, run_hermit
+from smqi.loader.inference import (
     Chunk,
     Entailments,
     Facts,
@@ -45,8 +45,8 @@ from loader.inference import (
     read_statements,
     render,
 )
-from loader.mapper import MappedSheets
-from loader.rules import (
+from smqi.loader.mapper import MappedSheets
+from smqi.loader.rules import (
     RuleSet,
     check_profile,
     declare_used_terms,
@@ -55,7 +55,7 @@ from loader.rules import (
     rules_from_world,
     write_cached,
 )
-from loader.terms import OWL, RDF, RDFS
+from smqi.loader.terms import OWL, RDF, RDFS
 
 __all__ = [
     "Chunk",

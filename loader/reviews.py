@@ -14,12 +14,12 @@ from typing import Any
 
 import yaml
 
-from loader import ntriples as nt
-from loader.concepts import ConceptIndex, scheme_iri
-from loader.errors import ConfigurationError, Location
-from loader.identity import normalise_doi
-from loader.mapper import slug
-from loader.terms import (
+from smqi.loader import ntriples as nt
+from smqi.loader.concepts import ConceptIndex, scheme_iri
+from smqi.loader.errors import ConfigurationError, Location
+from smqi.loader.identity import normalise_doi
+from smqi.loader.mapper import slug
+from smqi.loader.terms import (
     BIBO,
     CITO,
     DCTERMS,

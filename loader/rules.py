@@ -23,9 +23,9 @@ from typing import Any
 import owlready2
 from rdflib import BNode, Graph, URIRef
 
-from loader.errors import ReasoningError
-from loader.hermit import is_user_entity, named_ancestors
-from loader.terms import OWL, RDF, RDFS
+from smqi.loader.errors import ReasoningError
+from smqi.loader.hermit import is_user_entity, named_ancestors
+from smqi.loader.terms import OWL, RDF, RDFS
 
 # Bump when the derivation changes, so cached rules from older code are not reused.
 RULES_FORMAT = 1

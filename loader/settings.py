@@ -1,13 +1,24 @@
-"""Build settings: one object made at start-up and passed to every stage."""
+"""Build settings: one object made at start-up and passed to every stage.
+
+Two places are involved. The *project* is a review team's folder (``smqi init`` writes one):
+its ``manifest.yaml``, sheets, mappings and vocabulary extensions, and the build it
+publishes. The *resources* are what this package ships: the ontology, its vocabularies,
+the shapes, the queries, the QC checks, the default mapping and the concept alignments.
+Every team's graph uses the same resources, so that graphs can be queried together.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from loader.terms import DEFAULT_BASE
+from smqi.loader.terms import DEFAULT_BASE
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where the shipped resources are: the repository in a checkout (loader/ and ontology/ are
+# siblings there), ``site-packages/smqi`` in an installed wheel (smqi/loader, smqi/ontology).
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = "manifest.yaml"
+DEFAULT_MAPPING = "mappings/extraction-template.yaml"
 
 
 @dataclass(frozen=True)
@@ -21,18 +32,55 @@ class BuildSettings:
     the QC violation queries derived from the same axioms.
     """
 
-    root: Path = PROJECT_ROOT
-    data_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data")
-    build_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "build")
+    project_dir: Path
+    build_dir: Path
     base_iri: str = DEFAULT_BASE
     validator: str = "auto"
     pyshacl_max_studies: int = 200
     hermit_max_studies: int = 200
     show_progress: bool = False
+    resources: Path = PACKAGE_ROOT
+
+    @classmethod
+    def for_project(
+        cls, project_dir: Path, *, build_dir: Path | None = None, **options: object
+    ) -> BuildSettings:
+        """Settings for the project in ``project_dir``, publishing to its ``build/`` unless
+        ``build_dir`` says otherwise."""
+        project = Path(project_dir)
+        return cls(project, build_dir or project / "build", **options)  # type: ignore[arg-type]
+
+    # -- the project ---------------------------------------------------------------------
+
+    @property
+    def manifest_file(self) -> Path:
+        return self.project_dir / MANIFEST
+
+    @property
+    def extension_dir(self) -> Path:
+        """The team's own concepts, in small SKOS files (``smqi add-concept`` writes them)."""
+        return self.project_dir / "vocabularies"
+
+    @property
+    def extension_files(self) -> list[Path]:
+        return sorted(self.extension_dir.glob("*.ttl")) if self.extension_dir.is_dir() else []
+
+    @property
+    def default_mapping(self) -> Path:
+        """The project's copy of the default layout if it has one, else the shipped one."""
+        own = self.project_dir / DEFAULT_MAPPING
+        return own if own.is_file() else self.resources / "data" / DEFAULT_MAPPING
+
+    @property
+    def rules_cache_dir(self) -> Path:
+        """Where the rules read off HermiT's classification are cached, by file digest."""
+        return self.build_dir.parent / ".cache"
+
+    # -- the shipped resources -------------------------------------------------------------
 
     @property
     def ontology_dir(self) -> Path:
-        return self.root / "ontology"
+        return self.resources / "ontology"
 
     @property
     def ontology_file(self) -> Path:
@@ -43,14 +91,14 @@ class BuildSettings:
         return self.ontology_dir / "vocabularies"
 
     @property
-    def ontology_files(self) -> list[Path]:
-        """The files HermiT classifies: the ontology and every vocabulary."""
-        return [self.ontology_file, *sorted(self.vocabulary_dir.glob("*.ttl"))]
+    def vocabulary_files(self) -> list[Path]:
+        """Our schemes, then the project's extensions."""
+        return [*sorted(self.vocabulary_dir.glob("*.ttl")), *self.extension_files]
 
     @property
-    def rules_cache_dir(self) -> Path:
-        """Where the rules read off HermiT's classification are cached, by file digest."""
-        return self.build_dir.parent / ".cache"
+    def ontology_files(self) -> list[Path]:
+        """The files HermiT classifies: the ontology and every vocabulary."""
+        return [self.ontology_file, *self.vocabulary_files]
 
     @property
     def queries_dir(self) -> Path:
@@ -62,8 +110,9 @@ class BuildSettings:
 
     @property
     def shapes_file(self) -> Path:
-        return self.root / "shapes" / "smqi-shapes.ttl"
+        return self.resources / "shapes" / "smqi-shapes.ttl"
 
     @property
-    def manifest_file(self) -> Path:
-        return self.data_dir / "manifest.yaml"
+    def alignments_file(self) -> Path:
+        """The confirmed MeSH / Wikidata alignments of our concepts."""
+        return self.resources / "data" / "concept-alignments.csv"

@@ -41,8 +41,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from loader.errors import ShapeCompilationError
-from loader.terms import OWL, RDF, RDFS, SH, XSD
+from smqi.loader.errors import ShapeCompilationError
+from smqi.loader.terms import OWL, RDF, RDFS, SH, XSD
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
 _VALUE_PARAMETERS = (

@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from loader.errors import InvalidSheetsError, Location, SheetError
-from loader.manifest import Mapping
+from smqi.loader.errors import InvalidSheetsError, Location, SheetError
+from smqi.loader.manifest import Mapping
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 

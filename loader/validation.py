@@ -24,15 +24,15 @@ import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from loader.errors import ConfigurationError, ValidatorError
-from loader.shacl_sparql import (
+from smqi.loader.errors import ConfigurationError, ValidatorError
+from smqi.loader.shacl_sparql import (
     CompiledQuery,
     Message,
     ShapeCompilationError,
     compile_shapes,
     shape_id,
 )
-from loader.terms import RDF, SH, XSD
+from smqi.loader.terms import RDF, SH, XSD
 
 ENGINES = ("pyshacl", "sparql")
 SEVERITIES = ("Violation", "Warning", "Info")

@@ -10,10 +10,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from loader.build import BuildReport, build
-from loader.settings import PROJECT_ROOT, BuildSettings
+from smqi.loader.build import BuildReport, build
+from smqi.loader.settings import BuildSettings
+from tests.paths import REPO
 
-SHEET = PROJECT_ROOT / "data" / "sheets" / "illustrative-extraction.csv"
+SHEET = REPO / "data" / "sheets" / "illustrative-extraction.csv"
 
 
 def sheet_rows() -> list[dict[str, str]]:
@@ -31,7 +32,7 @@ def data_copy(tmp_path: Path) -> Path:
     """A private copy of data/ (without build output) that a test may break."""
     target = tmp_path / "data"
     shutil.copytree(
-        PROJECT_ROOT / "data",
+        REPO / "data",
         target,
         ignore=shutil.ignore_patterns("build", "builds", ".cache", ".build.next"),
     )
@@ -39,7 +40,7 @@ def data_copy(tmp_path: Path) -> Path:
 
 
 def settings_for(data_dir: Path, **overrides: object) -> BuildSettings:
-    return BuildSettings(data_dir=data_dir, build_dir=data_dir / "build", **overrides)  # type: ignore[arg-type]
+    return BuildSettings.for_project(data_dir, **overrides)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BuildRepor
     """One real build of data/ (into a temporary directory) and its N-Quads loaded in a store."""
     data_dir = tmp_path_factory.mktemp("built") / "data"
     shutil.copytree(
-        PROJECT_ROOT / "data",
+        REPO / "data",
         data_dir,
         ignore=shutil.ignore_patterns("build", "builds", ".cache", ".build.next"),
     )

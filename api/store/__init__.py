@@ -6,11 +6,11 @@ then use only the ``Store`` interface.
 
 from __future__ import annotations
 
-from api.store.base import RawResult, SelectResult, Store
-from api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
-from api.store.embedded import EmbeddedStore
-from api.store.remote import RemoteStore
-from api.store.sparql import Bindings
+from smqi.api.store.base import RawResult, SelectResult, Store
+from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
+from smqi.api.store.embedded import EmbeddedStore
+from smqi.api.store.remote import RemoteStore
+from smqi.api.store.sparql import Bindings
 
 
 def open_store(settings: EmbeddedStoreSettings | RemoteStoreSettings) -> Store:

@@ -15,9 +15,9 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
-from api.store.formats import Row, Term
-from api.store.sparql import Bindings, CheckedQuery, QueryForm, bind, check_query
-from loader.terms import DCTERMS
+from smqi.api.store.formats import Row, Term
+from smqi.api.store.sparql import Bindings, CheckedQuery, QueryForm, bind, check_query
+from smqi.loader.terms import DCTERMS
 
 
 @dataclass(frozen=True)

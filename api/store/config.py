@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from loader.terms import DEFAULT_BASE
+from smqi.loader.terms import DEFAULT_BASE
 
 # The graph holding one triple, ``<graph> dcterms:identifier "<version>"``, written by every
 # load and replace: ETags then follow the data, whichever process changed it.

@@ -38,14 +38,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from api.errors import (
+from smqi.api.errors import (
     DatasetError,
     QuerySyntaxError,
     QueryTimeoutError,
     StoreError,
     StoreUnavailableError,
 )
-from api.store.base import (
+from smqi.api.store.base import (
     RawResult,
     SelectResult,
     new_version_id,
@@ -53,17 +53,15 @@ from api.store.base import (
     row_dicts,
     version_quad,
 )
-from api.store.config import EmbeddedStoreSettings
-from api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
-from api.store.sparql import Bindings, QueryForm, check_query
+from smqi.api.store.config import EmbeddedStoreSettings
+from smqi.api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
+from smqi.api.store.sparql import Bindings, QueryForm, check_query
 
 logger = logging.getLogger(__name__)
 
 WORKER_START_TIMEOUT_S = 60.0
 # Named, not imported: ``python -m`` must be the first to import it in the worker.
-_WORKER_MODULE = "api.store.worker"
-# The directory holding the ``api`` package, so workers import the same code as this process.
-_IMPORT_ROOT = Path(__file__).resolve().parents[2]
+_WORKER_MODULE = "smqi.api.store.worker"
 
 
 @dataclass
@@ -242,10 +240,12 @@ class EmbeddedStore:
         # caller's __main__ module, which breaks scripts without an `if __name__` guard.
         ours, theirs = socket.socketpair()
         process = subprocess.Popen(
-            [sys.executable, "-m", _WORKER_MODULE, str(theirs.fileno())],
+            # -P: the working directory is not put on the path, so the worker imports the
+            # installed package whatever folder it runs in
+            [sys.executable, "-P", "-m", _WORKER_MODULE, str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
             stdin=subprocess.DEVNULL,
-            cwd=_IMPORT_ROOT,
+            cwd=self._dir,
         )
         theirs.close()
         handle = _Worker(process, Connection(ours.detach()))

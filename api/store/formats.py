@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from api.errors import NotAcceptableError
-from api.media import choose
+from smqi.api.errors import NotAcceptableError
+from smqi.api.http.media import choose
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer

@@ -38,14 +38,14 @@ from SPARQLWrapper import (
 )
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
-from api.errors import (
+from smqi.api.errors import (
     DatasetError,
     QuerySyntaxError,
     QueryTimeoutError,
     StoreError,
     StoreUnavailableError,
 )
-from api.store.base import (
+from smqi.api.store.base import (
     VERSION_PREDICATE,
     RawResult,
     SelectResult,
@@ -55,8 +55,8 @@ from api.store.base import (
     version_quad,
     with_renewal,
 )
-from api.store.config import RemoteStoreSettings
-from api.store.formats import (
+from smqi.api.store.config import RemoteStoreSettings
+from smqi.api.store.formats import (
     N_TRIPLES,
     SPARQL_JSON,
     Row,
@@ -66,7 +66,7 @@ from api.store.formats import (
     triples_from_ntriples,
     write_graph,
 )
-from api.store.sparql import Bindings, QueryForm, check_query
+from smqi.api.store.sparql import Bindings, QueryForm, check_query
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from enum import Enum
 
 import pyoxigraph as ox
 
-from api.errors import QueryRefusedError, QuerySyntaxError
+from smqi.api.errors import QueryRefusedError, QuerySyntaxError
 
 BindingValue = ox.NamedNode | ox.Literal
 Bindings = Mapping[str, BindingValue | list[BindingValue] | tuple[BindingValue, ...]]

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from api.store import formats
+from smqi.api.store import formats
 
 
 def serve(connection: Connection) -> None:

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import ApiSettings
-from api.store import EmbeddedStore, EmbeddedStoreSettings, Store
-from loader.build import build
-from loader.settings import PROJECT_ROOT, BuildSettings
+from smqi.api.app import create_app
+from smqi.api.settings import ApiSettings
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
+from smqi.loader.build import build
+from smqi.loader.settings import BuildSettings
+from tests.paths import REPO
 
 TIMEOUT_S = 3.0
 
@@ -23,10 +24,8 @@ TIMEOUT_S = 3.0
 def built_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of data/ with one real build published in it; returns the data directory."""
     data = tmp_path_factory.mktemp("api-built") / "data"
-    shutil.copytree(
-        PROJECT_ROOT / "data", data, ignore=shutil.ignore_patterns("build", "builds", ".cache")
-    )
-    build(BuildSettings(data_dir=data, build_dir=data / "build"))
+    shutil.copytree(REPO / "data", data, ignore=shutil.ignore_patterns("build", "builds", ".cache"))
+    build(BuildSettings.for_project(data))
     return data
 
 
@@ -57,7 +56,7 @@ def make_settings(
 ) -> ApiSettings:
     return ApiSettings(
         store=store,
-        build=BuildSettings(data_dir=built_data, build_dir=built_data / "build"),
+        build=BuildSettings.for_project(built_data),
         **overrides,  # type: ignore[arg-type]
     )
 

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from api.store import (
+from smqi.api.store import (
     EmbeddedStore,
     EmbeddedStoreSettings,
     RemoteStore,
     RemoteStoreSettings,
     Store,
 )
-from loader import terms
+from smqi.loader import terms
 
 # The real build of data/, its embedded store and the app over it, in process and on a socket:
 # fixtures for every module that tests the API over the published graph.

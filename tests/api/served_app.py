@@ -20,8 +20,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from api.app import create_app
-from api.store import EmbeddedStore, EmbeddedStoreSettings, Store
+from smqi.api.app import create_app
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
 
 from .built_graph import make_settings
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.reload import ensure_loaded
-from api.settings import ApiSettings
-from api.store import EmbeddedStore, EmbeddedStoreSettings
-from loader.build import build
-from loader.settings import PROJECT_ROOT, BuildSettings
+from smqi.api.admin.reload import ensure_loaded
+from smqi.api.app import create_app
+from smqi.api.settings import ApiSettings
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
+from smqi.loader.build import build
+from smqi.loader.settings import BuildSettings
+from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
 
@@ -40,16 +41,16 @@ def _sheet_rows(data: Path) -> int:
 def data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(
-        PROJECT_ROOT / "data", target, ignore=shutil.ignore_patterns("build", "builds", ".cache")
+        REPO / "data", target, ignore=shutil.ignore_patterns("build", "builds", ".cache")
     )
-    build(BuildSettings(data_dir=target, build_dir=target / "build"))
+    build(BuildSettings.for_project(target))
     return target
 
 
 def _client(data: Path, tmp_path: Path, token: str | None) -> Iterator[TestClient]:
     settings = ApiSettings(
         store=EmbeddedStoreSettings(data_dir=tmp_path / "store"),
-        build=BuildSettings(data_dir=data, build_dir=data / "build"),
+        build=BuildSettings.for_project(data),
         reload_token=token,
     )
     store = EmbeddedStore(settings.store)  # type: ignore[arg-type]
@@ -96,7 +97,7 @@ def test_reload_rebuilds_and_serves_the_new_graph(guarded: TestClient, data: Pat
     sheet = data / "sheets" / "illustrative-extraction.csv"
     rows = list(csv.reader(sheet.open(encoding="utf-8")))
     assert _studies(guarded) == len(rows) - 1  # and the endpoint now keeps this answer
-    for _ in range(2):  # the second answer is replayed (api.replay) until the version changes
+    for _ in range(2):  # the second answer is replayed (api.http.replay) until the version changes
         assert guarded.get("/studies?limit=1").json()["total"] == len(rows) - 1
     with sheet.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows[:-5])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
-from api.caching import Representation
-from api.context import AnswerCache
+from smqi.api.context import AnswerCache
+from smqi.api.http.caching import Representation
 
 
 def test_answers_are_kept_per_version() -> None:

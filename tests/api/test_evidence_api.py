@@ -22,23 +22,23 @@ from fastapi.testclient import TestClient
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from api.app import create_app
-from api.caching import GZIP_MIN_BYTES, accepts_gzip
-from api.store import EmbeddedStore, EmbeddedStoreSettings
-from api.store.sparql import bind, check_query
-from loader.queries import load_catalogue
-from loader.settings import PROJECT_ROOT
-from loader.terms import SMQI, VOCAB
+from smqi.api.app import create_app
+from smqi.api.http.caching import GZIP_MIN_BYTES, accepts_gzip
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
+from smqi.api.store.sparql import bind, check_query
+from smqi.loader.queries import load_catalogue
+from smqi.loader.terms import SMQI, VOCAB
 from tests.api.built_graph import make_settings
 from tests.conftest import SHEET, sheet_rows, split_cell
+from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
 
 BASE = "https://w3id.org/smqi/id/"
-CATALOGUE = load_catalogue(PROJECT_ROOT / "ontology" / "queries")
-REVIEWS = yaml.safe_load((PROJECT_ROOT / "data" / "reviews.yaml").read_text(encoding="utf-8"))
-ALIGNMENTS = PROJECT_ROOT / "data" / "concept-alignments.csv"
-VOCABULARIES = PROJECT_ROOT / "ontology" / "vocabularies"
+CATALOGUE = load_catalogue(REPO / "ontology" / "queries")
+REVIEWS = yaml.safe_load((REPO / "data" / "reviews.yaml").read_text(encoding="utf-8"))
+ALIGNMENTS = REPO / "data" / "concept-alignments.csv"
+VOCABULARIES = REPO / "ontology" / "vocabularies"
 ISO = {
     "United States": "US",
     "United Kingdom": "GB",
@@ -768,7 +768,7 @@ def test_answers_follow_the_dataset_version(
 
 API_QUERIES = [
     path
-    for path in sorted((PROJECT_ROOT / "api" / "queries").glob("*.rq"))
+    for path in sorted((REPO / "api" / "queries").glob("*.rq"))
     if path.read_text(encoding="utf-8").startswith("# API:")
 ]
 

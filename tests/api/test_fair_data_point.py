@@ -13,9 +13,9 @@ from rdflib import Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
-from loader import terms
-from loader.settings import PROJECT_ROOT
-from loader.terms import DEFAULT_BASE
+from smqi.loader import terms
+from smqi.loader.terms import DEFAULT_BASE
+from tests.paths import REPO
 
 from .test_service_description import BASE, get_graph
 
@@ -97,7 +97,7 @@ def test_a_harvester_walks_from_the_fdp_to_every_file(
     assert one(described, dataset, terms.DCTERMS.isPartOf) == catalog
     assert one(described, dataset, terms.OWL.sameAs) == URIRef(f"{DEFAULT_BASE}dataset")
     themes = set(described.objects(dataset, terms.DCAT.theme))
-    topics = rdflib.Graph().parse(PROJECT_ROOT / "ontology" / "vocabularies" / "topic.ttl")
+    topics = rdflib.Graph().parse(REPO / "ontology" / "vocabularies" / "topic.ttl")
     assert themes == set(topics.objects(terms.VOCAB.topic, terms.SKOS.hasTopConcept))
     distributions = check_container(
         described, URIRef(f"{dataset}/distribution/"), dataset, terms.DCAT.distribution

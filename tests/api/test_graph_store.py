@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from rdflib import Literal, URIRef
 from rdflib.compare import isomorphic
 
-from api.app import create_app
-from api.store import EmbeddedStore, EmbeddedStoreSettings
-from api.store.config import VERSION_GRAPH
-from loader.terms import DCTERMS
+from smqi.api.app import create_app
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
+from smqi.api.store.config import VERSION_GRAPH
+from smqi.loader.terms import DCTERMS
 
 from .built_graph import make_settings
 from .served_app import UnclosableStore

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
-from api.linked_data import natural_key
-from loader.settings import PROJECT_ROOT
-from loader.terms import BIBO, SMQI, VOCAB
+from smqi.api.linked_data.describe import natural_key
+from smqi.loader.terms import BIBO, SMQI, VOCAB
 from tests.conftest import SHEET, sheet_rows
+from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ FORMATS = {  # ?format= name -> (media type, rdflib parser)
     "rdf": ("application/rdf+xml", "xml"),
     "nt": ("application/n-triples", "nt"),
 }
-REVIEWS = yaml.safe_load((PROJECT_ROOT / "data" / "reviews.yaml").read_text(encoding="utf-8"))
+REVIEWS = yaml.safe_load((REPO / "data" / "reviews.yaml").read_text(encoding="utf-8"))
 
 
 def fetch(client: TestClient, path: str, fmt: str = "ttl") -> Graph:
@@ -142,7 +142,7 @@ def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) ->
 
 
 def test_the_ontology_is_served_whole(client: TestClient) -> None:
-    source = Graph().parse(PROJECT_ROOT / "ontology" / "smqi.ttl")
+    source = Graph().parse(REPO / "ontology" / "smqi.ttl")
     for fmt in FORMATS:
         served = fetch(client, "/ontology", fmt)
         ontology = URIRef("https://w3id.org/smqi/ontology")

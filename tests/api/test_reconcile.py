@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from fastapi.testclient import TestClient
 
-from api.reconciliation import StudyTitles, index_titles, reconcile
+from smqi.api.reconcile.service import StudyTitles, index_titles, reconcile
 from tests.conftest import sheet_rows
 
 from .test_evidence_api import normal, titles

@@ -1,4 +1,4 @@
-"""Answers replayed in front of the framework (api.replay): what is kept, what is sent again,
+"""Answers replayed in front of the framework (api.http.replay): what is kept, what is sent again,
 and what always reaches the application. The unit tests drive the middleware with a stub
 application that counts its calls; the last test runs the real app over the real build."""
 
@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Scope
 
-from api.context import AnswerCache, AppContext
-from api.errors import StoreUnavailableError
-from api.replay import ANSWER_VERSION, Replay, ReplayAnswers, replay_key
+from smqi.api.context import AnswerCache, AppContext
+from smqi.api.errors import StoreUnavailableError
+from smqi.api.http.replay import ANSWER_VERSION, Replay, ReplayAnswers, replay_key
 
 
 @dataclass

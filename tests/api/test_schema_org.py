@@ -16,9 +16,9 @@ import yaml
 from fastapi.testclient import TestClient
 from rdflib import Namespace, URIRef
 
-from api.evidence_dimensions import DIMENSIONS
-from loader import terms
-from loader.terms import DEFAULT_BASE
+from smqi.api.evidence.dimensions import DIMENSIONS
+from smqi.loader import terms
+from smqi.loader.terms import DEFAULT_BASE
 
 pytestmark = [
     pytest.mark.integration,

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from rdflib import Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from loader import terms
-from loader.settings import PROJECT_ROOT
-from loader.terms import DEFAULT_BASE
+from smqi.loader import terms
+from smqi.loader.terms import DEFAULT_BASE
+from tests.paths import REPO
 
 pytestmark = [
     pytest.mark.integration,
@@ -32,7 +32,7 @@ pytestmark = [
 BASE = "http://testserver"
 ENDPOINT = URIRef(f"{BASE}/sparql")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
-QUERIES = PROJECT_ROOT / "ontology" / "queries"
+QUERIES = REPO / "ontology" / "queries"
 METADATA_GRAPH = f"{DEFAULT_BASE}graph/metadata"
 RDF_TYPES = {
     "text/turtle": "turtle",

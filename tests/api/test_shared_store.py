@@ -13,17 +13,19 @@ from pathlib import Path
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from api.app import create_app
-from api.settings import settings_from
-from api.store import RemoteStore, RemoteStoreSettings
-from api.store.base import renewed_at, with_renewal
-from loader.terms import DEFAULT_BASE
+from smqi.api.app import create_app
+from smqi.api.settings import settings_from
+from smqi.api.store import RemoteStore, RemoteStoreSettings
+from smqi.api.store.base import renewed_at, with_renewal
+from smqi.loader.settings import BuildSettings
+from smqi.loader.terms import DEFAULT_BASE
 
 from .built_graph import make_settings
 from .conftest import QUERY_TIMEOUT_S, running_oxigraph
 from .served_app import serving
 
 TTL_S = 1.0
+PROJECT = BuildSettings.for_project(Path("/a/project/folder"))  # nothing is read from it
 FOREIGN = "https://example.org/another-review/graph"  # an application that is not ours
 COUNT_FOREIGN = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{FOREIGN}> {{ ?s ?p ?o }} }}"
 
@@ -32,9 +34,11 @@ COUNT_FOREIGN = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{FOREIGN}> {{ ?s ?p ?o
 
 
 def test_the_answer_ttl_comes_from_the_option_or_the_environment() -> None:
-    by_option = settings_from(endpoint="http://127.0.0.1:9/query", answer_ttl=30)
-    by_env = settings_from(environ={"SMQI_ENDPOINT": "http://x/q", "SMQI_ANSWER_TTL": "2.5"})
-    unset = settings_from(environ={"SMQI_ENDPOINT": "http://x/q"})
+    by_option = settings_from(endpoint="http://127.0.0.1:9/query", answer_ttl=30, build=PROJECT)
+    by_env = settings_from(
+        environ={"SMQI_ENDPOINT": "http://x/q", "SMQI_ANSWER_TTL": "2.5"}, build=PROJECT
+    )
+    unset = settings_from(environ={"SMQI_ENDPOINT": "http://x/q"}, build=PROJECT)
     stores = [s.store for s in (by_option, by_env, unset)]
     assert all(isinstance(store, RemoteStoreSettings) for store in stores)
     assert [getattr(store, "answer_ttl_s", "-") for store in stores] == [30, 2.5, None]
@@ -51,7 +55,7 @@ def test_the_answer_ttl_comes_from_the_option_or_the_environment() -> None:
 )
 def test_a_wrong_answer_ttl_is_refused_with_its_name(environ: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        settings_from(environ=environ)
+        settings_from(environ=environ, build=PROJECT)
 
 
 def test_a_version_names_when_its_answer_period_began() -> None:

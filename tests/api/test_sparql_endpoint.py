@@ -39,10 +39,10 @@ from SPARQLWrapper import (
 )
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from api.app import create_app
-from api.store import RemoteStore, RemoteStoreSettings, Store
-from loader.queries import load_catalogue
-from loader.settings import PROJECT_ROOT
+from smqi.api.app import create_app
+from smqi.api.store import RemoteStore, RemoteStoreSettings, Store
+from smqi.loader.queries import load_catalogue
+from tests.paths import REPO
 
 from . import built_graph
 from .built_graph import make_settings
@@ -294,7 +294,7 @@ def test_the_three_protocol_operations_give_the_same_answer(endpoint: Endpoint) 
 def test_a_competency_query_counts_what_the_sheet_holds(
     endpoint: Endpoint, sheet: list[dict[str, str]]
 ) -> None:
-    catalogue = load_catalogue(PROJECT_ROOT / "ontology" / "queries")
+    catalogue = load_catalogue(REPO / "ontology" / "queries")
     sparql = wrapper(endpoint, catalogue["cq04a-studies-per-year"].text, POST)
     sparql.setReturnFormat(JSON)
     result = sparql.queryAndConvert()

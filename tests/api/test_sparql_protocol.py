@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.caching import entity_tag, etag_matches
-from api.errors import NotAcceptableError, QueryRefusedError
-from api.media import choose
-from api.negotiation import (
+from smqi.api.errors import NotAcceptableError, QueryRefusedError
+from smqi.api.http.caching import entity_tag, etag_matches
+from smqi.api.http.media import choose
+from smqi.api.http.negotiation import (
     GRAPH_ALIASES,
     GRAPH_TYPES,
     HTML,
@@ -15,7 +15,7 @@ from api.negotiation import (
     RESULTS_TYPES,
     format_override,
 )
-from api.sparql_protocol import MAX_BODY_BYTES, ProtocolError, read_get, read_post
+from smqi.api.sparql.protocol import MAX_BODY_BYTES, ProtocolError, read_get, read_post
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api.errors import StoreError, StoreUnavailableError
-from api.store import EmbeddedStore, EmbeddedStoreSettings, RemoteStore, RemoteStoreSettings
+from smqi.api.errors import StoreError, StoreUnavailableError
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, RemoteStore, RemoteStoreSettings
 
 from .conftest import (
     EX,

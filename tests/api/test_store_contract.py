@@ -16,16 +16,25 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.errors import (
+from smqi.api.errors import (
     DatasetError,
     NotAcceptableError,
     QueryRefusedError,
     QuerySyntaxError,
     QueryTimeoutError,
 )
-from api.store import Store
-from api.store.formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
-from loader import terms
+from smqi.api.store import Store
+from smqi.api.store.formats import (
+    CSV,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_XML,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TSV,
+    TURTLE,
+)
+from smqi.loader import terms
 
 from .conftest import (
     HOSTILE_TITLE,

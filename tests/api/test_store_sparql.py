@@ -11,8 +11,8 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from api.errors import NotAcceptableError, QueryRefusedError, QuerySyntaxError
-from api.store.formats import (
+from smqi.api.errors import NotAcceptableError, QueryRefusedError, QuerySyntaxError
+from smqi.api.store.formats import (
     CSV,
     JSON_LD,
     N_TRIPLES,
@@ -23,7 +23,7 @@ from api.store.formats import (
     capped_results,
     negotiate,
 )
-from api.store.sparql import QueryForm, bind, check_query
+from smqi.api.store.sparql import QueryForm, bind, check_query
 
 EX = "http://example.org/"
 DATA = f"""

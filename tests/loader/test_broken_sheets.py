@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from loader.build import build
-from loader.errors import InvalidSheetsError, LoaderError, ValidationError
+from smqi.loader.build import build
+from smqi.loader.errors import InvalidSheetsError, LoaderError, ValidationError
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration
@@ -168,12 +168,10 @@ def _fingerprint(build_dir: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """data/ with one good build already published."""
-    from loader.settings import PROJECT_ROOT
+    from tests.paths import REPO
 
     data = tmp_path_factory.mktemp("good") / "data"
-    shutil.copytree(
-        PROJECT_ROOT / "data", data, ignore=shutil.ignore_patterns("build", "builds", ".cache")
-    )
+    shutil.copytree(REPO / "data", data, ignore=shutil.ignore_patterns("build", "builds", ".cache"))
     build(settings_for(data))
     return data
 

@@ -12,16 +12,16 @@ import yaml
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from api.store.sparql import bind, check_query
-from loader.build import BuildReport
-from loader.queries import load_catalogue
-from loader.settings import PROJECT_ROOT
-from loader.terms import SMQI, VOCAB
+from smqi.api.store.sparql import bind, check_query
+from smqi.loader.build import BuildReport
+from smqi.loader.queries import load_catalogue
+from smqi.loader.terms import SMQI, VOCAB
 from tests.conftest import SHEET, select, sheet_rows, split_cell
+from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
 
-CATALOGUE = load_catalogue(PROJECT_ROOT / "ontology" / "queries")
+CATALOGUE = load_catalogue(REPO / "ontology" / "queries")
 BASE = "https://w3id.org/smqi/id/"
 ILLUSTRATIVE = ox.NamedNode(f"{BASE}collection/illustrative-extraction")
 WALSH_2021 = ox.NamedNode(f"{BASE}review/walsh-2021")
@@ -102,7 +102,7 @@ def test_cq02_platform_by_communication_model_cells_and_their_studies(built: Bui
 
 
 def _leaf_labels(scheme_file: str) -> set[str]:
-    graph = Graph().parse(PROJECT_ROOT / "ontology" / "vocabularies" / scheme_file)
+    graph = Graph().parse(REPO / "ontology" / "vocabularies" / scheme_file)
     concepts = set(graph.subjects(SKOS.inScheme, None))
     broader = set(graph.objects(None, SKOS.broader))
     return {str(graph.value(c, SKOS.prefLabel)) for c in concepts - broader}
@@ -254,7 +254,7 @@ def test_cq10_provenance_of_a_study_by_doi(built: Built) -> None:
 @pytest.mark.parametrize("review_id", ["walsh-2021", "walsh-2022"])
 def test_cq11_review_findings(built: Built, review_id: str) -> None:
     _, store = built
-    records = yaml.safe_load((PROJECT_ROOT / "data" / "reviews.yaml").read_text())["reviews"]
+    records = yaml.safe_load((REPO / "data" / "reviews.yaml").read_text())["reviews"]
     review = next(r for r in records if r["id"] == review_id)
     rows = run(store, "cq11-review-findings", review=ox.NamedNode(f"{BASE}review/{review_id}"))
     statements = {int(r["order"]): r["statement"] for r in rows}

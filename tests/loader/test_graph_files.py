@@ -13,9 +13,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from loader.build import BuildReport, build
-from loader.graph_files import GraphFiles
-from loader.terms import SMQI, XSD
+from smqi.loader.build import BuildReport, build
+from smqi.loader.graph_files import GraphFiles
+from smqi.loader.terms import SMQI, XSD
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.integration

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loader.identity import StudyKeys, StudyResolver, normalise_doi, title_key
+from smqi.loader.identity import StudyKeys, StudyResolver, normalise_doi, title_key
 
 
 def keys(doi: str | None, pmid: str | None, title: str = "A study") -> StudyKeys:

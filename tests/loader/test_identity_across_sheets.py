@@ -13,12 +13,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from api.store.sparql import bind, check_query
-from loader.build import build
-from loader.errors import ValidationError
-from loader.queries import load_catalogue
-from loader.settings import PROJECT_ROOT
+from smqi.api.store.sparql import bind, check_query
+from smqi.loader.build import build
+from smqi.loader.errors import ValidationError
+from smqi.loader.queries import load_catalogue
 from tests.conftest import select, settings_for, sheet_rows
+from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def test_studies_coded_in_two_sheets_share_one_iri_and_keep_both_records(data_co
     assert report.records == len(sheet_rows()) + 3
     store = ox.Store()
     store.load(path=data_copy / "build" / "smqi.nq", format=ox.RdfFormat.N_QUADS)
-    query = load_catalogue(PROJECT_ROOT / "ontology" / "queries")["cq12b-shared-studies"].text
+    query = load_catalogue(REPO / "ontology" / "queries")["cq12b-shared-studies"].text
     shared = select(
         store,
         bind(

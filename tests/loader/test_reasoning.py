@@ -15,19 +15,19 @@ import pytest
 from rdflib import Graph
 
 from bench.synthetic import make_data_dir
-from loader import reasoning
-from loader.build import BuildReport, assemble
-from loader.consistency import CONSISTENCY_QUERIES, QC_DIR, checked_terms, find_violations
-from loader.errors import ReasoningError
-from loader.hermit import Pair, Triple
-from loader.manifest import load_manifest
-from loader.rules import RuleSet, check_profile
-from loader.settings import PROJECT_ROOT
-from loader.terms import DCTERMS, DEFAULT_BASE, OWL, PREFIXES, PROV, RDF, SKOS, SMQI, VOCAB
+from smqi.loader import reasoning
+from smqi.loader.build import BuildReport, assemble
+from smqi.loader.consistency import CONSISTENCY_QUERIES, QC_DIR, checked_terms, find_violations
+from smqi.loader.errors import ReasoningError
+from smqi.loader.hermit import Pair, Triple
+from smqi.loader.manifest import load_manifest
+from smqi.loader.rules import RuleSet, check_profile
+from smqi.loader.terms import DCTERMS, DEFAULT_BASE, OWL, PREFIXES, PROV, RDF, SKOS, SMQI, VOCAB
 from tests.conftest import settings_for
+from tests.paths import REPO
 
-ONTOLOGY = PROJECT_ROOT / "ontology" / "smqi.ttl"
-VOCABULARIES = sorted((PROJECT_ROOT / "ontology" / "vocabularies").glob("*.ttl"))
+ONTOLOGY = REPO / "ontology" / "smqi.ttl"
+VOCABULARIES = sorted((REPO / "ontology" / "vocabularies").glob("*.ttl"))
 ONTOLOGY_FILES = [ONTOLOGY, *VOCABULARIES]
 
 
@@ -523,7 +523,9 @@ def test_the_mapper_record_gives_the_facts_the_store_holds(
     if sheets == "synthetic":
         make_data_dir(data_copy, 300)
     settings = settings_for(data_copy)
-    assembled = assemble(settings, load_manifest(settings.manifest_file), {})
+    assembled = assemble(
+        settings, load_manifest(settings.manifest_file, settings.default_mapping), {}
+    )
     from_record = reasoning.read_mapped(assembled.store, assembled.mapped, [], rules)
     from_store = reasoning.read([assembled.store], rules)
     expected = _facts_as_sets(from_store)

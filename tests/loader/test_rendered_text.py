@@ -11,8 +11,8 @@ from collections import Counter
 
 import pyoxigraph as ox
 
-from loader.inference import Chunk, Facts, render
-from loader.terms import PREFIXES
+from smqi.loader.inference import Chunk, Facts, render
+from smqi.loader.terms import PREFIXES
 
 EX = "http://example.org/"
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"

@@ -8,12 +8,12 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
-from loader.build import BuildReport
-from loader.concepts import ConceptIndex
-from loader.reviews import ReviewWriter
-from loader.settings import PROJECT_ROOT
-from loader.terms import DEFAULT_BASE
+from smqi.loader.build import BuildReport
+from smqi.loader.concepts import ConceptIndex
+from smqi.loader.reviews import ReviewWriter
+from smqi.loader.terms import DEFAULT_BASE
 from tests.conftest import select
+from tests.paths import REPO
 
 GRAPH = f"{DEFAULT_BASE}graph/reviews"
 AUTHORS_IN_ORDER = """
@@ -70,7 +70,7 @@ def test_the_published_build_lists_each_reviews_authors_as_reviews_yaml_does(
     built: tuple[BuildReport, ox.Store],
 ) -> None:
     _, store = built
-    records = yaml.safe_load((PROJECT_ROOT / "data" / "reviews.yaml").read_text())["reviews"]
+    records = yaml.safe_load((REPO / "data" / "reviews.yaml").read_text())["reviews"]
     expected = {
         f"{DEFAULT_BASE}review/{r['id']}": [
             (n, name, "true") for n, name in enumerate(r["authors"], start=1)

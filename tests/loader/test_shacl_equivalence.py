@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import pytest
 
-from loader import terms
-from loader.terms import BIBO, DCTERMS, DEFAULT_BASE, MESH, RDF, RDFS, SH, SKOS, SMQI, VOCAB
-from loader.validation import validate
+from smqi.loader import terms
+from smqi.loader.terms import BIBO, DCTERMS, DEFAULT_BASE, MESH, RDF, RDFS, SH, SKOS, SMQI, VOCAB
+from smqi.loader.validation import validate
 from tests.loader.test_validation import SHAPES, base_nquads
 
 GRAPH = f"<{DEFAULT_BASE}graph/sheet/synthetic>"

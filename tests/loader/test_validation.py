@@ -16,10 +16,10 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
-from loader import terms
-from loader.errors import ConfigurationError, ShapeCompilationError
-from loader.shacl_sparql import compile_shapes
-from loader.terms import (
+from smqi.loader import terms
+from smqi.loader.errors import ConfigurationError, ShapeCompilationError
+from smqi.loader.shacl_sparql import compile_shapes
+from smqi.loader.terms import (
     BIBO,
     DCTERMS,
     DEFAULT_BASE,
@@ -35,7 +35,7 @@ from loader.terms import (
     VOCAB,
     WIKIDATA,
 )
-from loader.validation import (
+from smqi.loader.validation import (
     ShapeViolation,
     ValidatorError,
     report_graph,

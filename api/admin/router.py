@@ -1,0 +1,55 @@
+"""``POST /admin/reload``: only mounted when a reload token is configured."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi.concurrency import run_in_threadpool
+
+from smqi.api.admin.reload import reload_graph
+from smqi.api.context import AppContext
+from smqi.api.http.dependencies import get_context
+from smqi.loader.errors import InvalidSheetsError, LoaderError, ValidationError
+
+router = APIRouter(tags=["administration"])
+
+
+def _authorised(context: AppContext, authorization: str | None) -> None:
+    token = context.settings.reload_token
+    scheme, _, given = (authorization or "").partition(" ")
+    if token is None or scheme.lower() != "bearer" or not secrets.compare_digest(given, token):
+        raise HTTPException(
+            status_code=401,
+            detail="a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+@router.post("/admin/reload", summary="Serve the current build (optionally rebuilt from data/)")
+async def reload(
+    context: Annotated[AppContext, Depends(get_context)],
+    authorization: Annotated[str | None, Header()] = None,
+    rebuild: bool = False,
+) -> dict[str, Any]:
+    _authorised(context, authorization)
+    try:
+        result = await run_in_threadpool(reload_graph, context, rebuild=rebuild)
+    except LoaderError as error:
+        problems = (
+            error.errors
+            if isinstance(error, InvalidSheetsError)
+            else error.problems
+            if isinstance(error, ValidationError)
+            else []
+        )
+        raise HTTPException(
+            status_code=422,
+            detail={
+                "code": error.code,
+                "message": "the build failed; the previous graph is still served",
+                "problems": [str(p) for p in problems] or [str(error)],
+            },
+        ) from error
+    return {"build": result.build_iri, "version": result.version, "rebuilt": result.rebuilt}

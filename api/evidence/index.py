@@ -1,0 +1,171 @@
+"""An in-memory index of who coded which study with what, built once per dataset version.
+
+Why: filtering, facet counts and cross-tabulations join every coded record with its study,
+and on the embedded store those joins (and above all FILTER EXISTS / NOT EXISTS) cost
+seconds to minutes at 100k studies, past the query timeout. The index is read instead with
+scans only (``record-codes.rq``, ``property-pairs.rq``: one pass over one property per query,
+the answer packed into at most 256 rows of moderate size, so that neither the store's row
+cap nor the result parser's 16 MiB limit on one value is reached) and held as bit sets: bit
+``i`` stands for the ``i``-th study in listing order (year, first author, IRI). A filter is then
+a few big-integer ANDs and ORs, a count is ``int.bit_count``, and the answers are the same
+as the competency queries' (the tests check them against CQ1, CQ2 and CQ3).
+
+Record-level semantics are kept: within one collection a study has one coded record, so a
+collection's bit sets are its records'; without a review, sets are ORed across collections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from smqi.api.errors import StoreError
+from smqi.api.evidence.dimensions import DIMENSIONS, YEAR_PROPERTY
+from smqi.api.evidence.queries import Row, Snapshot, api_query, iri, text
+from smqi.api.store import Bindings
+from smqi.loader.terms import SMQI
+
+Code = tuple[str, str]  # (record-level property IRI, value IRI)
+
+
+def bit_set(positions: Iterable[int], size: int) -> int:
+    """The integer whose bits at ``positions`` are set."""
+    buffer = bytearray((size + 7) // 8)
+    for position in positions:
+        buffer[position >> 3] |= 1 << (position & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def positions(bits: int) -> Iterator[int]:
+    """The set bits of ``bits``, lowest first."""
+    digits = bin(bits)[:1:-1]  # least significant digit first, without the '0b'
+    start = digits.find("1")
+    while start >= 0:
+        yield start
+        start = digits.find("1", start + 1)
+
+
+@dataclass(frozen=True)
+class StudyIndex:
+    """Studies in listing order, and bit sets of them per collection, code and year."""
+
+    studies: tuple[str, ...]  # study IRI by bit position
+    years: dict[int, int]
+    coverage: dict[str, int]  # collection IRI -> the studies it codes
+    codes: dict[str, dict[Code, int]]  # collection IRI -> code -> studies so coded
+    pooled: dict[Code, int] = field(default_factory=dict)  # code -> studies, any collection
+
+    def scope(self, collection: str | None) -> int:
+        """The studies a collection codes; without one, every coded study."""
+        if collection is None:
+            return _union(self.coverage.values())
+        return self.coverage.get(collection, 0)
+
+    def codes_in(self, collection: str | None) -> dict[Code, int]:
+        return self.pooled if collection is None else self.codes.get(collection, {})
+
+    def coded_with(self, collection: str | None, code: Code) -> int:
+        return self.codes_in(collection).get(code, 0)
+
+    def coded_with_both(self, collection: str | None, first: Code, second: Code) -> int:
+        """Studies some single record codes with both values (the record-level pairing)."""
+        scopes = self.codes.values() if collection is None else [self.codes_in(collection)]
+        return _union(codes.get(first, 0) & codes.get(second, 0) for codes in scopes)
+
+    def iris(self, bits: int, offset: int = 0, limit: int | None = None) -> list[str]:
+        found: list[str] = []
+        for index, position in enumerate(positions(bits)):
+            if index < offset:
+                continue
+            if limit is not None and len(found) >= limit:
+                break
+            found.append(self.studies[position])
+        return found
+
+
+def _union(sets: Iterable[int]) -> int:
+    result = 0
+    for bits in sets:
+        result |= bits
+    return result
+
+
+def study_index(snapshot: Snapshot) -> StudyIndex:
+    """The index of the dataset version ``snapshot`` reads (built once per version)."""
+    return snapshot.cached("study-index", lambda: _build(snapshot))
+
+
+def _complete(snapshot: Snapshot, name: str, bindings: Bindings) -> list[Row]:
+    """The rows of an index query; StoreError if the row cap cut them (the index would lie)."""
+    result = snapshot.context.store.select(api_query(name), bindings)
+    if result.truncated:
+        raise StoreError(
+            f"{name}.rq returned more rows than the store's row cap; raise the cap "
+            "(SMQI_MAX_ROWS) to at least 4096 to serve studies and facets"
+        )
+    return result.rows
+
+
+def property_pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[str, str]]:
+    """Every (subject, object) that ``prop`` links; ``literals`` when its objects are
+    literals (property-pairs.rq percent-encodes those)."""
+    pairs: list[tuple[str, str]] = []
+    for row in _complete(snapshot, "property-pairs", {"property": ox.NamedNode(prop)}):
+        for line in (text(row, "pairs") or "").split("\n"):
+            if line:
+                subject, _, value = line.partition("\t")
+                pairs.append((subject, unquote(value) if literals and "%" in value else value))
+    return pairs
+
+
+def _build(snapshot: Snapshot) -> StudyIndex:
+    # one query per property: each stays well inside the query timeout at 100k studies
+    years = dict(property_pairs(snapshot, YEAR_PROPERTY, literals=True))
+    authors = dict(property_pairs(snapshot, str(SMQI.firstAuthor), literals=True))
+    order = sorted(
+        years, key=lambda s: (int(years[s]), authors.get(s, "").casefold(), authors.get(s, ""), s)
+    )
+    position = {study: index for index, study in enumerate(order)}
+    size = len(order)
+    study_of = {
+        r: position[s]
+        for r, s in property_pairs(snapshot, str(SMQI.codesStudy), literals=False)
+        if s in position
+    }
+    collection_of = dict(property_pairs(snapshot, str(SMQI.inCollection), literals=False))
+
+    covered: dict[str, list[int]] = {}
+    for record, place in study_of.items():
+        if record in collection_of:
+            covered.setdefault(collection_of[record], []).append(place)
+    coded: dict[str, dict[Code, list[int]]] = {}
+    for dimension in DIMENSIONS:
+        rows = _complete(snapshot, "record-codes", {"property": ox.NamedNode(dimension.predicate)})
+        for row in rows:
+            code = (dimension.predicate, iri(row, "value"))
+            for record in (text(row, "records") or "").split("\n"):
+                if record in study_of and record in collection_of:
+                    by_code = coded.setdefault(collection_of[record], {})
+                    by_code.setdefault(code, []).append(study_of[record])
+
+    by_year: dict[int, list[int]] = {}
+    for study, year in years.items():
+        by_year.setdefault(int(year), []).append(position[study])
+    codes = {
+        collection: {code: bit_set(studies, size) for code, studies in found.items()}
+        for collection, found in coded.items()
+    }
+    pooled: dict[Code, int] = {}
+    for sets in codes.values():
+        for code, bits in sets.items():
+            pooled[code] = pooled.get(code, 0) | bits
+    return StudyIndex(
+        studies=tuple(order),
+        years={year: bit_set(found, size) for year, found in sorted(by_year.items())},
+        coverage={c: bit_set(found, size) for c, found in covered.items()},
+        codes=codes,
+        pooled=pooled,
+    )

@@ -1,0 +1,385 @@
+"""The evidence API: studies with filters and facets, the descriptive summary and its gaps,
+reviews, concept schemes and one study's provenance, as JSON (the summary also as CSV).
+
+Handlers parse the request, call a function of ``api.evidence.search*`` and render its answer.
+Every answer is cached per dataset version and carries an ETag and Last-Modified
+(``api.http.caching``); a request with a matching If-None-Match or If-Modified-Since gets 304.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+
+from smqi.api.context import AppContext
+from smqi.api.evidence.concepts import concept_scheme
+from smqi.api.evidence.dimensions import BY_NAME, SCHEMES, YEAR, dimension_named, resolve_collection
+from smqi.api.evidence.errors import EvidenceError
+from smqi.api.evidence.models import (
+    CollectionDetail,
+    CollectionList,
+    ConceptScheme,
+    CrossTabulation,
+    EvidenceGaps,
+    Problem,
+    StudyDetail,
+    StudyPage,
+)
+from smqi.api.evidence.queries import Snapshot
+from smqi.api.evidence.reviews import collection_detail, list_collections
+from smqi.api.evidence.search import find_studies, parse_filter, studies_csv
+from smqi.api.evidence.study import find_study, study_detail
+from smqi.api.evidence.summary import cross_tabulate, cross_tabulation_csv, evidence_gaps, gaps_csv
+from smqi.api.http.caching import Representation, respond
+from smqi.api.http.dependencies import get_context
+from smqi.api.http.negotiation import choose_or_refuse
+from smqi.api.http.problems import problem
+
+Context = Annotated[AppContext, Depends(get_context)]
+router = APIRouter(tags=["Evidence"])
+
+JSON = "application/json"
+CSV = "text/csv"
+MAX_LIMIT = 100
+ERRORS: dict[int | str, dict[str, object]] = {
+    304: {"description": "Not modified: the ETag or date the client holds is current"},
+    400: {"model": Problem, "description": "A parameter names an unknown value"},
+    404: {"model": Problem, "description": "No such resource"},
+}
+CSV_EXAMPLE = (
+    "row,row_label,col,col_label,count,studies\r\n"
+    "https://w3id.org/smqi/vocab/platform/twitter,Twitter,"
+    "https://w3id.org/smqi/vocab/communication-model/many-to-many,many-to-many,8,"
+    "https://w3id.org/smqi/id/study/doi/10.2196/humanfactors.7856 ...\r\n"
+)
+
+DIMENSION_VALUES = (
+    "Several values are ORed (repeat the parameter); dimensions are ANDed. A value is a "
+    "concept's IRI, prefLabel or altLabel (any case); a concept also finds studies coded "
+    "with a narrower one."
+)
+
+
+def _json(model: BaseModel) -> Representation:
+    return Representation(model.model_dump_json().encode("utf-8"), JSON)
+
+
+def _key(request: Request, names: tuple[str, ...], media_type: str = JSON) -> str:
+    """The request as it determines the answer: path, the known parameters sorted, type."""
+    items = sorted((k, v) for k, v in request.query_params.multi_items() if k in names)
+    return f"{request.url.path}?{urlencode(items)}|{media_type}"
+
+
+def _answer(
+    request: Request,
+    context: AppContext,
+    key: str,
+    render: Callable[[Snapshot], Representation],
+    vary: str | None = None,
+) -> Response:
+    try:
+        return respond(request, context, key, render, vary)
+    except EvidenceError as error:
+        return problem(error)
+
+
+STUDY_PARAMETERS = ("review", *BY_NAME, YEAR, "limit", "offset")
+
+
+def _table_type(request: Request, format_: str | None) -> str:
+    if format_:
+        return CSV if format_.strip().lower() in ("csv", CSV) else JSON
+    return choose_or_refuse(request.headers.get("accept"), (JSON, CSV), what="this table")
+
+
+TableFormat = Annotated[
+    str | None,
+    Query(alias="format", description="json or csv: overrides the Accept header."),
+]
+
+
+@router.get(
+    "/studies",
+    response_model=StudyPage,
+    responses={**ERRORS, 200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    summary="Find studies by review and coded dimensions, with facet counts (JSON or CSV)",
+)
+def get_studies(
+    request: Request,
+    context: Context,
+    review: Annotated[
+        str | None,
+        Query(
+            description="Only what this review or collection coded: its id or IRI.",
+            examples=["illustrative-extraction"],
+        ),
+    ] = None,
+    platform: Annotated[
+        list[str] | None,
+        Query(description=f"Social media platform. {DIMENSION_VALUES}", examples=["Twitter"]),
+    ] = None,
+    population: Annotated[
+        list[str] | None,
+        Query(description=f"User population. {DIMENSION_VALUES}", examples=["patients"]),
+    ] = None,
+    communication_model: Annotated[
+        list[str] | None,
+        Query(description=f"Communication model. {DIMENSION_VALUES}", examples=["two-way"]),
+    ] = None,
+    activity: Annotated[
+        list[str] | None,
+        Query(description=f"QI activity. {DIMENSION_VALUES}", examples=["co-design"]),
+    ] = None,
+    stage: Annotated[
+        list[str] | None,
+        Query(description=f"QI-cycle stage. {DIMENSION_VALUES}", examples=["plan"]),
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        Query(
+            description=f"Country (a name or ISO 3166 code). {DIMENSION_VALUES}",
+            examples=["Australia"],
+        ),
+    ] = None,
+    model_of_use: Annotated[
+        list[str] | None, Query(description=f"Model of use. {DIMENSION_VALUES}")
+    ] = None,
+    theme: Annotated[
+        list[str] | None, Query(description=f"Reported theme. {DIMENSION_VALUES}")
+    ] = None,
+    year: Annotated[
+        list[str] | None,
+        Query(description="Publication year; several are ORed.", examples=["2016"]),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Studies per page.")] = 20,
+    offset: Annotated[int, Query(ge=0, description="Studies to skip.")] = 0,
+    format_: TableFormat = None,
+) -> Response:
+    """Studies matching every dimension filtered (AND) with any of its values (OR), in
+    order of year, first author and IRI; ``facets`` counts, for every dimension, the
+    matching studies coded with each value. Unknown labels give 400 with the closest ones.
+    As CSV (``Accept: text/csv`` or ``format=csv``): the page's studies, a column per
+    dimension, with the next and previous pages in a ``Link`` header."""
+    media_type = _table_type(request, format_)
+    given = {
+        "platform": platform,
+        "population": population,
+        "communication_model": communication_model,
+        "activity": activity,
+        "stage": stage,
+        "country": country,
+        "model_of_use": model_of_use,
+        "theme": theme,
+        YEAR: year,
+    }
+    values = {name: found for name, found in given.items() if found}
+
+    def render(snapshot: Snapshot) -> Representation:
+        query = parse_filter(snapshot, review, values)
+        page = find_studies(snapshot, query, limit, offset)
+        if offset + limit < page.total:
+            page.next = _page_link(request, offset + limit)
+        if offset > 0:
+            page.previous = _page_link(request, max(0, offset - limit))
+        if media_type == CSV:
+            pages = [(page.next, "next"), (page.previous, "prev")]
+            links = ", ".join(f'<{link}>; rel="{rel}"' for link, rel in pages if link)
+            headers = (("Link", links),) if links else ()
+            return Representation(studies_csv(page), CSV, headers)
+        return _json(page)
+
+    key = _key(request, STUDY_PARAMETERS, media_type)
+    return _answer(request, context, key, render, vary="Accept")
+
+
+def _page_link(request: Request, offset: int) -> str:
+    items = sorted(
+        (k, v)
+        for k, v in request.query_params.multi_items()
+        if k in (*STUDY_PARAMETERS[:-1], "format")
+    )
+    return f"{request.url.path}?{urlencode([*items, ('offset', str(offset))])}"
+
+
+@router.get(
+    "/studies/{identifier:path}",
+    response_model=StudyDetail,
+    responses=ERRORS,
+    summary="One study: everything coded for it, with provenance",
+)
+def get_study(
+    request: Request,
+    context: Context,
+    identifier: Annotated[
+        str,
+        Path(
+            description="doi/<DOI>, pmid/<PMID> or ref/<key> as in the study's IRI; "
+            "a bare DOI or PMID works too.",
+            examples=["doi/10.1136/bmjqs-2015-004309"],
+        ),
+    ],
+) -> Response:
+    """What each collection coded for the study (CQ10), who coded it, when, and from which
+    sheet and row of which build."""
+
+    def render(snapshot: Snapshot) -> Representation:
+        return _json(study_detail(snapshot, find_study(snapshot, identifier)))
+
+    return _answer(request, context, _key(request, ()), render)
+
+
+DimensionName = Annotated[
+    str,
+    Query(description=f"A dimension: {', '.join(BY_NAME)}.", examples=["platform"]),
+]
+Review = Annotated[
+    str | None,
+    Query(description="Only this review's or collection's records: its id or IRI."),
+]
+
+
+@router.get(
+    "/summary",
+    response_model=CrossTabulation,
+    responses={
+        **ERRORS,
+        200: {"content": {CSV: {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}},
+    },
+    summary="Cross-tabulate two dimensions, with the studies behind each cell",
+)
+def get_summary(
+    request: Request,
+    context: Context,
+    rows: DimensionName,
+    cols: Annotated[
+        str, Query(description="The second dimension.", examples=["communication_model"])
+    ],
+    review: Review = None,
+    format_: TableFormat = None,
+    layout: Annotated[
+        str,
+        Query(
+            pattern="^(long|matrix)$",
+            description="CSV only: long (a line per non-empty cell, with its studies) or "
+            "matrix (counts, row values down and column values across).",
+        ),
+    ] = "long",
+    studies: Annotated[
+        bool,
+        Query(description="List the studies behind each cell (false: counts only)."),
+    ] = True,
+) -> Response:
+    """CQ2: how many studies one record codes with both values, for every pair of values
+    that has any (JSON, or CSV by ``Accept: text/csv`` or ``format=csv``)."""
+    media_type = _table_type(request, format_)
+
+    def render(snapshot: Snapshot) -> Representation:
+        scope = resolve_collection(snapshot, review) if review else None
+        table = cross_tabulate(
+            snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope, studies
+        )
+        if media_type == CSV:
+            return Representation(cross_tabulation_csv(table, layout == "matrix"), CSV)
+        return _json(table)
+
+    key = _key(request, ("rows", "cols", "review", "layout"), media_type) + f"|{studies}"
+    return _answer(request, context, key, render, vary="Accept")
+
+
+@router.get(
+    "/gaps",
+    response_model=EvidenceGaps,
+    responses={**ERRORS, 200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    summary="Evidence gaps: pairs of values of two dimensions that no study has",
+)
+def get_gaps(
+    request: Request,
+    context: Context,
+    rows: DimensionName,
+    cols: Annotated[
+        str, Query(description="The second dimension.", examples=["communication_model"])
+    ],
+    review: Review = None,
+    format_: TableFormat = None,
+) -> Response:
+    """CQ3: every pair of codeable (leaf) values of the two dimensions that no record codes
+    together (JSON, or CSV)."""
+    media_type = _table_type(request, format_)
+
+    def render(snapshot: Snapshot) -> Representation:
+        scope = resolve_collection(snapshot, review) if review else None
+        gaps = evidence_gaps(
+            snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope
+        )
+        if media_type == CSV:
+            return Representation(gaps_csv(gaps), CSV)
+        return _json(gaps)
+
+    key = _key(request, ("rows", "cols", "review"), media_type)
+    return _answer(request, context, key, render, vary="Accept")
+
+
+@router.get(
+    "/reviews",
+    response_model=CollectionList,
+    responses=ERRORS,
+    summary="Reviews, and the illustrative extraction (flagged: it is not a review)",
+)
+def get_reviews(request: Request, context: Context) -> Response:
+    """Every evidence collection with its study counts: reported by the review, and loaded
+    in this graph."""
+    return _answer(
+        request, context, _key(request, ()), lambda snapshot: _json(list_collections(snapshot))
+    )
+
+
+@router.get(
+    "/reviews/{identifier}",
+    response_model=CollectionDetail,
+    responses=ERRORS,
+    summary="A review's record, findings (with sources), codebook and counts",
+)
+def get_review(
+    request: Request,
+    context: Context,
+    identifier: Annotated[
+        str, Path(description="The review's or collection's id.", examples=["walsh-2021"])
+    ],
+) -> Response:
+    """The published record of a review (or the illustrative extraction), its findings in
+    order with their sources (CQ11), its coded dimensions, and its study counts."""
+    return _answer(
+        request,
+        context,
+        _key(request, ()),
+        lambda snapshot: _json(collection_detail(snapshot, identifier)),
+    )
+
+
+@router.get(
+    "/concepts/{scheme}",
+    response_model=ConceptScheme,
+    responses=ERRORS,
+    summary="The concepts of a scheme, with alignments and study counts",
+)
+def get_concepts(
+    request: Request,
+    context: Context,
+    scheme: Annotated[
+        str, Path(description=f"One of {', '.join(SCHEMES)}.", examples=["platform"])
+    ],
+    review: Review = None,
+) -> Response:
+    """Each concept's labels, definition, broader concepts, notations, MeSH / Wikidata
+    matches, and how many studies are coded with it (in ``review`` if given)."""
+
+    def render(snapshot: Snapshot) -> Representation:
+        scope = resolve_collection(snapshot, review) if review else None
+        return _json(concept_scheme(snapshot, scheme, scope))
+
+    return _answer(request, context, _key(request, ("review",)), render)

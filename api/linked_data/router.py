@@ -1,0 +1,134 @@
+"""Linked data: every IRI the graph mints dereferences here, in the format the client asks for.
+
+``/id/...`` serves the instance IRIs (``{base}...``), ``/vocab/...`` the concepts and
+schemes, ``/ontology`` the ontology document. Turtle, JSON-LD, RDF/XML, N-Triples or HTML
+by the Accept header (``Vary: Accept``) or ``?format=`` (ttl, jsonld, rdf, nt, html).
+Unknown IRIs give 404. Answers are cached per dataset version with an ETag.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from smqi.api.context import AppContext
+from smqi.api.errors import NotAcceptableError
+from smqi.api.evidence.errors import EvidenceError, NotFoundError
+from smqi.api.evidence.models import Problem
+from smqi.api.evidence.queries import Snapshot
+from smqi.api.http.caching import Representation, respond
+from smqi.api.http.dependencies import get_context
+from smqi.api.http.negotiation import GRAPH_ALIASES, choose_or_refuse
+from smqi.api.http.problems import problem
+from smqi.api.linked_data.describe import (
+    FORMAT_NAMES,
+    MEDIA_TYPES,
+    Description,
+    IriSpace,
+    describe,
+    describe_ontology,
+    media_type_for,
+    render,
+)
+from smqi.loader.terms import ONTOLOGY_IRI
+
+Context = Annotated[AppContext, Depends(get_context)]
+router = APIRouter(tags=["Linked data"])
+
+Format = Annotated[
+    str | None,
+    Query(alias="format", description="ttl, jsonld, rdf, nt or html: overrides Accept."),
+]
+RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "description": "The resource's description",
+        "content": {media_type: {} for media_type in MEDIA_TYPES},
+    },
+    304: {"description": "Not modified"},
+    404: {"model": Problem, "description": "The graph says nothing about this IRI"},
+    406: {"description": "None of the offered formats is acceptable"},
+}
+
+
+def _media_type(request: Request, format_name: str | None) -> str:
+    if format_name:
+        chosen = media_type_for(format_name)
+        if chosen is None:
+            raise NotAcceptableError(
+                f"format={format_name!r} is not one of {', '.join(sorted(FORMAT_NAMES))}"
+            )
+        return chosen
+    return choose_or_refuse(
+        request.headers.get("accept"), MEDIA_TYPES, GRAPH_ALIASES, what="this resource"
+    )
+
+
+def _raw_remainder(request: Request, prefix: str) -> str:
+    """The request path after ``prefix``, still percent-encoded as the IRI is."""
+    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw.decode("utf-8", errors="replace").split("?", 1)[0]
+    return path[path.find(prefix) + len(prefix) :]
+
+
+def _dereference(
+    request: Request, context: AppContext, iri: str, format_name: str | None
+) -> Response:
+    media_type = _media_type(request, format_name)
+    space = IriSpace(context.settings.build.base_iri)
+
+    def render_description(snapshot: Snapshot) -> Representation:
+        description: Description | None
+        if iri == ONTOLOGY_IRI or iri.startswith(f"{ONTOLOGY_IRI}/"):
+            description = describe_ontology(snapshot, iri)
+        else:
+            description = describe(snapshot, iri)
+        if description is None:
+            raise NotFoundError(f"the graph says nothing about <{iri}>", {"iri": iri})
+        return Representation(render(description, media_type, space), media_type)
+
+    try:
+        return respond(
+            request, context, f"ld|{iri}|{media_type}", render_description, vary="Accept"
+        )
+    except EvidenceError as error:
+        return problem(error)
+
+
+@router.get("/id/{path:path}", responses=RESPONSES, summary="Dereference an instance IRI")
+def get_instance(
+    request: Request, context: Context, path: str, format_name: Format = None
+) -> Response:
+    """The description of ``{base}{path}``: a study, record, review, collection, finding,
+    sheet, sheet row, build, agent, person, dataset or graph."""
+    space = IriSpace(context.settings.build.base_iri)
+    return _dereference(
+        request, context, space.instance(_raw_remainder(request, "/id/")), format_name
+    )
+
+
+@router.get("/vocab/{path:path}", responses=RESPONSES, summary="Dereference a concept IRI")
+def get_concept(
+    request: Request, context: Context, path: str, format_name: Format = None
+) -> Response:
+    """The description of a concept or concept scheme under https://w3id.org/smqi/vocab/."""
+    return _dereference(
+        request, context, IriSpace.vocabulary(_raw_remainder(request, "/vocab/")), format_name
+    )
+
+
+@router.get("/ontology", responses=RESPONSES, summary="The ontology document")
+def get_ontology(request: Request, context: Context, format_name: Format = None) -> Response:
+    """Every triple of the ontology graph (https://w3id.org/smqi/ontology); its terms'
+    hash IRIs (``...ontology#Study``) resolve to sections of the HTML page."""
+    return _dereference(request, context, ONTOLOGY_IRI, format_name)
+
+
+@router.get("/ontology/{version}", responses=RESPONSES, summary="A version of the ontology")
+def get_ontology_version(
+    request: Request, context: Context, version: str, format_name: Format = None
+) -> Response:
+    """The ontology document, when ``version`` names its owl:versionIRI
+    (https://w3id.org/smqi/ontology/{version}); 404 for other versions."""
+    return _dereference(request, context, f"{ONTOLOGY_IRI}/{version}", format_name)

@@ -1,0 +1,187 @@
+"""The SPARQL 1.1 Protocol endpoint at /sparql, its service description and query editor.
+
+GET or POST a query: SELECT and ASK answer in SPARQL JSON, XML, CSV or TSV; CONSTRUCT and
+DESCRIBE in Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads or TriG, chosen by Accept or by a
+``format=`` parameter. A SELECT cut at the row limit says so in ``SMQI-Result-Truncated``.
+GET answers carry an ETag (dataset version + query + type) and honour If-None-Match.
+Results are kept per dataset version (in the app's answer cache, bounded in bytes), so a
+repeated query is answered without running it again; ``SMQI-Cache`` says hit or miss.
+GET without a query returns the service description, or the query editor to a browser.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from smqi.api.context import AppContext
+from smqi.api.fair.dataset_description import current_facts
+from smqi.api.http.caching import entity_tag, etag_matches
+from smqi.api.http.dependencies import get_context
+from smqi.api.http.media import choose
+from smqi.api.http.negotiation import (
+    GRAPH_ALIASES,
+    GRAPH_TYPES,
+    HTML,
+    RESULTS_ALIASES,
+    RESULTS_TYPES,
+    STORE_TYPE,
+    choose_or_refuse,
+    format_override,
+    write_rdf,
+)
+from smqi.api.http.replay import ANSWER_VERSION
+from smqi.api.pages import render as pages
+from smqi.api.sparql.protocol import ProtocolError, QueryRequest, read_get, read_post
+from smqi.api.sparql.service_description import (
+    ServiceLinks,
+    describe_examples,
+    describe_service,
+    with_all_prefixes,
+)
+from smqi.api.store.base import RawResult
+from smqi.api.store.sparql import check_query
+
+Context = Annotated[AppContext, Depends(get_context)]
+router = APIRouter(tags=["SPARQL"])
+
+TRUNCATED_HEADER = "SMQI-Result-Truncated"
+CACHE_HEADER = "SMQI-Cache"  # hit: answered from the results kept for this dataset version
+DEFAULT_EXAMPLE = "cq04a-studies-per-year"
+_NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache"}
+
+
+def _base_url(request: Request, context: AppContext) -> str:
+    """Where this server answers: the configured public URL, else the request's own."""
+    return (context.settings.public_url or str(request.base_url)).rstrip("/")
+
+
+def _service_links(request: Request, context: AppContext) -> ServiceLinks:
+    store = context.settings.store
+    return ServiceLinks.at(_base_url(request, context), store.query_timeout_s, store.max_rows)
+
+
+def _problem(error: ProtocolError) -> JSONResponse:
+    return JSONResponse(
+        {"code": error.code, "message": str(error)}, status_code=error.status, headers=_NOT_CACHED
+    )
+
+
+@router.get("/sparql", summary="SPARQL query (GET), service description or query editor")
+async def sparql_get(request: Request, context: Context) -> Response:
+    try:
+        query = read_get(request.query_params.multi_items())
+    except ProtocolError as error:
+        return _problem(error)
+    accept = request.headers.get("accept")
+    if not query.formats and _prefers_html(accept, with_query=query.query is not None):
+        return _editor(context)
+    if query.query is None:
+        return await _service_description(request, context, query.formats)
+    return await _answer(request, context, query, conditional=True)
+
+
+@router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query body)")
+async def sparql_post(request: Request, context: Context) -> Response:
+    body = await request.body()
+    try:
+        query = read_post(
+            request.headers.get("content-type"), request.query_params.multi_items(), body
+        )
+    except ProtocolError as error:
+        return _problem(error)
+    return await _answer(request, context, query, conditional=False)
+
+
+def _prefers_html(accept: str | None, with_query: bool) -> bool:
+    """Whether the client rates HTML above every data type (a browser's Accept does).
+
+    With a query the data types come first, so ``*/*`` gets data; without one the service
+    description's RDF types do.
+    """
+    if with_query:
+        offered = (*RESULTS_TYPES, *GRAPH_TYPES, HTML)
+        return choose(accept, offered, RESULTS_ALIASES) == HTML
+    return choose(accept, (*GRAPH_TYPES, HTML), GRAPH_ALIASES) == HTML
+
+
+def _editor(context: AppContext) -> HTMLResponse:
+    catalogue = context.catalogue
+    default = catalogue.get(DEFAULT_EXAMPLE) or next(iter(catalogue.values()), None)
+    query = with_all_prefixes(default.text) if default else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    html = pages.render_editor(
+        query, pages.examples_of(catalogue, context.settings.build.base_iri), "SMQI Evidence Graph"
+    )
+    headers = {**_NOT_CACHED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
+    return HTMLResponse(html, headers=headers)
+
+
+async def _service_description(
+    request: Request, context: AppContext, formats: tuple[str, ...]
+) -> Response:
+    if formats:
+        media_type = format_override(formats, graph=True)
+    else:
+        accept = request.headers.get("accept")
+        media_type = choose_or_refuse(accept, GRAPH_TYPES, GRAPH_ALIASES, "the service description")
+    facts = await run_in_threadpool(current_facts, context)
+    triples = describe_service(
+        _service_links(request, context), facts, context.settings.build.base_iri
+    )
+    return Response(write_rdf(triples, media_type), media_type=media_type, headers=_NOT_CACHED)
+
+
+async def _answer(
+    request: Request, context: AppContext, query: QueryRequest, conditional: bool
+) -> Response:
+    """Run the query and send its result, or 304 when the client holds the same one."""
+    text = query.query or ""
+    form = check_query(text).form  # refuses updates and SERVICE before anything runs
+    if query.formats:
+        media_type = format_override(query.formats, form.returns_graph)
+    else:
+        offered = GRAPH_TYPES if form.returns_graph else RESULTS_TYPES
+        aliases = GRAPH_ALIASES if form.returns_graph else RESULTS_ALIASES
+        kind = "the result of a " + form.value
+        media_type = choose_or_refuse(request.headers.get("accept"), offered, aliases, kind)
+    store = context.store
+    headers = {"Vary": "Accept"}
+    version = await run_in_threadpool(store.version)
+    if conditional:
+        etag = entity_tag(version, f"{text}\x00{media_type}")
+        headers |= {"ETag": etag, "Cache-Control": "no-cache"}
+        if etag_matches(request.headers.get("if-none-match") or "", etag):
+            return Response(status_code=304, headers=headers)
+    store_type = STORE_TYPE.get(media_type, media_type)
+    computed = False
+
+    def compute() -> RawResult:
+        nonlocal computed
+        computed = True
+        return store.query_raw(text, store_type)
+
+    # The graph changes only when a build is loaded, so a result holds for its version.
+    result = await run_in_threadpool(
+        context.cache.get_or_compute, version, f"sparql\x00{store_type}\x00{text}", compute
+    )
+    headers[TRUNCATED_HEADER] = "true" if result.truncated else "false"
+    headers[CACHE_HEADER] = "miss" if computed else "hit"
+    if conditional and not computed:
+        # a GET answered from the kept results: api.http.replay may send this answer again, and
+        # its "hit" stays true (a "miss" is never kept, so a replay never says "miss")
+        request.scope[ANSWER_VERSION] = version
+    return Response(result.body, media_type=media_type, headers=headers)
+
+
+@router.get("/.well-known/sparql-examples", summary="The competency queries as SPARQL examples")
+def sparql_examples(request: Request, context: Context) -> Response:
+    media_type = choose_or_refuse(
+        request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the example catalogue"
+    )
+    triples = describe_examples(
+        context.catalogue, _service_links(request, context), context.settings.build.base_iri
+    )
+    return Response(write_rdf(triples, media_type), media_type=media_type, headers=_NOT_CACHED)
