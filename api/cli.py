@@ -1,6 +1,9 @@
-"""``smqi``: the loader's commands (build, validate) plus serve, load and query.
+"""``smqi``: the loader's commands (init, template, add-concept, validate, build) plus
+serve, load and query.
 
-The one place that reads the environment (``SMQI_*``), to make the settings object.
+The one place that reads the environment (``SMQI_*``), to make the settings object. The
+store, the app and the loader's heavy stages are imported by the commands that use them,
+so that ``smqi validate`` does not wait for the server's imports.
 """
 
 from __future__ import annotations
@@ -10,10 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from smqi.api.admin.reload import ensure_loaded
-from smqi.api.errors import ApiError
 from smqi.api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
-from smqi.api.store import open_store
 from smqi.loader.cli import (
     EXIT_CONFIG,
     EXIT_INVALID,
@@ -77,7 +77,10 @@ def _settings(args: argparse.Namespace) -> ApiSettings:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from smqi.api.admin.reload import ensure_loaded
     from smqi.api.app import create_app
+    from smqi.api.errors import ApiError
+    from smqi.api.store import open_store
 
     settings = _settings(args)
     store = open_store(settings.store)
@@ -95,6 +98,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from smqi.api.admin.reload import ensure_loaded
+    from smqi.api.errors import ApiError
+    from smqi.api.store import open_store
+
     settings = _settings(args)
     store = open_store(settings.store)
     try:
@@ -109,6 +116,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from smqi.api.admin.reload import ensure_loaded
+    from smqi.api.errors import ApiError
+    from smqi.api.store import open_store
+
     settings = _settings(args)
     store = open_store(settings.store)
     try:

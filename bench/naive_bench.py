@@ -30,7 +30,7 @@ def run_one(size: int) -> dict[str, object]:
     from rdflib import Graph
 
     from bench.synthetic import make_data_dir
-    from smqi.loader.build import assemble
+    from smqi.loader.assembly import assemble
     from smqi.loader.manifest import load_manifest
     from smqi.loader.settings import BuildSettings
     from smqi.loader.validation import union_graph

@@ -1,45 +1,36 @@
-"""The build pipeline: read -> map -> validate -> reason -> write.
+"""The build pipeline: read -> map -> validate (``loader.assembly``) -> reason -> write.
 
 Nothing is written until every stage has passed; a failed build leaves the previous
-``data/build`` untouched.
+published build untouched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import time
-from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 
 from smqi.loader import __version__, metadata, reasoning, validation
 from smqi.loader import ntriples as nt
-from smqi.loader.alignments import alignment_quads
-from smqi.loader.concepts import ConceptIndex, country_quads, read_vocabularies
-from smqi.loader.consistency import checked_terms
-from smqi.loader.errors import (
-    InvalidSheetsError,
-    LoaderError,
-    Location,
-    SheetError,
-    ValidationError,
+from smqi.loader.assembly import (
+    Assembled,
+    GraphIris,
+    Progress,
+    assemble,
+    check,
+    quiet,
+    timed,
+    without_gc,
 )
+from smqi.loader.consistency import checked_terms
 from smqi.loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
 from smqi.loader.inference import Facts
-from smqi.loader.manifest import Collection, Manifest, load_manifest
-from smqi.loader.mapper import MappedSheets, SheetMapper
+from smqi.loader.manifest import Manifest, load_manifest
 from smqi.loader.publish import BuildFiles, Staging
-from smqi.loader.reviews import ReviewRecords, ReviewWriter, read_review_records
 from smqi.loader.settings import BuildSettings
-from smqi.loader.sheets import Sheet, read_sheet
 from smqi.loader.terms import PREFIXES
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -55,234 +46,7 @@ class BuildReport:
     files: BuildFiles | None = None
 
 
-@dataclass
-class GraphIris:
-    base: str
-
-    def graph(self, name: str) -> str:
-        return f"{self.base}graph/{name}"
-
-
-@contextmanager
-def _without_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: mapping allocates millions of acyclic objects,
-    and repeated full collections over them make the stage superlinear in rows."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@contextmanager
-def _timed(timings: dict[str, float], stage: str, progress: Progress) -> Iterator[None]:
-    progress(stage)
-    start = time.perf_counter()
-    yield
-    timings[stage] = timings.get(stage, 0.0) + time.perf_counter() - start
-
-
-def _quiet(_: str) -> None:
-    return None
-
-
-class _ChunkLoader:
-    """Loads N-Quads text into a store in a second thread, one chunk behind the mapper:
-    the store parses and inserts without the GIL while Python maps the next rows.
-
-    With ``copy_to``, the text given with ``copy=True`` is also appended to that file,
-    so that the published N-Quads need not be dumped from the store: the mapper's text
-    states each statement once (see ``SheetMapper``), as the store holds it.
-
-    The store gives each load's blank nodes fresh identities, which is harmless here: the
-    mapped text has none.
-    """
-
-    def __init__(self, store: ox.Store, copy_to: Path | None = None) -> None:
-        self.store = store
-        self.copy_to = copy_to
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load")
-        self._pending: Future[None] | None = None
-
-    def add(self, lines: list[str], *, copy: bool = False) -> None:
-        data = nt.encode_lines(lines)
-        self.wait()  # at most one chunk in flight bounds the memory the text takes
-        target = self.copy_to if copy else None
-        self._pending = self._pool.submit(self._load, data, target)
-
-    def _load(self, data: bytes, copy_to: Path | None) -> None:
-        # lenient: twice as fast, and nt.iri has checked every IRI the text holds
-        self.store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
-        if copy_to is not None:
-            GraphFiles.append_to(copy_to, data)
-
-    def wait(self) -> None:
-        if self._pending is not None:
-            self._pending.result()
-            self._pending = None
-
-    def __enter__(self) -> _ChunkLoader:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        try:
-            if exc_type is None:
-                self.wait()
-        finally:
-            self._pool.shutdown()  # waits for a load in flight, whose result no one needs
-
-
-@dataclass
-class Assembled:
-    """A mapped, not yet validated build held in an in-memory store."""
-
-    store: ox.Store
-    mapped: MappedSheets
-    reviews: ReviewRecords
-    collections: tuple[Collection, ...]
-    build_iri: str
-    started: dt.datetime
-
-    @property
-    def run(self) -> metadata.BuildRun:
-        return metadata.BuildRun(self.build_iri, self.started)
-
-
-def assemble(
-    settings: BuildSettings,
-    manifest: Manifest,
-    timings: dict[str, float],
-    progress: Progress = _quiet,
-    *,
-    started: dt.datetime | None = None,
-    sheet_nquads: Path | None = None,
-) -> Assembled:
-    """Read every source and map it into one store of named graphs; raise on any sheet error.
-
-    With ``sheet_nquads``, the sheet graphs' N-Quads are also written to that file as they
-    are loaded (``Assembled.mapped.graphs`` names those graphs).
-    """
-    iris = GraphIris(settings.base_iri)
-    started = started or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    build_iri = f"{settings.base_iri}build/{started.strftime('%Y%m%dT%H%M%SZ')}"
-    with _without_gc(), _timed(timings, "read", progress):
-        _, concepts = read_vocabularies(settings.vocabulary_files)
-        vocab_lines = country_quads(concepts, iris.graph("vocabularies"))
-        reviews = _review_records(settings, manifest, iris, concepts)
-        sheets, errors = _read_sheets(manifest)
-    with _without_gc(), _timed(timings, "map", progress):
-        alignments: list[str] = []
-        for source in _alignment_files(settings, manifest):
-            try:
-                alignments += alignment_quads(source, concepts, iris.graph("alignments"))
-            except InvalidSheetsError as exc:
-                errors.extend(exc.errors)
-            except SheetError as exc:
-                errors.append(exc)
-        mapper = SheetMapper(settings.base_iri, concepts, build_iri)
-        store = ox.Store()
-        with _ChunkLoader(store, sheet_nquads) as loader:
-            mapped = mapper.map_all(sheets, sink=lambda lines: loader.add(lines, copy=True))
-            errors.extend(mapped.errors)
-            _check_collections(manifest, reviews, errors)
-            if errors:
-                raise InvalidSheetsError(errors)
-            collection_lines = metadata.collection_quads(
-                manifest, mapper, iris.graph("collections"), concepts
-            )
-            loader.add([*vocab_lines, *reviews.quads, *alignments, *collection_lines])
-        store.load(
-            path=settings.ontology_file,
-            format=ox.RdfFormat.TURTLE,
-            to_graph=ox.NamedNode(iris.graph("ontology")),
-        )
-        for path in settings.vocabulary_files:
-            store.load(
-                path=path,
-                format=ox.RdfFormat.TURTLE,
-                to_graph=ox.NamedNode(iris.graph("vocabularies")),
-            )
-        for iri, location in reviews.locations.items():
-            mapped.origins.other[iri] = location
-    return Assembled(store, mapped, reviews, manifest.collections, build_iri, started)
-
-
-def _review_records(
-    settings: BuildSettings, manifest: Manifest, iris: GraphIris, concepts: ConceptIndex
-) -> ReviewRecords:
-    if manifest.reviews is None:
-        return ReviewRecords()
-    writer = ReviewWriter(settings.base_iri, iris.graph("reviews"), manifest.reviews, concepts)
-    return writer.write(read_review_records(manifest.reviews))
-
-
-def _alignment_files(settings: BuildSettings, manifest: Manifest) -> list[Path]:
-    """Our concepts' alignments, then the project's own (of its extension concepts)."""
-    shipped = settings.alignments_file
-    own = manifest.alignments
-    return [shipped, *([own] if own is not None and own.resolve() != shipped.resolve() else [])]
-
-
-def _read_sheets(manifest: Manifest) -> tuple[list[tuple[Collection, Sheet]], list[SheetError]]:
-    sheets: list[tuple[Collection, Sheet]] = []
-    errors: list[SheetError] = []
-    for collection in manifest.collections:
-        for source in collection.sheets:
-            try:
-                sheets.append((collection, read_sheet(source.path, source.mapping)))
-            except InvalidSheetsError as exc:
-                errors.extend(exc.errors)
-            except SheetError as exc:
-                errors.append(exc)
-    return sheets, errors
-
-
-def _check_collections(
-    manifest: Manifest, reviews: ReviewRecords, errors: list[SheetError]
-) -> None:
-    reviews_file = manifest.reviews.name if manifest.reviews else "the review records (none given)"
-    for collection in manifest.collections:
-        if collection.kind == "review" and collection.id not in reviews.reviews:
-            errors.append(
-                SheetError(
-                    Location(manifest.path.name, None, f"collections[{collection.id}]"),
-                    f"names review '{collection.id}', which is not in {reviews_file}; "
-                    f"known reviews: {', '.join(sorted(reviews.reviews))}",
-                    "unknown-review",
-                )
-            )
-
-
-def check(
-    assembled: Assembled,
-    settings: BuildSettings,
-    timings: dict[str, float],
-    progress: Progress = _quiet,
-) -> list[validation.ShapeViolation]:
-    """Validate with SHACL; raise ValidationError with located problems on any violation."""
-    with _timed(timings, "validate", progress):
-        engine = settings.validator
-        if engine == "auto":
-            small = len(assembled.mapped.studies) <= settings.pyshacl_max_studies
-            engine = "pyshacl" if small else "sparql"
-        violations = validation.validate(assembled.store, settings.shapes_file, engine)
-    blocking = [v for v in violations if v.severity == "Violation"]
-    if blocking:
-        origins = assembled.mapped.origins
-        problems = [
-            SheetError(origins.locate(v.focus, v.path, v.value), v.message, "shacl")
-            for v in blocking
-        ]
-        problems.sort(
-            key=lambda p: (p.location.sheet, p.location.row or 0, p.location.column or "")
-        )
-        raise ValidationError(problems)
-    return violations
-
-
-def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
+def build(settings: BuildSettings, progress: Progress = quiet) -> BuildReport:
     """Build the graph from ``data/`` and publish it to ``data/build``; all or nothing.
 
     Stages overlap where the machine has a core to spare: HermiT classifies the ontology
@@ -293,7 +57,7 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
     timings: dict[str, float] = {}
     manifest = load_manifest(settings.manifest_file, settings.default_mapping)
     with (
-        _without_gc(),
+        without_gc(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="hermit") as hermit,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate") as validating,
     ):
@@ -307,9 +71,11 @@ def build(settings: BuildSettings, progress: Progress = _quiet) -> BuildReport:
                 settings, manifest, timings, progress,
                 started=started, sheet_nquads=staging.path / NQUADS_FILE,
             )  # fmt: skip
+            if assembled.errors:  # report them with the shapes' results, and stop
+                check(assembled, settings, timings, progress)
             checked = validating.submit(check, assembled, settings, timings, progress)
             try:
-                with _timed(timings, "reason", progress):
+                with timed(timings, "reason", progress):
                     derived = _derive(settings, manifest, assembled, rules.result())
             except BaseException:
                 checked.result()  # a sheet's problems explain more than what followed
@@ -411,7 +177,7 @@ def _reason_and_write(
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as writes,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="check") as checks,
     ):
-        with _timed(timings, "reason", progress):
+        with timed(timings, "reason", progress):
             whole = dumps.submit(files.dump_first, store, assembled.mapped.graphs)
             asserted_job = dumps.submit(_dump_asserted, files, store, asserted_graphs)
             build_metadata = derived_facts.build_metadata
@@ -456,7 +222,7 @@ def _reason_and_write(
             parts = dumps.submit(lambda: files.add_parts([*asserted_job.result(), inferred_part]))
             counts = metadata.count_graphs(store, [inferred_graph.value, metadata_graph.value])
             consistent.result()
-        with _timed(timings, "write", progress):
+        with timed(timings, "write", progress):
             asserted_quads = sum(counts.triples.values()) + _default_graph_size(store)
             counts.add_graph(inferred_graph.value, inferred, members, terms)
             ended = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -522,45 +288,3 @@ def _check_after(
 def _load(store: ox.Store, nquads: bytes) -> None:
     # lenient: the IRIs come from the store or the rules, so they were checked on the way in
     store.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
-
-
-def validate_sheet(settings: BuildSettings, path: Path, mapping_path: Path | None) -> int:
-    """Check one sheet against the mapping, vocabularies and shapes; writes nothing.
-
-    Outside a project (no manifest), the sheet is checked against the shipped layout and
-    vocabularies. Returns the number of studies in the sheet; raises a LoaderError with
-    located problems otherwise.
-    """
-    from smqi.loader.manifest import DatasetMetadata, SheetSource, load_mapping
-
-    if settings.manifest_file.is_file():
-        manifest = load_manifest(settings.manifest_file, settings.default_mapping)
-    else:
-        manifest = Manifest(
-            path=settings.manifest_file,
-            dataset=DatasetMetadata("", "", "", settings.base_iri),
-            reviews=None,
-            alignments=None,
-        )
-    mapping = load_mapping(mapping_path or settings.default_mapping)
-    collection = Collection(
-        id=f"validate-{nt.path_segment(path.stem)}",
-        kind="illustrative",
-        title=f"Sheet under validation: {path.name}",
-        description=None,
-        sheets=(SheetSource(path, mapping),),
-    )
-    lone = Manifest(
-        path=manifest.path,
-        dataset=manifest.dataset,
-        reviews=manifest.reviews,
-        alignments=manifest.alignments,
-        collections=(collection,),
-    )
-    timings: dict[str, float] = {}
-    assembled = assemble(settings, lone, timings)
-    check(assembled, settings, timings)
-    return len(assembled.mapped.studies)
-
-
-__all__ = ["BuildReport", "ConceptIndex", "LoaderError", "build", "validate_sheet"]

@@ -49,13 +49,24 @@ class Location:
 
 
 class SheetError(LoaderError):
-    """One problem in a sheet, located by sheet, row and column."""
+    """One problem in a sheet, located by sheet, row and column, with the cell's value and,
+    where one can be worked out, a suggestion of what to write instead."""
 
     code = "sheet-error"
 
-    def __init__(self, location: Location, message: str, code: str | None = None) -> None:
+    def __init__(
+        self,
+        location: Location,
+        message: str,
+        code: str | None = None,
+        *,
+        value: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
         self.location = location
         self.message = message
+        self.value = value
+        self.suggestion = suggestion
         if code is not None:
             self.code = code
         super().__init__(f"{location}: {message}")

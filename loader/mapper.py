@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from smqi.loader import lexical
 from smqi.loader import ntriples as nt
 from smqi.loader.concepts import ConceptIndex
 from smqi.loader.errors import Location, SheetError
@@ -61,6 +62,17 @@ BIBO_DOI = str(BIBO.doi)
 SINK_ROWS = 5_000  # rows mapped between hand-overs: ~160k lines, ~35 MB of N-Quads
 
 
+def web_address(value: str) -> str | None:
+    """An http(s) IRI term for ``value``, or None: a link a page may show must be one that
+    a browser follows to a page, never javascript:, data: or a file on the reader's disk."""
+    if not value.lower().startswith(("https://", "http://")):
+        return None
+    try:
+        return nt.iri(value)
+    except ValueError:
+        return None
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
@@ -107,7 +119,7 @@ class OriginIndex:
             return Location(self.sheets[focus].name)
         origins = self.by_subject.get(focus)
         if not origins:
-            return _vocabulary_location(focus, path) or Location("(graph)", None, None)
+            return _vocabulary_location(focus, path, value) or Location("(graph)", None, None)
         chosen = origins[0]
         column: str | None = None
         first_cell: str | None = None
@@ -134,12 +146,14 @@ GENERATED_SCHEMES = {"country": "country scheme (generated from ISO 3166)", "the
 MATCH_PROPERTIES = {str(SKOS.exactMatch), str(SKOS.closeMatch)}
 
 
-def _vocabulary_location(focus: str, path: str | None) -> Location | None:
+def _vocabulary_location(focus: str, path: str | None, value: str | None) -> Location | None:
     vocab = str(VOCAB)
     if not focus.startswith(vocab):
         return None
     scheme = focus.removeprefix(vocab).split("/", 1)[0]
     concept = focus.removeprefix(vocab)
+    if value is not None and value.startswith("<") and not value[1:].startswith(vocab):
+        return Location(f"the project's vocabularies/{scheme}.ttl (concept {value})")
     if path in MATCH_PROPERTIES:
         return Location(f"concept-alignments.csv (concept {concept})")
     source = GENERATED_SCHEMES.get(scheme, f"ontology/vocabularies/{scheme}.ttl")
@@ -196,7 +210,7 @@ class _Column:
             spec.separator is None
             and spec.scheme is None
             and spec.role not in ("coder", "doi", "pmid")
-            and spec.datatype != "iri"
+            and spec.datatype is None
             and spec.property != BIBO_DOI
         )
 
@@ -369,11 +383,12 @@ class SheetMapper:
         links, literal_subjects = said.links, said.literal_subjects
         cell_terms = self._cell_terms
         result.origins.add_row(sheet, row, plan.mapping, study, record, row_iri)
-        errors_before = len(result.errors)
         first_line = len(lines)
         cells = row.cells
         for column, predicate in plan.columns:
-            raw = cells.get(column.column, "").strip()
+            if column.column not in cells:
+                continue  # a column the header lacks is reported once, by the sheet reader
+            raw = cells[column.column].strip()
             if not raw:
                 if column.required:
                     result.errors.append(
@@ -381,6 +396,7 @@ class SheetMapper:
                             sheet.location(row.number, column.column),
                             f"is empty; '{column.column}' is required",
                             "required",
+                            value="",
                         )
                     )
                 continue
@@ -408,8 +424,9 @@ class SheetMapper:
                     links[prop].append((key, term[1:-1]))
                 else:
                     literal_subjects[prop].append(key)
-        if len(result.errors) > errors_before:
-            return
+        # A row with bad cells is still mapped without them, so that validation can report
+        # the row's other problems in the same pass; the build publishes nothing while any
+        # error stands.
         if plan.shared:  # the text states each statement once, as the store would hold it
             lines[first_line:] = dict.fromkeys(lines[first_line:])
         label = self._label(plan.mapping, row, collection)
@@ -487,20 +504,16 @@ class SheetMapper:
         graph: str,
         lines: list[str],
     ) -> list[str]:
+        """The terms a cell states, each value checked; a cell's problems are one message."""
         values = [v.strip() for v in raw.split(spec.separator)] if spec.separator else [raw]
         values = [v for v in values if v]
         terms: list[str] = []
+        unknown: list[str] = []
         for value in values:
             if spec.scheme is not None:
                 concept = self.resolve_concept(spec.scheme, value)
                 if concept is None:
-                    result.errors.append(
-                        SheetError(
-                            sheet.location(row.number, spec.column),
-                            self._unknown_value_message(spec.scheme, value),
-                            "unknown-value",
-                        )
-                    )
+                    unknown.append(value)
                     continue
                 terms.append(nt.term_iri(concept))
             elif spec.role == "coder":
@@ -513,23 +526,71 @@ class SheetMapper:
                     result.statements.literal_subjects[_LABEL].append(agent[1:-1])
                 terms.append(agent)
             elif spec.datatype == "iri":
-                try:
-                    terms.append(nt.iri(value))
-                except ValueError:
-                    result.errors.append(
-                        SheetError(
-                            sheet.location(row.number, spec.column),
-                            f"'{value}' is not a web address; expected e.g. https://doi.org/10.1000/xyz",
-                            "bad-iri",
-                        )
-                    )
+                term = web_address(value)
+                if term is None:
+                    result.errors.append(self._bad_address(sheet, row, spec, raw, value))
+                    return []
+                terms.append(term)
             elif spec.role == "doi" or spec.property == BIBO_DOI:
                 terms.append(nt.literal(normalise_doi(value)))
             elif spec.role == "pmid":
                 terms.append(nt.literal(normalise_pmid(value)))
             else:
+                what = "publication year" if spec.role == "year" else f"'{spec.column}' value"
+                problem = lexical.check(spec.datatype, value, what=what)
+                if problem is not None:
+                    result.errors.append(
+                        SheetError(
+                            sheet.location(row.number, spec.column),
+                            problem.message,
+                            "bad-value",
+                            value=raw,
+                            suggestion=problem.suggestion,
+                        )
+                    )
+                    return []
                 terms.append(nt.literal(value, spec.datatype))
+        if unknown:
+            assert spec.scheme is not None
+            result.errors.append(self._unknown_values(sheet, row, spec, raw, unknown))
         return list(dict.fromkeys(terms))  # "Twitter; twitter" states one statement
+
+    def _bad_address(
+        self, sheet: Sheet, row: Row, spec: ColumnMapping, raw: str, value: str
+    ) -> SheetError:
+        guess = f"https://{value}" if value.lower().startswith("www.") else None
+        if value.lower().startswith("doi:"):
+            guess = f"https://doi.org/{value[4:].strip()}"
+        return SheetError(
+            sheet.location(row.number, spec.column),
+            f"'{value}' is not a web address; write one that starts with https:// or "
+            "http://, e.g. https://doi.org/10.1136/bmjqs-2015-004309",
+            "bad-iri",
+            value=raw,
+            suggestion=guess if guess and web_address(guess) else None,
+        )
+
+    def _unknown_values(
+        self, sheet: Sheet, row: Row, spec: ColumnMapping, raw: str, unknown: list[str]
+    ) -> SheetError:
+        assert spec.scheme is not None
+        messages = [self._unknown_value_message(spec.scheme, value) for value in unknown]
+        closest = [self.concepts.closest(spec.scheme, value, n=1) for value in unknown]
+        suggestion = None
+        if all(closest) and spec.separator is not None:
+            fixed = raw
+            for value, (label,) in zip(unknown, closest, strict=True):
+                fixed = fixed.replace(value, label, 1)
+            suggestion = fixed
+        elif all(closest):
+            suggestion = closest[0][0]
+        return SheetError(
+            sheet.location(row.number, spec.column),
+            "; ".join(messages),
+            "unknown-value",
+            value=raw,
+            suggestion=suggestion,
+        )
 
     def _unknown_value_message(self, scheme: str, value: str) -> str:
         """Name the closest labels, and the scheme the value belongs to if it is another one."""

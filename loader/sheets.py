@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from smqi.loader.errors import InvalidSheetsError, Location, SheetError
+from smqi.loader.errors import Location, SheetError
 from smqi.loader.manifest import Mapping
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -35,6 +35,9 @@ class Sheet:
     worksheet: str | None
     header: tuple[str, ...]
     rows: tuple[Row, ...]
+    # problems that leave the other rows and columns readable (an unknown or missing
+    # column, a ragged row), reported with the rest of the sheet's problems in one pass
+    problems: tuple[SheetError, ...] = ()
 
     def location(self, row: int | None = None, column: str | None = None) -> Location:
         return Location(self.name, row, column)
@@ -55,8 +58,8 @@ def read_sheet(path: Path, mapping: Mapping) -> Sheet:
         name, worksheet, table = _read_xlsx(path, data, mapping)
     else:
         name, worksheet, table = path.name, None, _read_csv(path, data)
-    header, rows = _split_header(name, table, mapping)
-    return Sheet(name, path, digest, worksheet, header, rows)
+    header, rows, problems = _split_header(name, table, mapping)
+    return Sheet(name, path, digest, worksheet, header, rows, problems)
 
 
 def _read_csv(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
@@ -130,7 +133,7 @@ def _read_xlsx(
 
 def _split_header(
     name: str, table: list[tuple[int, list[str]]], mapping: Mapping
-) -> tuple[tuple[str, ...], tuple[Row, ...]]:
+) -> tuple[tuple[str, ...], tuple[Row, ...], tuple[SheetError, ...]]:
     header_index = mapping.header_row - 1
     if len(table) <= header_index:
         raise SheetError(
@@ -159,6 +162,8 @@ def _split_header(
                 Location(name, number, column),
                 f"unknown column '{column}' (not in layout '{mapping.name}'){hint}",
                 "unknown-column",
+                value=column,
+                suggestion=close[0] if close else None,
             )
         )
     for column in missing:
@@ -191,8 +196,6 @@ def _split_header(
             )
             continue
         rows.append(Row(row_number, dict(zip(header, cells, strict=True))))
-    if errors:
-        raise InvalidSheetsError(errors)
-    if not rows:
+    if not rows and not errors:
         raise SheetError(Location(name), "has a header but no rows of studies", "no-rows")
-    return header, tuple(rows)
+    return header, tuple(rows), tuple(errors)

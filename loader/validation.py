@@ -12,6 +12,9 @@ ValidatorError (a validator could not run), both LoaderErrors.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -20,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -28,6 +30,7 @@ from smqi.loader.errors import ConfigurationError, ValidatorError
 from smqi.loader.shacl_sparql import (
     CompiledQuery,
     Message,
+    ResultTemplate,
     ShapeCompilationError,
     compile_shapes,
     shape_id,
@@ -51,16 +54,76 @@ class ShapeViolation:
     source_shape: str  # shape IRI or a stable id
 
 
-def validate(store: ox.Store, shapes_file: Path, engine: str) -> list[ShapeViolation]:
-    """Validate the union of the store's graphs against ``shapes_file`` with ``engine``."""
+def validate(
+    store: ox.Store, shapes_file: Path, engine: str, cache_dir: Path | None = None
+) -> list[ShapeViolation]:
+    """Validate the union of the store's graphs against ``shapes_file`` with ``engine``.
+
+    The SPARQL engine's queries are kept in ``cache_dir`` under the digest of the shapes
+    and of the compiler, so that checking a sheet again does not parse and compile the
+    shapes again (a fifth of ``smqi validate``'s time on a thousand rows).
+    """
     if engine not in ENGINES:
         raise ConfigurationError(f"unknown validator '{engine}'; expected one of {ENGINES}")
-    shapes = _read_shapes(shapes_file)
     if engine == "pyshacl":
-        violations = _validate_with_pyshacl(store, shapes)
+        violations = _validate_with_pyshacl(store, _read_shapes(shapes_file))
     else:
-        violations = _validate_with_sparql(store, compile_shapes(shapes))
+        violations = _validate_with_sparql(store, compiled_shapes(shapes_file, cache_dir))
     return sorted(set(violations), key=_sort_key)
+
+
+def compiled_shapes(shapes_file: Path, cache_dir: Path | None) -> list[CompiledQuery]:
+    """The shapes compiled to SPARQL, from the cache when it holds them."""
+    digest = _compiled_digest(shapes_file)
+    cached = cache_dir / f"shapes-{digest}.json" if cache_dir is not None else None
+    if cached is not None:
+        try:
+            return queries_from_json(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # absent, or written by other code: compile again
+    queries = compile_shapes(_read_shapes(shapes_file))
+    if cached is not None:
+        partial = cached.with_suffix(".partial")
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(queries_to_json(queries), encoding="utf-8")
+            partial.replace(cached)
+        except OSError:
+            pass  # the cache only saves time
+    return queries
+
+
+def _compiled_digest(shapes_file: Path) -> str:
+    from smqi.loader import shacl_sparql
+
+    try:
+        shapes = shapes_file.read_bytes()
+    except OSError as exc:
+        raise ValidatorError(f"cannot read the shapes file {shapes_file}: {exc}") from exc
+    compiler = Path(shacl_sparql.__file__).read_bytes()
+    return hashlib.sha256(hashlib.sha256(shapes).digest() + compiler).hexdigest()
+
+
+def queries_to_json(queries: list[CompiledQuery]) -> str:
+    return json.dumps([dataclasses.asdict(query) for query in queries])
+
+
+def queries_from_json(text: str) -> list[CompiledQuery]:
+    return [
+        CompiledQuery(
+            query=item["query"],
+            results=tuple(
+                ResultTemplate(
+                    **{
+                        **result,
+                        "messages": tuple(Message(**m) for m in result["messages"]),
+                    }
+                )
+                for result in item["results"]
+            ),
+        )
+        for item in json.loads(text)
+    ]
 
 
 def report_graph(violations: Iterable[ShapeViolation]) -> Graph:
@@ -131,6 +194,8 @@ def union_graph(store: ox.Store) -> Graph:
 
 
 def _validate_with_pyshacl(store: ox.Store, shapes: Graph) -> list[ShapeViolation]:
+    import pyshacl  # imported here: a second's import that the SPARQL engine never needs
+
     data = union_graph(store)
     try:
         _, report, _ = pyshacl.validate(

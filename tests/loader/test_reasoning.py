@@ -16,7 +16,8 @@ from rdflib import Graph
 
 from bench.synthetic import make_data_dir
 from smqi.loader import reasoning
-from smqi.loader.build import BuildReport, assemble
+from smqi.loader.assembly import assemble
+from smqi.loader.build import BuildReport
 from smqi.loader.consistency import CONSISTENCY_QUERIES, QC_DIR, checked_terms, find_violations
 from smqi.loader.errors import ReasoningError
 from smqi.loader.hermit import Pair, Triple
