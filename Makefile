@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint bench clean chromium
+.PHONY: run test build lint bench clean chromium libreoffice
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,14 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "warning: chromium not installed; browser tests will be skipped" >&2
 
-test: lint chromium
+# The spreadsheet tests open the workbooks we write in LibreOffice: Debian's headless build
+# of libreoffice-calc (the -nogui flavour: the same program without the desktop libraries).
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq libreoffice-calc-nogui >/dev/null) \
+		|| echo "warning: LibreOffice not installed; spreadsheet tests will be skipped" >&2
+
+test: lint chromium libreoffice
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test

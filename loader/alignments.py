@@ -7,6 +7,7 @@ makes it ``skos:closeMatch``; every other match is ``skos:exactMatch``.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from smqi.loader import ntriples as nt
@@ -27,16 +28,24 @@ SCHEME_CANDIDATES = {
 CLOSE_WORDS = ("closematch", "nearest", "close match", "broader", "narrower")
 
 
-def alignment_quads(path: Path, concepts: ConceptIndex, graph: str) -> list[str]:
-    """Mapping triples for each row; an unresolvable row is an error naming its row."""
+@dataclass(frozen=True)
+class Alignment:
+    """One confirmed match of one of our concepts to a MeSH descriptor or Wikidata item."""
+
+    concept: str
+    relation: str  # a SKOS mapping property IRI
+    target: str
+
+
+def read_alignments(path: Path, concepts: ConceptIndex) -> list[Alignment]:
+    """Every match in the file; an unresolvable row is an error naming its row."""
     name = path.name
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise SheetError(Location(name), f"cannot be read: {exc}", "unreadable") from exc
-    g = nt.iri(graph)
-    lines: list[str] = []
+    alignments: list[Alignment] = []
     errors: list[SheetError] = []
     for number, row in enumerate(rows, start=2):
         label = (row.get("concept") or "").strip()
@@ -48,6 +57,7 @@ def alignment_quads(path: Path, concepts: ConceptIndex, graph: str) -> list[str]
                     Location(name, number, "scheme"),
                     f"unknown scheme '{kind}'; expected one of {', '.join(SCHEME_CANDIDATES)}",
                     "unknown-scheme",
+                    value=kind,
                 )
             )
             continue
@@ -58,18 +68,26 @@ def alignment_quads(path: Path, concepts: ConceptIndex, graph: str) -> list[str]
                     Location(name, number, "concept"),
                     f"no concept labelled '{label}' in {' or '.join(schemes)}",
                     "unknown-value",
+                    value=label,
                 )
             )
             continue
         note = (row.get("note") or "").lower()
         relation = SKOS.closeMatch if any(word in note for word in CLOSE_WORDS) else SKOS.exactMatch
-        targets = []
         if (row.get("mesh") or "").strip():
-            targets.append(str(MESH[row["mesh"].strip()]))
+            alignments.append(Alignment(concept, str(relation), str(MESH[row["mesh"].strip()])))
         if (row.get("wikidata") or "").strip():
-            targets.append(str(WIKIDATA[row["wikidata"].strip()]))
-        for target in targets:
-            lines.append(nt.quad(nt.iri(concept), nt.iri(str(relation)), nt.iri(target), g))
+            target = str(WIKIDATA[row["wikidata"].strip()])
+            alignments.append(Alignment(concept, str(relation), target))
     if errors:
         raise InvalidSheetsError(errors)
-    return lines
+    return alignments
+
+
+def alignment_quads(path: Path, concepts: ConceptIndex, graph: str) -> list[str]:
+    """Mapping triples for each match in the file, in ``graph``."""
+    g = nt.iri(graph)
+    return [
+        nt.quad(nt.iri(a.concept), nt.iri(a.relation), nt.iri(a.target), g)
+        for a in read_alignments(path, concepts)
+    ]

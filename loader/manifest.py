@@ -225,106 +225,116 @@ DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re
 
 
 class _Fields:
-    """Reads one table of the manifest; every problem names the file and the field."""
+    """Reads one table of the manifest. A problem is noted (naming the file and the field)
+    and the field read as absent, so that every problem of the manifest is told at once."""
 
-    def __init__(self, path: Path, where: str, raw: object) -> None:
-        if raw is None:
-            raw = {}
-        if not isinstance(raw, dict):
-            raise ConfigurationError(f"{path}: '{where}' must be a table of fields")
-        self.path, self.where, self.raw = path, where, raw
+    def __init__(self, path: Path, where: str, raw: object, problems: list[str]) -> None:
+        if raw is not None and not isinstance(raw, dict):
+            problems.append(f"'{where}' must be a table of fields")
+            raw = None
+        self.path, self.where, self.problems = path, where, problems
+        self.raw: dict[str, Any] = raw or {}
 
-    def fail(self, name: str, message: str) -> ConfigurationError:
-        return ConfigurationError(f"{self.path}: {self.where}.{name} {message}")
+    def fail(self, name: str, message: str) -> None:
+        self.problems.append(f"{self.where}.{name} {message}")
 
     def text(self, name: str, *, required: bool = False, example: str = "") -> str | None:
         value = self.raw.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 hint = f", e.g. {example}" if example else ""
-                raise self.fail(name, f"is required{hint}")
+                self.fail(name, f"is required{hint}")
             return None
         if isinstance(value, dict | list):
-            raise self.fail(name, "must be text, not a table or a list")
+            self.fail(name, "must be text, not a table or a list")
+            return None
         text = " ".join(str(value).split())
         if text.upper().startswith(PLACEHOLDER):
-            raise self.fail(name, f"still says '{text}': give the value, or delete the line")
+            self.fail(name, f"still says '{text}': give the value")
+            return None
         return text
 
     def iri(self, name: str, *, required: bool = False, example: str = "") -> str | None:
         value = self.text(name, required=required, example=example)
         if value is not None and not re.match(r"^https?://[^\s<>\"{}|\\^`]+$", value):
-            raise self.fail(name, f"must be an http(s) web address, not '{value}'")
+            self.fail(name, f"must be an http(s) web address, not '{value}'")
+            return None
         return value
 
     def table(self, name: str) -> _Fields | None:
         value = self.raw.get(name)
-        return None if value is None else _Fields(self.path, f"{self.where}.{name}", value)
+        if value is None:
+            return None
+        return _Fields(self.path, f"{self.where}.{name}", value, self.problems)
 
     def items(self, name: str) -> list[object]:
         value = self.raw.get(name)
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(name, "must be a list")
+            self.fail(name, "must be a list")
+            return []
         return value
 
 
 def _dataset(path: Path, raw: object) -> DatasetMetadata:
-    fields = _Fields(path, "dataset", raw)
-    base_iri = fields.iri("base_iri", required=True, example="https://example.org/my-review/id/")
-    assert base_iri is not None
-    if not base_iri.endswith(("/", "#")):
-        raise fields.fail("base_iri", f"must end with '/' (IRIs are minted under it): '{base_iri}'")
-    publisher = None
-    if (table := fields.table("publisher")) is not None:
-        name = table.text("name", required=True, example="La Trobe University")
-        assert name is not None
-        publisher = Organisation(name, table.iri("url"))
-    contact = None
-    if (table := fields.table("contact_point")) is not None:
-        name = table.text("name", required=True, example="The review team")
-        email = table.text("email", required=True, example="review@example.org")
-        assert name is not None and email is not None
-        if not EMAIL.match(email.removeprefix("mailto:")):
-            raise table.fail("email", f"is not an email address: '{email}'")
-        contact = ContactPoint(name, email.removeprefix("mailto:"))
-    creators = []
-    for index, entry in enumerate(fields.items("creators")):
-        creator = _Fields(path, f"dataset.creators[{index}]", entry)
-        name = creator.text("name", required=True, example="Louisa Walsh")
-        orcid = creator.text("orcid")
-        assert name is not None
-        if orcid is not None:
-            match = ORCID.match(orcid)
-            if match is None:
-                raise creator.fail("orcid", f"is not an ORCID iD (0000-0002-1825-0097): '{orcid}'")
-            orcid = f"https://orcid.org/{match.group(1)}"
-        creators.append(Person(name, orcid))
-    issued_raw = fields.raw.get("issued")
-    issued = None
-    if isinstance(issued_raw, dt.date):
-        issued = issued_raw
-    elif issued_raw is not None:
-        text = fields.text("issued") or ""
-        try:
-            issued = dt.date.fromisoformat(text)
-        except ValueError:
-            raise fields.fail("issued", f"must be a date, e.g. 2026-12-07, not '{text}'") from None
-    doi = fields.text("doi")
-    if doi is not None:
-        match = DOI.match(doi)
-        if match is None:
-            raise fields.fail("doi", f"is not a DOI (10.1234/abc): '{doi}'")
-        doi = match.group(1).lower()
-    keywords = tuple(" ".join(str(k).split()) for k in fields.items("keywords") if str(k).strip())
+    """The dataset's metadata; every problem with it in one ConfigurationError."""
+    problems: list[str] = []
+    fields = _Fields(path, "dataset", raw, problems)
     title = fields.text("title", required=True, example="Social media in health service QI")
     description = fields.text("description", required=True)
     license_iri = fields.iri(
         "license", required=True, example="https://creativecommons.org/licenses/by/4.0/"
     )
-    assert title is not None and description is not None and license_iri is not None
-    version = fields.raw.get("version")
+    base_iri = fields.iri("base_iri", required=True, example="https://example.org/my-review/id/")
+    if base_iri is not None and not base_iri.endswith(("/", "#")):
+        fields.fail("base_iri", f"must end with '/' (IRIs are minted under it): '{base_iri}'")
+    publisher = None
+    if (table := fields.table("publisher")) is not None:
+        name = table.text("name", required=True, example="La Trobe University")
+        url = table.iri("url")
+        publisher = Organisation(name, url) if name else None
+    contact = None
+    if (table := fields.table("contact_point")) is not None:
+        name = table.text("name", required=True, example="The review team")
+        email = table.text("email", required=True, example="review@example.org")
+        if email is not None and not EMAIL.match(email.removeprefix("mailto:")):
+            table.fail("email", f"is not an email address: '{email}'")
+            email = None
+        if name and email:
+            contact = ContactPoint(name, email.removeprefix("mailto:"))
+    creators = []
+    for index, entry in enumerate(fields.items("creators")):
+        creator = _Fields(path, f"dataset.creators[{index}]", entry, problems)
+        name = creator.text("name", required=True, example="Louisa Walsh")
+        orcid = creator.text("orcid")
+        if orcid is not None:
+            match = ORCID.match(orcid)
+            if match is None:
+                creator.fail("orcid", f"is not an ORCID iD (0000-0002-1825-0097): '{orcid}'")
+            orcid = f"https://orcid.org/{match.group(1)}" if match else None
+        if name:
+            creators.append(Person(name, orcid))
+    issued_raw = fields.raw.get("issued")
+    issued = issued_raw if isinstance(issued_raw, dt.date) else None
+    if issued_raw is not None and issued is None:
+        text = fields.text("issued") or ""
+        try:
+            issued = dt.date.fromisoformat(text)
+        except ValueError:
+            fields.fail("issued", f"must be a date, e.g. 2026-12-07, not '{text}'")
+    doi = fields.text("doi")
+    if doi is not None:
+        match = DOI.match(doi)
+        if match is None:
+            fields.fail("doi", f"is not a DOI (10.1234/abc): '{doi}'")
+        doi = match.group(1).lower() if match else None
+    keywords = tuple(" ".join(str(k).split()) for k in fields.items("keywords") if str(k).strip())
+    version = fields.text("version")
+    if problems or title is None or description is None or license_iri is None:
+        listed = "\n  ".join(problems)
+        raise ConfigurationError(f"{path}: the dataset's metadata is not complete:\n  {listed}")
+    assert base_iri is not None
     return DatasetMetadata(
         title=title,
         description=description,
@@ -333,7 +343,7 @@ def _dataset(path: Path, raw: object) -> DatasetMetadata:
         publisher=publisher,
         contact_point=contact,
         creators=tuple(creators),
-        version=None if version is None else fields.text("version"),
+        version=version,
         issued=issued,
         keywords=keywords,
         doi=doi,

@@ -23,15 +23,27 @@ def find_project(given: str | Path | None) -> Path:
     return Path(given).resolve() if given else Path.cwd()
 
 
-def manifest_base_iri(manifest_file: Path) -> str | None:
-    """The base IRI the manifest declares, read without checking the rest of it."""
+def _raw_manifest(manifest_file: Path) -> dict[str, object]:
     try:
         raw = yaml.safe_load(manifest_file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
-        return None  # the build reports what is wrong with it, with more to go on
-    dataset = raw.get("dataset") if isinstance(raw, dict) else None
-    base = dataset.get("base_iri") if isinstance(dataset, dict) else None
-    return str(base).strip() if base else None
+        return {}  # the build reports what is wrong with it, with more to go on
+    return raw if isinstance(raw, dict) else {}
+
+
+def manifest_alignments(manifest_file: Path) -> Path | None:
+    """The project's own alignments file the manifest names, read without checking the rest
+    of it (a template is made before the dataset is described)."""
+    name = _raw_manifest(manifest_file).get("alignments")
+    return manifest_file.parent / str(name) if name else None
+
+
+def manifest_base_iri(manifest_file: Path) -> str | None:
+    """The base IRI the manifest declares, read without checking the rest of it."""
+    dataset = _raw_manifest(manifest_file).get("dataset")
+    base = str(dataset.get("base_iri") or "").strip() if isinstance(dataset, dict) else ""
+    # a placeholder or a malformed value is reported by the commands that need it
+    return base if base.startswith(("https://", "http://")) and " " not in base else None
 
 
 def project_settings(

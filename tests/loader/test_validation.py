@@ -150,10 +150,11 @@ M_AUTHORS_GAP = (
 M_FINDING_REVIEW = (
     "A finding must be reported by exactly one review; this one is reported by none or several."
 )
-M_REVIEW_DOI = "A review must have exactly one DOI, e.g. 10.1177/2055207621996870."
+M_REVIEW_DOI = "A review has one DOI, e.g. 10.1177/2055207621996870; this one is given several."
 M_REVIEW_TITLE = "A review needs its published title."
 M_REVIEW_COUNT_SINGLE = (
-    "A review must state exactly one number of included studies, as the review reports it, e.g. 40."
+    "A review states one number of included studies, as the review reports it, e.g. 40; "
+    "this one is given several."
 )
 M_REVIEW_COUNT = "The number of included studies must be a whole number, 0 or more, e.g. 40."
 M_NOT_A_REVIEW = (
@@ -166,8 +167,20 @@ M_EXACT_MATCH = (
     "a Wikidata item such as http://www.wikidata.org/entity/Q918."
 )
 M_CLOSE_MATCH = (
-    "A close match must be a MeSH descriptor such as http://id.nlm.nih.gov/mesh/D000077253 "
-    "or a Wikidata item such as http://www.wikidata.org/entity/Q918."
+    "A close match must be a MeSH descriptor such as http://id.nlm.nih.gov/mesh/D000077253, "
+    "a Wikidata item such as http://www.wikidata.org/entity/Q918, or (for a project's own "
+    "concept) one of the shared concepts, such as https://w3id.org/smqi/vocab/platform/twitter."
+)
+TEAM_CONCEPT = URIRef("https://example.org/team/vocab/platform/bluesky")  # synthetic
+M_TEAM_UNLINKED = (
+    f"The concept {TEAM_CONCEPT} is a project's own concept in this vocabulary, but it is "
+    "neither narrower than (skos:broader) nor a close match of (skos:closeMatch) one of the "
+    "vocabulary's shared concepts. Link it to the shared concept it is a kind of, or nearly "
+    "the same as (smqi add-concept --broader or --close-match)."
+)
+M_TEAM_UNDEFINED = (
+    f"The concept {TEAM_CONCEPT} is a project's own concept in this vocabulary but has no "
+    "definition. Say in a sentence what it is (skos:definition), as the shared concepts do."
 )
 M_PREF_LABEL_UNIQUE = (
     "A concept may have only one preferred label per language; give the other names as "
@@ -421,6 +434,23 @@ def _untagged_theme(reviews: Graph, sheet: Graph) -> None:
     reviews.add((UNTAGGED, SKOS.prefLabel, Literal("Untagged theme")))
 
 
+def _team_concept(*, linked: bool, defined: bool) -> Change:
+    """A project's own platform (``smqi add-concept``), with or without what it needs."""
+
+    def change(reviews: Graph, sheet: Graph) -> None:
+        sheet.add((TEAM_CONCEPT, RDF.type, SMQI.SocialMediaPlatform))
+        sheet.add((TEAM_CONCEPT, SKOS.inScheme, VOCAB.platform))
+        sheet.add((TEAM_CONCEPT, SKOS.prefLabel, Literal("Bluesky", lang="en")))
+        if linked:
+            sheet.add((TEAM_CONCEPT, SKOS.closeMatch, VOCAB["platform/twitter"]))
+        if defined:
+            sheet.add(
+                (TEAM_CONCEPT, SKOS.definition, Literal("A microblogging service.", lang="en"))
+            )
+
+    return change
+
+
 def _concept_in_wrong_scheme(reviews: Graph, sheet: Graph) -> None:
     mastodon = VOCAB["platform/mastodon"]  # synthetic: a platform filed under populations
     sheet.add((mastodon, RDF.type, SMQI.SocialMediaPlatform))
@@ -506,6 +536,17 @@ CASES: dict[str, tuple[Change, set[Expected]]] = {
         {
             (R1, PLATFORM, PATIENTS_NT, CLASS, M_PLATFORM),
             (R1, PLATFORM, PATIENTS_NT, NODE, M_PLATFORM),
+        },
+    ),
+    "a project's own concept linked to ours and defined": (
+        _team_concept(linked=True, defined=True),
+        set(),
+    ),
+    "a project's own concept linked to nothing of ours, without a definition": (
+        _team_concept(linked=False, defined=False),
+        {
+            (str(VOCAB.platform), None, nt(TEAM_CONCEPT), SPARQL, M_TEAM_UNLINKED),
+            (str(VOCAB.platform), None, nt(TEAM_CONCEPT), SPARQL, M_TEAM_UNDEFINED),
         },
     ),
     "a platform concept filed in another scheme": (
@@ -619,9 +660,14 @@ CASES: dict[str, tuple[Change, set[Expected]]] = {
         _authorship_of_no_review,
         {(str(AUTHORSHIP_2), None, None, MIN_COUNT, M_AUTHORSHIP_REVIEW)},
     ),
-    "review without DOI": (
-        replace(REVIEW, BIBO.doi, None),
-        {(str(REVIEW), DOI, None, MIN_COUNT, M_REVIEW_DOI)},
+    "review without DOI (in progress)": (replace(REVIEW, BIBO.doi, None), set()),
+    "review with two DOIs": (
+        add(REVIEW, BIBO.doi, Literal("10.1000/another")),
+        {(str(REVIEW), DOI, None, MAX_COUNT, M_REVIEW_DOI)},
+    ),
+    "review with two study counts": (
+        add(REVIEW, SMQI.reportedStudyCount, Literal(41)),
+        {(str(REVIEW), str(SMQI.reportedStudyCount), None, MAX_COUNT, M_REVIEW_COUNT_SINGLE)},
     ),
     "negative study count": (
         replace(REVIEW, SMQI.reportedStudyCount, Literal(-1)),
@@ -640,14 +686,6 @@ CASES: dict[str, tuple[Change, set[Expected]]] = {
         {
             (NOT_A_REVIEW_FOCUS, None, nt(COLLECTION), SPARQL, M_NOT_A_REVIEW),
             (NOT_A_REVIEW_FOCUS, str(DCTERMS.title), None, MIN_COUNT, M_REVIEW_TITLE),
-            (NOT_A_REVIEW_FOCUS, DOI, None, MIN_COUNT, M_REVIEW_DOI),
-            (
-                NOT_A_REVIEW_FOCUS,
-                str(SMQI.reportedStudyCount),
-                None,
-                MIN_COUNT,
-                M_REVIEW_COUNT_SINGLE,
-            ),
         },
     ),
 }
@@ -701,7 +739,7 @@ def test_every_constraint_has_an_english_message() -> None:
         messages = [m for m in g.objects(shape, SH.message) if isinstance(m, Literal)]
         assert [m.language for m in messages] == ["en"], f"{shape} needs one English sh:message"
     sparql = list(g.objects(None, SH.sparql))
-    assert len(sparql) == 6
+    assert len(sparql) == 8
     for constraint in sparql:
         messages = [m for m in g.objects(constraint, SH.message) if isinstance(m, Literal)]
         assert [m.language for m in messages] == ["en"], "each sh:sparql needs an sh:message"
