@@ -24,13 +24,20 @@ from smqi.loader import metadata, validation
 from smqi.loader import ntriples as nt
 from smqi.loader.alignments import alignment_quads
 from smqi.loader.concepts import ConceptIndex, country_quads, read_vocabularies
-from smqi.loader.errors import InvalidSheetsError, Location, SheetError, ValidationError
+from smqi.loader.errors import (
+    InvalidSheetsError,
+    Location,
+    ProblemList,
+    SheetError,
+    ValidationError,
+    problems_found,
+)
 from smqi.loader.extension import check_extensions
 from smqi.loader.graph_files import GraphFiles
 from smqi.loader.manifest import Collection, Manifest
 from smqi.loader.mapper import MappedSheets, SheetMapper
 from smqi.loader.reviews import ReviewRecords, ReviewWriter, read_review_records
-from smqi.loader.settings import BuildSettings
+from smqi.loader.settings import BuildSettings, SheetLimits
 from smqi.loader.sheets import Sheet, read_sheet
 
 Progress = Callable[[str], None]
@@ -158,7 +165,7 @@ def assemble(
         concepts = read_vocabularies(settings.vocabulary_files)
         vocab_lines = country_quads(concepts, iris.graph("vocabularies"))
         reviews = _review_records(settings, manifest, iris, concepts)
-        sheets, errors = _read_sheets(manifest)
+        sheets, errors = _read_sheets(manifest, settings.limits)
     with without_gc(), timed(timings, "map", progress):
         alignments: list[str] = []
         for source in _alignment_files(settings, manifest):
@@ -168,7 +175,7 @@ def assemble(
                 errors.extend(exc.errors)
             except SheetError as exc:
                 errors.append(exc)
-        mapper = SheetMapper(settings.base_iri, concepts, build_iri)
+        mapper = SheetMapper(settings.base_iri, concepts, build_iri, settings.limits.max_problems)
         store = ox.Store()
         with _ChunkLoader(store, sheet_nquads) as loader:
             mapped = mapper.map_all(sheets, sink=lambda lines: loader.add(lines, copy=True))
@@ -219,13 +226,15 @@ def _alignment_files(settings: BuildSettings, manifest: Manifest) -> list[Path]:
     return [shipped, *([own] if own is not None and own.resolve() != shipped.resolve() else [])]
 
 
-def _read_sheets(manifest: Manifest) -> tuple[list[tuple[Collection, Sheet]], list[SheetError]]:
+def _read_sheets(
+    manifest: Manifest, limits: SheetLimits
+) -> tuple[list[tuple[Collection, Sheet]], list[SheetError]]:
     sheets: list[tuple[Collection, Sheet]] = []
-    errors: list[SheetError] = []
+    errors: list[SheetError] = ProblemList(limits.max_problems)
     for collection in manifest.collections:
         for source in collection.sheets:
             try:
-                sheet = read_sheet(source.path, source.mapping)
+                sheet = read_sheet(source.path, source.mapping, limits)
                 sheets.append((collection, sheet))
                 errors.extend(sheet.problems)
             except InvalidSheetsError as exc:
@@ -279,7 +288,9 @@ def check(
         for v in violations
         if v.severity == "Violation"
     ]
-    problems = merge_problems(assembled.errors, located, assembled.sheets)
+    problems = merge_problems(
+        assembled.errors, located, assembled.sheets, settings.limits.max_problems
+    )
     if assembled.errors:
         raise InvalidSheetsError(problems)
     if problems:
@@ -288,11 +299,14 @@ def check(
 
 
 def merge_problems(
-    found: list[SheetError], located: list[SheetError], sheets: Iterable[Sheet]
-) -> list[SheetError]:
+    found: list[SheetError],
+    located: list[SheetError],
+    sheets: Iterable[Sheet],
+    cap: int = 1_000,
+) -> ProblemList:
     """The problems found while reading and mapping, then the shapes' results that say
     something new: one message per cell, and nothing about a column the sheet lacks (its
-    header was reported once)."""
+    header was reported once). The first ``cap`` are kept, the rest counted."""
     missing = {
         (problem.location.sheet, problem.location.column)
         for sheet in sheets
@@ -317,7 +331,10 @@ def merge_problems(
             cells.add(cell)
         seen.add((where, problem.message))
         merged.append(problem)
-    return sorted(merged, key=_place)
+    kept = ProblemList(cap)
+    kept.extend(sorted(merged, key=_place))
+    kept.dropped += problems_found(found) - len(found)
+    return kept
 
 
 def _place(problem: SheetError) -> tuple[str, int, str]:

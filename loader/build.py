@@ -28,7 +28,7 @@ from smqi.loader.consistency import checked_terms
 from smqi.loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
 from smqi.loader.inference import Facts
 from smqi.loader.manifest import Manifest, load_manifest
-from smqi.loader.publish import BuildFiles, Staging
+from smqi.loader.publish import BuildFiles, BuildLock, Staging, remove_abandoned
 from smqi.loader.settings import BuildSettings
 from smqi.loader.terms import PREFIXES
 
@@ -47,13 +47,20 @@ class BuildReport:
 
 
 def build(settings: BuildSettings, progress: Progress = quiet) -> BuildReport:
-    """Build the graph from ``data/`` and publish it to ``data/build``; all or nothing.
+    """Build the project's graph and publish it to its ``build``; all or nothing, and one
+    build of a project at a time (a second refuses with BuildInProgressError).
 
     Stages overlap where the machine has a core to spare: HermiT classifies the ontology
     in a JVM (unless its rules are cached) while the sheets are read and mapped, and
     Python reads the facts and closes them under the rules while the store validates
     the data in other threads (which need the GIL only between queries).
     """
+    with BuildLock(settings.build_dir):
+        remove_abandoned(settings.build_dir)  # a killed build's staging folder, if any
+        return _build(settings, progress)
+
+
+def _build(settings: BuildSettings, progress: Progress) -> BuildReport:
     timings: dict[str, float] = {}
     manifest = load_manifest(settings.manifest_file, settings.default_mapping)
     with (

@@ -21,6 +21,7 @@ from smqi.loader.errors import (
     LoaderError,
     SheetError,
     ValidationError,
+    problems_found,
 )
 from smqi.loader.project import (
     find_project,
@@ -92,19 +93,26 @@ def _report_error(error: LoaderError, report: Path | None = None, *, published: 
         print(f"error [{error.code}]: {error}", file=sys.stderr)
         return EXIT_CONFIG if error.code == "configuration-error" else EXIT_INVALID
     tail = "; nothing was published" if published else ""
-    print(f"error: {len(problems)} problem(s){tail}:", file=sys.stderr)
+    dropped = problems_found(problems) - len(problems)
+    print(f"error: {problems_found(problems)} problem(s){tail}:", file=sys.stderr)
     for problem in problems[:SHOWN_PROBLEMS]:
         hint = f" (suggestion: {problem.suggestion})" if problem.suggestion else ""
         print(f"  {problem}{hint}", file=sys.stderr)
     if len(problems) > SHOWN_PROBLEMS:
         more = len(problems) - SHOWN_PROBLEMS
-        where = f"; all are in {report}" if report else "; write them all with --report FILE"
+        where = f"; they are in {report}" if report else "; list them with --report FILE"
         print(f"  ... and {more} more{where}", file=sys.stderr)
+    if dropped:
+        print(
+            f"  ... and {dropped} more not listed: the first {len(problems)} are kept "
+            "(limits: max_problems); fix these and run again",
+            file=sys.stderr,
+        )
     if report is not None:
         from smqi.loader.report import write_report
 
         write_report(problems, report)
-        print(f"the {len(problems)} problem(s) are listed in {report}", file=sys.stderr)
+        print(f"{len(problems)} problem(s) are listed in {report}", file=sys.stderr)
     return EXIT_INVALID
 
 

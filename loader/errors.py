@@ -2,13 +2,14 @@
 
     LoaderError
     ├── ConfigurationError      bad manifest, mapping file or settings
-    ├── SheetError              a sheet cannot be read or mapped (names sheet, row, column)
-    │   └── InvalidSheetsError         several InvalidSheetsError found in one pass
+    ├── SheetError              one problem of a sheet (names sheet, row, column)
+    ├── InvalidSheetsError      every problem found in one pass (a ProblemList, capped)
     ├── ValidationError         the graph fails SHACL validation (each result located)
     ├── ShapeCompilationError   the shapes use SHACL the SPARQL validator does not compile
     ├── ValidatorError          a validator could not run (unreadable shapes, library failure)
     ├── ReasoningError          the ontology plus data is inconsistent, or the reasoner failed
     └── PublishError            the build output could not be written (nothing replaced)
+        └── BuildInProgressError    another build of the project is running
 
 Library errors (csv, openpyxl, rdflib, pyshacl, owlready2, pyoxigraph) are translated
 into these once, where the loader calls the library, with ``raise ... from exc``.
@@ -16,6 +17,7 @@ into these once, where the loader calls the library, with ``raise ... from exc``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -72,15 +74,49 @@ class SheetError(LoaderError):
         super().__init__(f"{location}: {message}")
 
 
+class ProblemList(list[SheetError]):
+    """Problems found in one pass, the first ``cap`` of them kept: a sheet of a million bad
+    rows is told as a thousand problems and a count of the rest, not a million messages."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+        self.dropped = 0
+
+    @property
+    def total(self) -> int:
+        return len(self) + self.dropped
+
+    def append(self, problem: SheetError) -> None:
+        if len(self) < self.cap:
+            super().append(problem)
+        else:
+            self.dropped += 1
+
+    def extend(self, problems: Iterable[SheetError]) -> None:
+        for problem in problems:
+            self.append(problem)
+        self.dropped += getattr(problems, "dropped", 0)
+
+
+def problems_found(problems: list[SheetError]) -> int:
+    """How many problems were found, the ones not kept included."""
+    return problems.total if isinstance(problems, ProblemList) else len(problems)
+
+
 class InvalidSheetsError(LoaderError):
-    """Every problem found in one pass over the sources, so a reviewer can fix them all at once."""
+    """Every problem found in one pass over the sources, so a reviewer can fix them all at once
+    (``dropped`` more were found past the cap and are only counted)."""
 
     code = "sheet-errors"
 
-    def __init__(self, errors: list[SheetError]) -> None:
+    def __init__(self, errors: list[SheetError], dropped: int = 0) -> None:
         self.errors = errors
+        self.dropped = dropped or getattr(errors, "dropped", 0)
         lines = [str(error) for error in errors]
-        super().__init__(f"{len(errors)} problem(s):\n" + "\n".join(lines))
+        more = f"\n... and {self.dropped} more" if self.dropped else ""
+        total = len(errors) + self.dropped
+        super().__init__(f"{total} problem(s):\n" + "\n".join(lines) + more)
 
 
 class ValidationError(LoaderError):
@@ -116,3 +152,9 @@ class PublishError(LoaderError):
     """The build output could not be written; the previous build is untouched."""
 
     code = "publish-error"
+
+
+class BuildInProgressError(PublishError):
+    """Another build of the same project is running; this one did not start."""
+
+    code = "build-in-progress"

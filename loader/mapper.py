@@ -16,7 +16,7 @@ from functools import lru_cache
 from smqi.loader import lexical
 from smqi.loader import ntriples as nt
 from smqi.loader.concepts import ConceptIndex
-from smqi.loader.errors import Location, SheetError
+from smqi.loader.errors import Location, ProblemList, SheetError, problems_found
 from smqi.loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
 from smqi.loader.manifest import Collection, ColumnMapping, Mapping
 from smqi.loader.sheets import Row, Sheet
@@ -234,8 +234,11 @@ class _SheetPlan:
 class SheetMapper:
     """Turns rows of every sheet of a build into RDF, collecting every error found."""
 
-    def __init__(self, base: str, concepts: ConceptIndex, build_iri: str) -> None:
+    def __init__(
+        self, base: str, concepts: ConceptIndex, build_iri: str, max_problems: int = 1_000
+    ) -> None:
         self.base = base
+        self.max_problems = max_problems
         self.concepts = concepts
         self.build = nt.iri(build_iri)
         self.build_iri = build_iri
@@ -277,7 +280,7 @@ class SheetMapper:
                 keys = self._keys(mapping, row)
                 resolver.add(keys)
                 keyed.append((collection, sheet, row, keys))
-        result = MappedSheets({}, OriginIndex(), set(), 0, [])
+        result = MappedSheets({}, OriginIndex(), set(), 0, ProblemList(self.max_problems))
         self._check_sheet_graphs(sheets, result.errors)
         for root, dois in resolver.conflicts().items():
             result.errors.append(
@@ -412,9 +415,9 @@ class SheetMapper:
             else:  # a coded cell: the same text resolves to the same concepts every time
                 cached = cell_terms.get((column.spec, raw))
                 if cached is None:
-                    errors = len(result.errors)
+                    errors = problems_found(result.errors)
                     terms = self._terms(result, sheet, row, column.spec, raw, graph, lines)
-                    if len(result.errors) == errors:
+                    if problems_found(result.errors) == errors:
                         cell_terms[(column.spec, raw)] = terms
                 else:
                     terms = cached

@@ -14,7 +14,13 @@ from pathlib import Path
 import yaml
 
 from smqi.loader.errors import ConfigurationError
-from smqi.loader.settings import DEFAULT_MAPPING, MANIFEST, PACKAGE_ROOT, BuildSettings
+from smqi.loader.settings import (
+    DEFAULT_MAPPING,
+    MANIFEST,
+    PACKAGE_ROOT,
+    BuildSettings,
+    SheetLimits,
+)
 from smqi.loader.terms import DEFAULT_BASE
 
 
@@ -56,7 +62,17 @@ def project_settings(
     """Settings for the project in ``project_dir``, minting IRIs under its manifest's base IRI
     unless ``base_iri`` overrides it."""
     base = base_iri or manifest_base_iri(project_dir / MANIFEST) or DEFAULT_BASE
+    if "limits" not in options:
+        options["limits"] = manifest_limits(project_dir / MANIFEST)
     return BuildSettings.for_project(project_dir, build_dir=build_dir, base_iri=base, **options)
+
+
+def manifest_limits(manifest_file: Path) -> SheetLimits:
+    """The sheet limits the manifest sets (``limits:``), else the defaults."""
+    try:
+        return SheetLimits.from_mapping(_raw_manifest(manifest_file).get("limits"))
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"{manifest_file}: limits: {exc}") from exc
 
 
 def require_manifest(settings: BuildSettings) -> None:

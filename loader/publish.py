@@ -1,12 +1,18 @@
-"""Writing a build to ``data/build`` atomically.
+"""Writing a build to ``PROJECT/build`` atomically and durably, one build at a time.
 
-Each build is written to a fresh directory under ``data/builds/``; only when every file
-is written does the ``data/build`` link switch to it, in one rename. A failed build
-leaves the previous build exactly as it was.
+Each build is written to a fresh directory under ``PROJECT/builds/``; only when every file
+is written and on disk (fsynced) does the ``build`` link switch to it, in one rename, which
+is synced too. A failed build leaves the previous build exactly as it was.
+
+A lock per project (``BuildLock``) makes a second build of the same project refuse at once
+with a clear message rather than race the first; what a killed build left behind (its
+staging folder) is removed when the next build starts, whether that one succeeds or not.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import shutil
@@ -17,7 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from smqi.loader.errors import PublishError
+from smqi.loader.errors import BuildInProgressError, PublishError
 from smqi.loader.graph_files import NQUADS_FILE
 
 KEEP_BUILDS = 3
@@ -35,6 +41,80 @@ class BuildFiles:
     @property
     def metadata(self) -> Path:
         return self.directory / "build.json"
+
+
+class BuildLock:
+    """An exclusive lock on ``PROJECT/.build.lock`` for the length of one build.
+
+    ``flock`` is released by the kernel when the holder exits, killed or not, so a lock is
+    never left stale. The holder's process id is written in the file for the message.
+    """
+
+    def __init__(self, build_dir: Path) -> None:
+        self.path = build_dir.parent / ".build.lock"
+        self._fd: int | None = None
+
+    def __enter__(self) -> BuildLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise PublishError(f"cannot lock {self.path}: {exc.strerror}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise BuildInProgressError(
+                    f"another build of {self.path.parent} is running (process {holder}); "
+                    "wait for it to finish and build again"
+                ) from exc
+            raise PublishError(f"cannot lock {self.path}: {exc.strerror}") from exc
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def remove_abandoned(build_dir: Path) -> list[Path]:
+    """Remove what builds that died left behind: staging folders under ``builds/`` and a
+    half-made link. Call it holding the project's BuildLock (no other build is running)."""
+    builds = build_dir.parent / "builds"
+    removed: list[Path] = []
+    if builds.is_dir():
+        for staging in builds.glob(".*"):
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging)
+    link = build_dir.parent / f".{build_dir.name}.next"
+    if link.is_symlink():
+        link.unlink()
+        removed.append(link)
+    return removed
+
+
+def _sync_tree(directory: Path) -> None:
+    """Put every file under ``directory``, and the directories themselves, on disk."""
+    for path in sorted(directory.rglob("*"), reverse=True):
+        if path.is_file() and not path.is_symlink():
+            _fsync(path, os.O_RDONLY)
+        elif path.is_dir():
+            _fsync(path, os.O_RDONLY | os.O_DIRECTORY)
+    _fsync(directory, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Staging:
@@ -78,9 +158,10 @@ class Staging:
             raise PublishError(f"could not write the build to {self.builds}: {exc}") from exc
 
     def publish(self) -> BuildFiles:
-        """Switch ``build_dir`` to this build in one rename."""
+        """Put the build's files on disk, then switch ``build_dir`` to it in one rename."""
         builds, build_dir = self.builds, self.build_dir
         try:
+            _sync_tree(self.path)  # before the switch: a crash after it finds every byte
             final = builds / self.build_id
             os.replace(self.path, final)
             link = build_dir.parent / f".{build_dir.name}.next"
@@ -91,6 +172,8 @@ class Staging:
                 # an older layout left a real directory here: keep it beside the builds
                 os.replace(build_dir, builds / f"legacy-{self.build_id}")
             os.replace(link, build_dir)
+            _fsync(builds, os.O_RDONLY | os.O_DIRECTORY)
+            _fsync(build_dir.parent, os.O_RDONLY | os.O_DIRECTORY)  # the switch itself
         except OSError as exc:
             raise PublishError(f"could not write the build to {builds}: {exc}") from exc
         _prune(builds, keep=final)

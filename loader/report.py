@@ -34,9 +34,11 @@ def problem_record(problem: SheetError) -> dict[str, Any]:
 
 def report_text(problems: Iterable[SheetError], suffix: str) -> str:
     """The problems as CSV or JSON text (``suffix`` is ``.csv`` or ``.json``)."""
+    dropped = getattr(problems, "dropped", 0)
     records = [problem_record(problem) for problem in problems]
     if suffix == ".json":
-        return json.dumps({"problems": records, "count": len(records)}, indent=2) + "\n"
+        listed = {"problems": records, "count": len(records), "not_listed": dropped}
+        return json.dumps(listed, indent=2) + "\n"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
     writer.writeheader()

@@ -22,6 +22,41 @@ DEFAULT_MAPPING = "mappings/extraction-template.yaml"
 
 
 @dataclass(frozen=True)
+class SheetLimits:
+    """What a sheet may hold, so that a hostile or broken file is refused in bounded time
+    and memory (an 860 KB workbook can declare six million rows, or unpack a shared
+    string of a gigabyte). A project may raise them in its manifest (``limits:``).
+
+    The defaults are far above a review's needs (reviews code tens to thousands of
+    studies), and below what this machine reads in seconds.
+    """
+
+    max_file_bytes: int = 256 * 1024 * 1024  # the sheet file itself
+    max_unpacked_bytes: int = 512 * 1024 * 1024  # an XLSX's members, unpacked, in all
+    max_rows: int = 200_000
+    max_columns: int = 256
+    max_cell_chars: int = 32_767  # Excel's own limit for a cell
+    max_problems: int = 1_000  # problems kept and reported; the rest are counted
+
+    @classmethod
+    def from_mapping(cls, raw: object) -> SheetLimits:
+        """Limits from a manifest's ``limits:`` table (unknown names are refused)."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in raw.values()
+        ):
+            raise ValueError("limits must be a table of positive whole numbers")
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown limits {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
 class BuildSettings:
     """Where sources and outputs live and how the build runs.
 
@@ -40,6 +75,7 @@ class BuildSettings:
     hermit_max_studies: int = 200
     show_progress: bool = False
     resources: Path = PACKAGE_ROOT
+    limits: SheetLimits = SheetLimits()
 
     @classmethod
     def for_project(

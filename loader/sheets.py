@@ -17,6 +17,7 @@ from pathlib import Path
 
 from smqi.loader.errors import Location, SheetError
 from smqi.loader.manifest import Mapping
+from smqi.loader.settings import SheetLimits
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -43,9 +44,22 @@ class Sheet:
         return Location(self.name, row, column)
 
 
-def read_sheet(path: Path, mapping: Mapping) -> Sheet:
-    """Read a CSV or XLSX sheet and check its header against ``mapping``."""
+def read_sheet(path: Path, mapping: Mapping, limits: SheetLimits | None = None) -> Sheet:
+    """Read a CSV or XLSX sheet within ``limits`` and check its header against ``mapping``.
+
+    A file over a limit, a corrupt or hostile workbook (a decompression bomb, entity
+    expansion, malformed XML, a damaged member) is a located SheetError, never a traceback.
+    """
+    limits = limits or SheetLimits()
     try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise SheetError(
+                Location(path.name),
+                f"is {_mib(size)}, over the limit of {_mib(limits.max_file_bytes)} for a sheet "
+                "(raise limits: max_file_bytes in manifest.yaml if it is meant to be so big)",
+                "too-large",
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise SheetError(
@@ -55,14 +69,44 @@ def read_sheet(path: Path, mapping: Mapping) -> Sheet:
     if not data.strip():
         raise SheetError(Location(path.name), "the file is empty; expected a header row", "empty")
     if path.suffix.lower() in XLSX_SUFFIXES or data[:4] == b"PK\x03\x04":
-        name, worksheet, table = _read_xlsx(path, data, mapping)
+        name, worksheet, table = _read_xlsx(path, data, mapping, limits)
     else:
-        name, worksheet, table = path.name, None, _read_csv(path, data)
+        name, worksheet, table = path.name, None, _read_csv(path, data, limits)
     header, rows, problems = _split_header(name, table, mapping)
     return Sheet(name, path, digest, worksheet, header, rows, problems)
 
 
-def _read_csv(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
+def _mib(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MiB"
+
+
+def _too_many_rows(name: str, limits: SheetLimits) -> SheetError:
+    return SheetError(
+        Location(name),
+        f"has more than {limits.max_rows:,} rows, the limit for a sheet (raise limits: "
+        "max_rows in manifest.yaml, or split the sheet)",
+        "too-many-rows",
+    )
+
+
+def _too_many_columns(name: str, row: int, count: int, limits: SheetLimits) -> SheetError:
+    return SheetError(
+        Location(name, row),
+        f"has {count:,} columns, more than the limit of {limits.max_columns:,} "
+        "(raise limits: max_columns in manifest.yaml)",
+        "too-many-columns",
+    )
+
+
+def _too_long(name: str, row: int, limits: SheetLimits, column: str | None = None) -> SheetError:
+    return SheetError(
+        Location(name, row, column),
+        f"a cell holds more than {limits.max_cell_chars:,} characters, the limit for a cell",
+        "cell-too-long",
+    )
+
+
+def _read_csv(path: Path, data: bytes, limits: SheetLimits) -> list[tuple[int, list[str]]]:
     if b"\x00" in data:
         raise SheetError(
             Location(path.name),
@@ -78,13 +122,25 @@ def _read_csv(path: Path, data: bytes) -> list[tuple[int, list[str]]]:
             f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); save the sheet as CSV UTF-8",
             "encoding",
         ) from exc
+    table: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous = csv.field_size_limit(limits.max_cell_chars)
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-        return [(index, cells) for index, cells in enumerate(reader, start=1)]
+        for index, cells in enumerate(reader, start=1):
+            if index > limits.max_rows + 1:  # the header and max_rows rows
+                raise _too_many_rows(path.name, limits)
+            if len(cells) > limits.max_columns:
+                raise _too_many_columns(path.name, index, len(cells), limits)
+            table.append((index, cells))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _too_long(path.name, reader.line_num, limits) from exc
         raise SheetError(
             Location(path.name, reader.line_num), f"is not well-formed CSV: {exc}", "csv-syntax"
         ) from exc
+    finally:
+        csv.field_size_limit(previous)
+    return table
 
 
 def _cell_text(value: object) -> str:
@@ -101,30 +157,88 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(
-    path: Path, data: bytes, mapping: Mapping
-) -> tuple[str, str, list[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook  # imported here: only XLSX builds pay for it
+def _check_archive(path: Path, data: bytes, limits: SheetLimits) -> None:
+    """Refuse a workbook whose members would unpack past the limit, before any is read.
 
+    The sizes come from the archive's directory; a member that unpacks to more than it
+    declares is stopped by the zip reader at the declared size (a CRC error, reported as a
+    damaged workbook).
+    """
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise SheetError(
             Location(path.name), f"is not a readable XLSX workbook: {exc}", "xlsx"
         ) from exc
-    names = workbook.sheetnames
-    worksheet = mapping.worksheet or names[0]
-    if worksheet not in names:
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.max_unpacked_bytes:
+        biggest = max(members, key=lambda member: member.file_size)
         raise SheetError(
             Location(path.name),
-            f"has no worksheet '{worksheet}'; it has: {', '.join(names)}",
-            "worksheet",
+            f"unpacks to {_mib(unpacked)} ({biggest.filename}: {_mib(biggest.file_size)}), over "
+            f"the limit of {_mib(limits.max_unpacked_bytes)} for a workbook: it is damaged or "
+            "made to exhaust memory (raise limits: max_unpacked_bytes if it is genuine)",
+            "xlsx-too-large",
         )
-    table = [
-        (index, [_cell_text(value) for value in values])
-        for index, values in enumerate(workbook[worksheet].iter_rows(values_only=True), start=1)
-    ]
-    workbook.close()
+
+
+def _read_xlsx(
+    path: Path, data: bytes, mapping: Mapping, limits: SheetLimits
+) -> tuple[str, str, list[tuple[int, list[str]]]]:
+    _check_archive(path, data, limits)
+    # imported here: only XLSX builds pay for it. openpyxl parses with defusedxml (a
+    # dependency of ours), which refuses entity expansion ("billion laughs").
+    from openpyxl import load_workbook
+
+    workbook = None
+    worksheet = mapping.worksheet or ""
+    table: list[tuple[int, list[str]]] = []
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        names = workbook.sheetnames
+        worksheet = mapping.worksheet or names[0]
+        if worksheet not in names:
+            raise SheetError(
+                Location(path.name),
+                f"has no worksheet '{worksheet}'; it has: {', '.join(names)}",
+                "worksheet",
+            )
+        sheet = workbook[worksheet]
+        name = f"{path.name}[{worksheet}]"
+        declared_rows, declared_columns = sheet.max_row or 0, sheet.max_column or 0
+        if declared_rows > limits.max_rows + mapping.header_row:
+            raise _too_many_rows(name, limits)
+        if declared_columns > limits.max_columns:
+            raise _too_many_columns(name, mapping.header_row, declared_columns, limits)
+        # the bounds hold even when the declared dimension lies
+        rows = sheet.iter_rows(
+            max_row=limits.max_rows + mapping.header_row + 1,
+            max_col=limits.max_columns + 1,
+            values_only=True,
+        )
+        for index, values in enumerate(rows, start=1):
+            if index > limits.max_rows + mapping.header_row:
+                raise _too_many_rows(name, limits)
+            if len(values) > limits.max_columns and values[limits.max_columns] is not None:
+                raise _too_many_columns(name, index, len(values), limits)
+            cells = [_cell_text(value) for value in values]
+            if any(len(cell) > limits.max_cell_chars for cell in cells):
+                raise _too_long(name, index, limits)
+            table.append((index, cells))
+    except SheetError:
+        raise
+    except Exception as exc:  # openpyxl raises many unrelated types for a damaged workbook
+        what = type(exc).__name__
+        raise SheetError(
+            Location(f"{path.name}[{worksheet}]" if worksheet else path.name),
+            f"is a damaged or hostile XLSX workbook and cannot be read ({what}: "
+            f"{str(exc)[:200]}); save it again from the spreadsheet program",
+            "xlsx",
+        ) from exc
+    finally:
+        if workbook is not None:
+            workbook.close()
     for _, cells in table:
         while cells and cells[-1] == "":
             cells.pop()

@@ -11,7 +11,12 @@ from fastapi.concurrency import run_in_threadpool
 from smqi.api.admin.reload import reload_graph
 from smqi.api.context import AppContext
 from smqi.api.http.dependencies import get_context
-from smqi.loader.errors import InvalidSheetsError, LoaderError, ValidationError
+from smqi.loader.errors import (
+    BuildInProgressError,
+    InvalidSheetsError,
+    LoaderError,
+    ValidationError,
+)
 
 router = APIRouter(tags=["administration"])
 
@@ -45,7 +50,8 @@ async def reload(
             else []
         )
         raise HTTPException(
-            status_code=422,
+            # another build of the project is running: try again later; else the sources
+            status_code=409 if isinstance(error, BuildInProgressError) else 422,
             detail={
                 "code": error.code,
                 "message": "the build failed; the previous graph is still served",

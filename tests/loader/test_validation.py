@@ -166,6 +166,16 @@ M_EXACT_MATCH = (
     "An exact match must be a MeSH descriptor such as http://id.nlm.nih.gov/mesh/D061108 or "
     "a Wikidata item such as http://www.wikidata.org/entity/Q918."
 )
+M_RECORD_SOURCE = (
+    "A source must be the web address (https:// or http://) of the public record the codes "
+    "were read in, e.g. https://pubmed.ncbi.nlm.nih.gov/26464518/."
+)
+M_FINDING_SOURCE_IRI = (
+    "A finding's source must be a web address starting with https:// or http://, e.g. "
+    "https://doi.org/10.1177/2055207621996870."
+)
+SCRIPT = URIRef("javascript:alert(document.domain)")
+DATA_PAGE = URIRef("data:text/html,%3Cscript%3Ealert(1)%3C/script%3E")
 M_CLOSE_MATCH = (
     "A close match must be a MeSH descriptor such as http://id.nlm.nih.gov/mesh/D000077253, "
     "a Wikidata item such as http://www.wikidata.org/entity/Q918, or (for a project's own "
@@ -537,6 +547,14 @@ CASES: dict[str, tuple[Change, set[Expected]]] = {
             (R1, PLATFORM, PATIENTS_NT, CLASS, M_PLATFORM),
             (R1, PLATFORM, PATIENTS_NT, NODE, M_PLATFORM),
         },
+    ),
+    "a record's source that a page would turn into a script": (
+        add(RECORD_1, DCTERMS.source, SCRIPT),
+        {(R1, str(DCTERMS.source), nt(SCRIPT), PATTERN, M_RECORD_SOURCE)},
+    ),
+    "a finding's source that is a page of its own (data:)": (
+        replace(FINDING, DCTERMS.source, DATA_PAGE),
+        {(str(FINDING), str(DCTERMS.source), nt(DATA_PAGE), PATTERN, M_FINDING_SOURCE_IRI)},
     ),
     "a project's own concept linked to ours and defined": (
         _team_concept(linked=True, defined=True),
