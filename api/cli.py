@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from smqi.api.app import create_app
+    from smqi.api.http.server import server_config
 
     settings = _settings(args)
     store = open_store(settings.store)
@@ -88,9 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: cannot load the build into the store: {error}", file=sys.stderr)
         return EXIT_INVALID
     print(f"serving {build_iri} at {settings.base_url}/", file=sys.stderr)
-    uvicorn.run(
-        create_app(settings, store), host=settings.host, port=settings.port, log_level="info"
-    )
+    app = create_app(settings, store)
+    uvicorn.Server(server_config(app, settings.host, settings.port)).run()
     return 0
 
 
