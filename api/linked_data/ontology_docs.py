@@ -1,0 +1,74 @@
+"""The ontology's documentation page, made by pyLODE (OntPub) from the served graph.
+
+Every class and property of the ontology with its label, definition, domain, range and
+super-classes; the vocabularies' concepts listed as the instances of their classes (a
+platform under Social media platform ...); and, as examples, a few resources of each class
+from the graph. Section anchors are the terms' own fragments, so that a term's IRI
+(``.../ontology#Study``) opens its section.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import rdflib
+from pylode import OntPub
+
+from smqi.api.evidence.queries import Snapshot, api_query
+from smqi.loader.terms import ONTOLOGY_IRI, OWL, RDF, SKOS
+
+EXAMPLES_PER_CLASS = 3
+
+
+def _graph(snapshot: Snapshot, name: str) -> list[ox.Triple]:
+    graph = ox.NamedNode(f"{snapshot.base_iri}graph/{name}")
+    return snapshot.construct(api_query("graph-triples"), {"graph": graph})
+
+
+def documented_graph(snapshot: Snapshot) -> rdflib.Graph | None:
+    """The ontology and the vocabularies, with examples of each class; None without an
+    ontology."""
+    ontology = _graph(snapshot, "ontology")
+    if not ontology:
+        return None
+    vocabularies = _graph(snapshot, "vocabularies")
+    scheme = ox.NamedNode(str(SKOS.ConceptScheme))
+    schemes = {
+        t.subject for t in vocabularies if t.predicate.value == str(RDF.type) and t.object == scheme
+    }
+    # pyLODE would read a concept scheme as a second ontology and merge its title and
+    # definition into the ontology's: the schemes are left to their own pages (/vocab/...)
+    triples = [*ontology, *(t for t in vocabularies if t.subject not in schemes)]
+    classes = sorted(
+        {
+            t.subject
+            for t in ontology
+            if t.predicate.value == str(RDF.type)
+            and t.object == ox.NamedNode(str(OWL.Class))
+            and isinstance(t.subject, ox.NamedNode)
+            and t.subject.value.startswith(f"{ONTOLOGY_IRI}#")
+        },
+        key=str,
+    )
+    example = ox.NamedNode(str(SKOS.example))
+    for cls in classes:
+        for row in snapshot.select(api_query("class-examples"), {"class": cls}).rows:
+            found = row.get("example")
+            if isinstance(found, ox.NamedNode) and not found.value.startswith(ONTOLOGY_IRI):
+                triples.append(ox.Triple(cls, example, found))
+    graph = rdflib.Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return graph
+
+
+def ontology_page(snapshot: Snapshot) -> bytes | None:
+    """The pyLODE documentation of the served ontology; None when none is loaded."""
+    graph = documented_graph(snapshot)
+    if graph is None:
+        return None
+    publication = OntPub(ontology=graph, sort_subjects=True)
+    # pyLODE names a section after the term's label unless told its fragment first
+    for term in set(graph.subjects()):
+        if isinstance(term, rdflib.URIRef) and str(term).startswith(f"{ONTOLOGY_IRI}#"):
+            publication.fids[str(term)] = str(term).split("#", 1)[1]
+    html: str = publication.make_html()
+    return html.encode("utf-8")
