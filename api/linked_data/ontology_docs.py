@@ -1,8 +1,8 @@
 """The ontology's documentation page, made by pyLODE (OntPub) from the served graph.
 
 Every class and property of the ontology with its label, definition, domain, range and
-super-classes; the vocabularies' concepts listed as the instances of their classes (a
-platform under Social media platform ...); and, as examples, a few resources of each class
+super-classes; as a class's examples, its vocabulary's concepts (every platform under Social
+media platform ...; the first 60 of ISO 3166's countries) or a few resources of the class
 from the graph. Section anchors are the terms' own fragments, so that a term's IRI
 (``.../ontology#Study``) opens its section.
 """
@@ -16,7 +16,7 @@ from pylode import OntPub
 from smqi.api.evidence.queries import Snapshot, api_query
 from smqi.loader.terms import ONTOLOGY_IRI, OWL, RDF, SKOS
 
-EXAMPLES_PER_CLASS = 3
+CONCEPTS_PER_CLASS = 60
 
 
 def _graph(snapshot: Snapshot, name: str) -> list[ox.Triple]:
@@ -38,7 +38,7 @@ def documented_graph(snapshot: Snapshot) -> rdflib.Graph | None:
     # pyLODE would read a concept scheme as a second ontology and merge its title and
     # definition into the ontology's: the schemes are left to their own pages (/vocab/...)
     triples = [*ontology, *(t for t in vocabularies if t.subject not in schemes)]
-    classes = sorted(
+    classes = set(
         {
             t.subject
             for t in ontology
@@ -46,15 +46,24 @@ def documented_graph(snapshot: Snapshot) -> rdflib.Graph | None:
             and t.object == ox.NamedNode(str(OWL.Class))
             and isinstance(t.subject, ox.NamedNode)
             and t.subject.value.startswith(f"{ONTOLOGY_IRI}#")
-        },
-        key=str,
+        }
     )
     example = ox.NamedNode(str(SKOS.example))
-    for cls in classes:
-        for row in snapshot.select(api_query("class-examples"), {"class": cls}).rows:
-            found = row.get("example")
-            if isinstance(found, ox.NamedNode) and not found.value.startswith(ONTOLOGY_IRI):
-                triples.append(ox.Triple(cls, example, found))
+    concepts: dict[ox.NamedNode, list[ox.NamedNode]] = {}
+    for t in vocabularies:  # each vocabulary's concepts, under the class of its values
+        if (
+            t.predicate.value == str(RDF.type)
+            and t.object in classes
+            and isinstance(t.subject, ox.NamedNode)
+        ):
+            concepts.setdefault(t.object, []).append(t.subject)  # type: ignore[arg-type]
+    for cls in sorted(classes, key=str):
+        if cls in concepts:  # the whole vocabulary (the first of ISO 3166's countries)
+            listed = sorted(concepts[cls], key=str)[:CONCEPTS_PER_CLASS]
+        else:  # a few resources of the class from the graph
+            rows = snapshot.select(api_query("class-examples"), {"class": cls}).rows
+            listed = [r["example"] for r in rows if isinstance(r.get("example"), ox.NamedNode)]  # type: ignore[misc]
+        triples += [ox.Triple(cls, example, found) for found in listed]
     graph = rdflib.Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     return graph
