@@ -23,6 +23,7 @@ from smqi.api.http.cors import CrossOriginReads
 from smqi.api.http.head import HeadAsGet
 from smqi.api.http.problems import problem
 from smqi.api.http.replay import ReplayAnswers
+from smqi.api.http.signposting import SignpostLinks
 from smqi.api.settings import ApiSettings
 from smqi.api.store import Store
 from smqi.loader import __version__
@@ -150,6 +151,8 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     _document_bad_requests_as_400(app)
     app.add_middleware(ReplayAnswers, context=app.state.context)  # innermost: sees GET
     app.add_middleware(HeadAsGet)
+    # outside the replay, so that replayed answers carry their signposts too
+    app.add_middleware(SignpostLinks, source=fair.ServedSignposts(app.state.context))
     # outermost: preflights never reach the routes
     flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER)
     app.add_middleware(CrossOriginReads, also_exposed=flags)

@@ -80,6 +80,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from smqi.api.admin.reload import ensure_loaded
     from smqi.api.app import create_app
     from smqi.api.errors import ApiError
+    from smqi.api.http.server import server_config
     from smqi.api.store import open_store
 
     settings = _settings(args)
@@ -91,9 +92,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"error: cannot load the build into the store: {error}", file=sys.stderr)
         return EXIT_INVALID
     print(f"serving {build_iri} at {settings.base_url}/", file=sys.stderr)
-    uvicorn.run(
-        create_app(settings, store), host=settings.host, port=settings.port, log_level="info"
-    )
+    app = create_app(settings, store)
+    uvicorn.Server(server_config(app, settings.host, settings.port)).run()
     return 0
 
 

@@ -216,7 +216,8 @@ def start_floor(summary: str, work: Path, servers: list[Server]) -> tuple[Server
     os.environ["SMQI_FLOOR_BODY"] = str(body)
     floor = Server(
         "floor",
-        [str(BIN / "uvicorn"), "bench.floor_app:app", "--app-dir", str(ROOT),
+        # the HTTP layer smqi serve uses (api.http.server), so that the floor compares
+        [str(BIN / "uvicorn"), "bench.floor_app:app", "--app-dir", str(ROOT), "--http", "h11",
          "--port", str(port), "--log-level", "warning"],
         f"http://127.0.0.1:{port}",
         "/",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from smqi.loader import __version__, metadata, reasoning, validation
+from smqi.loader import __version__, crate, metadata, reasoning, validation
 from smqi.loader import ntriples as nt
 from smqi.loader.assembly import (
     Assembled,
@@ -254,6 +254,7 @@ def _reason_and_write(
             )
             staging.write_extras(
                 settings.ontology_file,
+                settings.shapes_file,
                 validation.report_text(violations),
                 validation.report_graph(violations).serialize(format="turtle").encode(),
                 metadata.build_json(
@@ -263,6 +264,13 @@ def _reason_and_write(
                     assembled.mapped.origins.sheets.values(),
                     __version__,
                 ),
+                metadata.source_files(manifest, settings),
+            )
+            run = crate.Run(assembled.build_iri, assembled.started, ended, __version__)
+            staging.write_crate(
+                lambda files: crate.crate_metadata(
+                    manifest.dataset, counts.scope, settings.base_iri, run, files
+                )
             )
             report.files = staging.publish()
     return report

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from smqi.loader.errors import ConfigurationError
-from smqi.loader.terms import PREFIXES, XSD
+from smqi.loader.terms import ADMS_PUBLISHER_TYPE, PREFIXES, XSD
 
 PLACEHOLDER = "FILL IN"
 TARGETS = ("study", "record", "row")
@@ -102,8 +102,11 @@ class Person:
 
 @dataclass(frozen=True)
 class Organisation:
+    """The dataset's publisher; ``type`` is an ADMS publisher type (an IRI), when given."""
+
     name: str
     url: str | None = None
+    type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,20 @@ def load_mapping(path: Path) -> Mapping:
     )
 
 
+# The ADMS publisher types (http://purl.org/adms/publishertype/1.0), which DCAT-AP asks for
+PUBLISHER_TYPES = (
+    "Academia-ScientificOrganisation",
+    "Company",
+    "IndustryConsortium",
+    "LocalAuthority",
+    "NationalAuthority",
+    "NonGovernmentalOrganisation",
+    "NonProfitOrganisation",
+    "PrivateIndividual(s)",
+    "RegionalAuthority",
+    "StandardisationBody",
+    "SupraNationalAuthority",
+)
 ORCID = re.compile(r"^(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
@@ -293,7 +310,12 @@ def _dataset(path: Path, raw: object) -> DatasetMetadata:
     if (table := fields.table("publisher")) is not None:
         name = table.text("name", required=True, example="La Trobe University")
         url = table.iri("url")
-        publisher = Organisation(name, url) if name else None
+        kind = table.text("type")
+        if kind is not None and kind not in PUBLISHER_TYPES:
+            table.fail("type", f"must be one of {', '.join(PUBLISHER_TYPES)}, not '{kind}'")
+            kind = None
+        publisher_type = str(ADMS_PUBLISHER_TYPE[kind]) if kind else None
+        publisher = Organisation(name, url, publisher_type) if name else None
     contact = None
     if (table := fields.table("contact_point")) is not None:
         name = table.text("name", required=True, example="The review team")

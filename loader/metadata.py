@@ -1,5 +1,6 @@
 """Descriptions of the build itself: collections, build provenance, and the VoID/DCAT
-description harvesters read (counts computed from the built graph)."""
+description harvesters read (counts computed from the built graph; the dataset's own
+description from the manifest, see ``loader.description``)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ import pyoxigraph as ox
 from smqi.loader import __version__
 from smqi.loader import ntriples as nt
 from smqi.loader.concepts import ConceptIndex, scheme_iri
+from smqi.loader.description import Scope, description_quads, read_scope
 from smqi.loader.manifest import Manifest
 from smqi.loader.mapper import SheetMapper
 from smqi.loader.settings import BuildSettings
 from smqi.loader.sheets import Sheet
-from smqi.loader.terms import DCAT, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOID, XSD
+from smqi.loader.terms import DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOID, XSD
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ def provenance_quads(
     software = nt.iri(f"{base}agent/smqi-loader")
     lines = [
         _q(b, RDF.type, nt.iri(str(SMQI.Build)), g),
+        _q(b, RDF.type, nt.iri(str(PROV.Activity)), g),
         _q(b, RDFS.label, nt.literal(f"build {run.iri.rsplit('/', 1)[-1]}"), g),
         _q(b, PROV.startedAtTime, nt.literal(run.started.isoformat(), str(XSD.dateTime)), g),
         _q(b, SMQI.loaderVersion, nt.literal(__version__), g),
@@ -133,6 +136,7 @@ class GraphCounts:
     triples: dict[str, int] = field(default_factory=dict)  # graph IRI -> triples
     entities: dict[str, int] = field(default_factory=dict)  # counted class -> members
     terms: set[str] = field(default_factory=set)  # predicates and classes used
+    scope: Scope = field(default_factory=Scope)
 
     def add_graph(
         self, graph: str, triples: int, members: Mapping[str, int], terms: Iterable[str]
@@ -168,6 +172,7 @@ def count_graphs(store: ox.Store, excluded: Iterable[str]) -> GraphCounts:
         f"SELECT DISTINCT ?t WHERE {{ GRAPH ?g {{ ?s a ?t }} {not_meta} }}"
     ):
         counts.terms.add(row["t"].value)
+    counts.scope = read_scope(store)
     return counts
 
 
@@ -213,11 +218,7 @@ def _void(
     integer = str(XSD.integer)
     lines = [
         _q(d, RDF.type, nt.iri(str(VOID.Dataset)), g),
-        _q(d, RDF.type, nt.iri(str(DCAT.Dataset)), g),
-        _q(d, DCTERMS.title, nt.literal(manifest.title, language="en"), g),
-        _q(d, DCTERMS.description, nt.literal(manifest.description, language="en"), g),
-        _q(d, DCTERMS.license, nt.iri(manifest.license), g),
-        _q(d, DCTERMS.modified, nt.literal(ended.isoformat(), str(XSD.dateTime)), g),
+        *description_quads(manifest.dataset, counts.scope, base, graph, ended),
         _q(d, VOID.uriSpace, nt.literal(base), g),
         _q(d, VOID.triples, nt.literal(str(sum(counts.triples.values())), integer), g),
         _q(d, PROV.wasGeneratedBy, nt.iri(build_iri), g),
@@ -274,6 +275,22 @@ def build_json(
         "sheets": listed,
         "reviews_file": manifest.reviews.name if manifest.reviews else None,
     }
+
+
+def source_files(manifest: Manifest, settings: BuildSettings) -> dict[str, Path]:
+    """The files a build read (manifest, review records, alignments, sheets and their
+    mappings), by the path each is published at under ``sources/``: its path in the project,
+    or its name for a file outside it (the shipped alignments and default mapping)."""
+    project = manifest.path.parent.resolve()
+    read = [manifest.path, manifest.reviews, settings.alignments_file, manifest.alignments]
+    for collection in manifest.collections:
+        for source in collection.sheets:
+            read += [source.path, source.mapping.path]
+    named: dict[str, Path] = {}
+    for path in read:
+        if path is not None and path.is_file():
+            named.setdefault(_relative(path, project), path)
+    return named
 
 
 def _relative(path: Path, project: Path) -> str:

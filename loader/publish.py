@@ -17,14 +17,17 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from smqi.loader.crate import FileFacts, crate_files, file_facts
 from smqi.loader.errors import BuildInProgressError, PublishError
 from smqi.loader.graph_files import NQUADS_FILE
+from smqi.loader.published import CHECKSUMS_FILE, CRATE_FILE, SHAPES_FILE, SOURCES_DIR
 
 KEEP_BUILDS = 3
 GRAPH_FILE = NQUADS_FILE
@@ -138,11 +141,14 @@ class Staging:
     def write_extras(
         self,
         ontology_file: Path,
+        shapes_file: Path,
         report_text: str,
         report_turtle: bytes,
         metadata: dict[str, Any],
+        sources: Mapping[str, Path],
     ) -> None:
-        """The files beside the graph files: ontology, validation report, build summary."""
+        """The files beside the graph files: ontology, shapes, validation report, build
+        summary, and a copy of each source under ``sources/`` (by its path there)."""
         staging = self.path
         try:
             ontology = ox.Store()
@@ -151,9 +157,29 @@ class Staging:
                 staging / "ontology.owl", format=ox.RdfFormat.RDF_XML, from_graph=ox.DefaultGraph()
             )
             shutil.copyfile(ontology_file, staging / "ontology.ttl")
+            shutil.copyfile(shapes_file, staging / SHAPES_FILE)
             (staging / "validation-report.txt").write_text(report_text, encoding="utf-8")
             (staging / "validation-report.ttl").write_bytes(report_turtle)
             (staging / "build.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
+            for name, source in sources.items():
+                target = staging / SOURCES_DIR / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        except OSError as exc:
+            raise PublishError(f"could not write the build to {self.builds}: {exc}") from exc
+
+    def write_crate(self, describe: Callable[[list[FileFacts]], dict[str, Any]]) -> None:
+        """``ro-crate-metadata.json`` as ``describe`` makes it from the facts of every other
+        file, then the SHA-256 of every file (``SHA256SUMS``, as ``sha256sum`` writes it)."""
+        staging = self.path
+        try:
+            files = file_facts(staging, crate_files(staging))
+            crate = json.dumps(describe(files), indent=2, ensure_ascii=False)
+            (staging / CRATE_FILE).write_text(crate + "\n", encoding="utf-8")
+            listed = sorted([*files, *file_facts(staging, [CRATE_FILE])], key=lambda f: f.path)
+            (staging / CHECKSUMS_FILE).write_text(
+                "".join(f"{f.sha256}  {f.path}\n" for f in listed), encoding="utf-8"
+            )
         except OSError as exc:
             raise PublishError(f"could not write the build to {self.builds}: {exc}") from exc
 

@@ -1,207 +1,206 @@
 """The dataset as a FAIR Data Point (FDP specification 1.2): the metadata layers a harvester
 walks, root -> catalog -> dataset -> distributions, each a document of its own under /fdp.
 
-    /fdp                         the FAIR Data Point (fdp-o:FAIRDataPoint), with an LDP
-                                 container listing its catalog
-    /fdp/catalog/smqi            the catalog (dcat:Catalog), with a container of its dataset
-    /fdp/dataset/smqi            the dataset (dcat:Dataset), the same dataset as the VoID
-                                 description's, with a container of its distributions
-    /fdp/distribution/{file}     one downloadable file of the build (dcat:Distribution)
+    /fdp                               the FAIR Data Point (fdp-o:FAIRDataPoint)
+    /fdp/catalog/                      its LDP container of catalogs
+    /fdp/catalog/smqi                  the catalog (dcat:Catalog)
+    /fdp/catalog/smqi/dataset/         its container of datasets
+    /fdp/dataset/smqi                  the dataset (dcat:Dataset), the same dataset as the
+                                       VoID description's (owl:sameAs)
+    /fdp/dataset/smqi/distribution/    its container of distributions
+    /fdp/distribution/{file}           one file of the build (dcat:Distribution)
 
-Every record carries the FDP metadata fields (fdp-o:metadataIdentifier, metadataIssued,
-metadataModified), a publisher, a licence and the profile it conforms to. Values come from
-the VoID description the loader wrote (title, description, licence, build time), the topic
-vocabulary (themes) and the build's files; the records are issued with the served build.
+Every record carries the FDP fields (fdp-o:metadataIdentifier, metadataIssued,
+metadataModified) and what the FDP's shapes ask of every resource (title, publisher,
+version, licence, language), all copied from the dataset's description that the loader
+wrote from the manifest. A document also describes every DCAT resource it names (the
+catalog's dataset, the dataset's distributions), so that it validates on its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import Namespace
 
-from smqi.api.fair.dataset_description import (
-    DOWNLOAD_TITLES,
-    DOWNLOADS,
-    IANA_MEDIA_TYPES,
-    dataset_iri,
+from smqi.api.fair.dcat import (
+    DESCRIPTIVE,
+    SHARED,
+    closure,
+    copied,
+    distribution_triples,
+    text,
+    triple,
 )
-from smqi.loader import __version__
-from smqi.loader.terms import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, VOCAB, XSD
+from smqi.api.fair.served import Served
+from smqi.loader.terms import DCAT, DCTERMS, FDP_O, FOAF, LDP, OWL, RDF, RDFS, SKOS, XSD
 
-FDP_O = Namespace("https://w3id.org/fdp/fdp-o#")
-LDP = Namespace("http://www.w3.org/ns/ldp#")
 FDP_SPEC = "1.2"
 FDP_PROFILE = "https://specs.fairdatapoint.org/fdp-specs-v1.2.html"
-ENGLISH = "http://id.loc.gov/vocabulary/iso639-1/en"
-PUBLISHER = "SMQI Evidence Graph project"
-CATALOG, DATASET = "smqi", "smqi"
-# the graph's topic vocabulary (ontology/vocabularies/topic.ttl): the dataset's themes
-TOPICS = ("social-media", "quality-improvement", "patient-participation", "health-services")
 
 
-@dataclass(frozen=True)
-class Served:
-    """What the records describe: where this server answers and the build it serves."""
+def _title(served: Served, suffix: str = "") -> str:
+    return f"{served.text(DCTERMS.title) or 'Dataset'}{suffix}"
 
-    base_url: str
-    base_iri: str
-    void: list[ox.Triple]
-    downloads: list[str]
 
-    @property
-    def root(self) -> str:
-        return f"{self.base_url}/fdp"
-
-    @property
-    def catalog(self) -> str:
-        return f"{self.root}/catalog/{CATALOG}"
-
-    @property
-    def dataset(self) -> str:
-        return f"{self.root}/dataset/{DATASET}"
-
-    def distribution(self, name: str) -> str:
-        return f"{self.root}/distribution/{name}"
-
-    def download(self, name: str) -> str:
-        """Where the build file ``name`` is downloaded."""
-        return f"{self.base_url}/downloads/{name}"
-
-    def about_dataset(self, predicate: object) -> ox.NamedNode | ox.Literal | None:
-        """The VoID description's value of ``predicate`` for the dataset, if it states one."""
-        subject, wanted = dataset_iri(self.base_iri), ox.NamedNode(str(predicate))
-        for triple in self.void:
-            if triple.subject == subject and triple.predicate == wanted:
-                value = triple.object
-                if isinstance(value, ox.NamedNode | ox.Literal):
-                    return value
+def _stamp(value: ox.NamedNode | ox.Literal | None) -> ox.Literal | None:
+    if not isinstance(value, ox.Literal):
         return None
-
-
-def _t(subject: str, predicate: object, obj: ox.NamedNode | ox.Literal | str) -> ox.Triple:
-    value = ox.NamedNode(obj) if isinstance(obj, str) else obj
-    return ox.Triple(ox.NamedNode(subject), ox.NamedNode(str(predicate)), value)
-
-
-def _text(value: str) -> ox.Literal:
-    return ox.Literal(value, language="en")
+    return ox.Literal(value.value, datatype=ox.NamedNode(str(XSD.dateTime)))
 
 
 def _record(served: Served, record: str, kind: object, title: str) -> list[ox.Triple]:
-    """What every FDP metadata record states: its type, title, publisher, licence, profile,
-    identifier and dates."""
-    built = served.about_dataset(DCTERMS.modified)
-    licence = served.about_dataset(DCTERMS.license)
+    """What every FDP metadata record states: type, title, publisher, licence, version,
+    language, profile, identifier and dates."""
     identifier = f"{record}#identifier"
-    publisher = f"{served.root}#publisher"
+    issued = _stamp(served.about_dataset(DCTERMS.issued))
+    modified = _stamp(served.about_dataset(DCTERMS.modified))
     triples = [
-        _t(record, RDF.type, str(kind)),
-        _t(record, DCTERMS.title, _text(title)),
-        _t(record, DCTERMS.publisher, publisher),
-        _t(publisher, RDF.type, str(FOAF.Agent)),
-        _t(publisher, FOAF.name, ox.Literal(PUBLISHER)),
-        _t(record, DCTERMS.conformsTo, FDP_PROFILE),
-        _t(record, DCTERMS.language, ENGLISH),
-        _t(record, FDP_O.metadataIdentifier, identifier),
-        _t(identifier, DCTERMS.identifier, ox.Literal(record)),
+        triple(record, RDF.type, str(kind)),
+        triple(record, DCTERMS.title, text(title)),
+        triple(record, DCTERMS.conformsTo, FDP_PROFILE),
+        triple(FDP_PROFILE, RDF.type, str(DCTERMS.Standard)),
+        triple(record, FDP_O.metadataIdentifier, identifier),
+        triple(identifier, DCTERMS.identifier, ox.Literal(record)),
+        *copied(served, record, SHARED),
     ]
-    if isinstance(licence, ox.NamedNode):
-        triples.append(_t(record, DCTERMS.license, licence))
-    if isinstance(built, ox.Literal):
-        stamp = ox.Literal(built.value, datatype=ox.NamedNode(str(XSD.dateTime)))
-        triples += [
-            _t(record, FDP_O.metadataIssued, stamp),
-            _t(record, FDP_O.metadataModified, stamp),
-        ]
+    if issued is not None:
+        triples.append(triple(record, FDP_O.metadataIssued, issued))
+    if modified is not None:
+        triples.append(triple(record, FDP_O.metadataModified, modified))
     return triples
 
 
-def _container(
-    container: str, title: str, member_of: str, relation: object, members: list[str]
+def _dates(served: Served, record: str) -> list[ox.Triple]:
+    """The dataset's issue and modification dates, stated of a record describing it."""
+    return copied(served, record, (DCTERMS.issued, DCTERMS.modified))
+
+
+def container(
+    container_iri: str, title: str, member_of: str, relation: object, members: list[str]
 ) -> list[ox.Triple]:
+    """An LDP direct container of the records ``member_of`` links to by ``relation``."""
     triples = [
-        _t(container, RDF.type, str(LDP.DirectContainer)),
-        _t(container, DCTERMS.title, _text(title)),
-        _t(container, LDP.membershipResource, member_of),
-        _t(container, LDP.hasMemberRelation, str(relation)),
+        triple(container_iri, RDF.type, str(LDP.DirectContainer)),
+        triple(container_iri, DCTERMS.title, text(title)),
+        triple(container_iri, LDP.membershipResource, member_of),
+        triple(container_iri, LDP.hasMemberRelation, str(relation)),
     ]
-    return triples + [_t(container, LDP.contains, member) for member in members]
+    return triples + [triple(container_iri, LDP.contains, member) for member in members]
+
+
+def catalogs_container(served: Served) -> list[ox.Triple]:
+    return container(
+        f"{served.root}/catalog/", "Catalogs", served.root, FDP_O.metadataCatalog, [served.catalog]
+    )
+
+
+def datasets_container(served: Served) -> list[ox.Triple]:
+    return container(
+        f"{served.catalog}/dataset/", "Datasets", served.catalog, DCAT.dataset, [served.dataset]
+    )
+
+
+def distributions_container(served: Served) -> list[ox.Triple]:
+    files = [served.distribution(name) for name in served.downloads]
+    return container(
+        f"{served.dataset}/distribution/", "Distributions", served.dataset, DCAT.distribution, files
+    )
 
 
 def root_record(served: Served) -> list[ox.Triple]:
+    """The FAIR Data Point itself, a metadata service (dcat:DataService)."""
     root = served.root
-    return [
-        *_record(served, root, FDP_O.FAIRDataPoint, "SMQI Evidence Graph FAIR Data Point"),
-        _t(root, RDF.type, str(DCAT.DataService)),
-        _t(
+    triples = [
+        *_record(served, root, FDP_O.FAIRDataPoint, _title(served, " FAIR Data Point")),
+        triple(root, RDF.type, str(DCAT.DataService)),
+        *_dates(served, root),
+        triple(
             root,
             DCTERMS.description,
-            _text(
-                "Metadata of the SMQI Evidence Graph: a linked-data graph of research evidence on "
-                "social media used to engage stakeholders in health service design and quality "
-                "improvement."
+            text(
+                f"The FAIR Data Point of {_title(served)}: its catalog, dataset and "
+                "distribution records, for harvesters."
             ),
         ),
-        _t(root, DCTERMS.hasVersion, ox.Literal(__version__)),
-        _t(root, FDP_O.conformsToFdpSpec, ox.Literal(FDP_SPEC)),
-        _t(root, DCAT.endpointURL, root),
-        _t(root, DCAT.endpointDescription, f"{served.base_url}/openapi.json"),
-        _t(root, FDP_O.metadataCatalog, served.catalog),
-        *_container(f"{root}/catalog/", "Catalogs", root, FDP_O.metadataCatalog, [served.catalog]),
+        triple(root, FDP_O.conformsToFdpSpec, ox.Literal(FDP_SPEC)),
+        triple(root, DCAT.endpointURL, root),
+        # an IRI, as DCAT asks; the FDP's shapes ask for a literal (see the README)
+        triple(root, DCAT.endpointDescription, f"{served.base_url}/openapi.json"),
+        triple(root, FDP_O.metadataCatalog, served.catalog),
+        *copied(served, root, (DCAT.keyword, DCAT.theme, DCAT.contactPoint)),
+        *catalogs_container(served),
     ]
+    return _unique(triples)
+
+
+def _dataset_record(served: Served) -> list[ox.Triple]:
+    dataset = served.dataset
+    files = [served.distribution(name) for name in served.downloads]
+    triples = [
+        *_record(served, dataset, DCAT.Dataset, _title(served)),
+        *copied(served, dataset, [p for p in DESCRIPTIVE if p != DCTERMS.title]),
+        triple(dataset, DCAT.landingPage, served.landing_page),
+        triple(served.landing_page, RDF.type, str(FOAF.Document)),
+        triple(dataset, DCTERMS.isPartOf, served.catalog),
+        triple(dataset, OWL.sameAs, served.dataset_iri),  # the VoID description's dataset
+        triple(dataset, RDFS.seeAlso, f"{served.base_url}/.well-known/void"),
+        *(triple(dataset, DCAT.distribution, file) for file in files),
+    ]
+    for file in served.distributions:
+        triples += distribution_record(served, file.name)
+    return triples
 
 
 def catalog_record(served: Served) -> list[ox.Triple]:
     catalog = served.catalog
-    return [
-        *_record(served, catalog, DCAT.Catalog, "SMQI Evidence Graph catalog"),
-        _t(
+    schemes = _theme_schemes(served)
+    triples = [
+        *_record(served, catalog, DCAT.Catalog, _title(served, " catalog")),
+        triple(
             catalog,
             DCTERMS.description,
-            _text("The datasets of the SMQI Evidence Graph FAIR Data Point."),
+            text(f"The datasets of {_title(served, ' FAIR Data Point')}."),
         ),
-        _t(catalog, DCTERMS.isPartOf, served.root),
-        _t(catalog, DCAT.themeTaxonomy, str(VOCAB.topic)),
-        _t(catalog, FOAF.homepage, f"{served.base_url}/"),
-        _t(catalog, DCAT.dataset, served.dataset),
-        *_container(f"{catalog}/dataset/", "Datasets", catalog, DCAT.dataset, [served.dataset]),
+        *_dates(served, catalog),
+        triple(catalog, FOAF.homepage, served.landing_page),
+        triple(served.landing_page, RDF.type, str(FOAF.Document)),
+        *(triple(catalog, DCAT.themeTaxonomy, scheme) for scheme in schemes),
+        *closure(served, [ox.NamedNode(s) for s in schemes]),
+        *copied(served, catalog, [DCTERMS.spatial]),
+        triple(catalog, DCAT.dataset, served.dataset),
+        *_dataset_record(served),
+        *datasets_container(served),
     ]
+    return _unique(triples)
 
 
 def dataset_record(served: Served) -> list[ox.Triple]:
-    dataset = served.dataset
-    title = served.about_dataset(DCTERMS.title)
-    description = served.about_dataset(DCTERMS.description)
-    files = [served.distribution(name) for name in served.downloads]
-    triples = [
-        *_record(
-            served,
-            dataset,
-            DCAT.Dataset,
-            title.value if isinstance(title, ox.Literal) else "SMQI Evidence Graph",
-        ),
-        _t(dataset, DCTERMS.isPartOf, served.catalog),
-        _t(dataset, OWL.sameAs, dataset_iri(served.base_iri)),  # the VoID description's
-        _t(dataset, RDFS.seeAlso, f"{served.base_url}/.well-known/void"),
-        _t(dataset, DCAT.landingPage, f"{served.base_url}/"),
-        *(_t(dataset, DCAT.theme, str(VOCAB[f"topic/{topic}"])) for topic in TOPICS),
-        *(_t(dataset, DCAT.keyword, _text(topic.replace("-", " "))) for topic in TOPICS),
-        *(_t(dataset, DCAT.distribution, file) for file in files),
-        *_container(f"{dataset}/distribution/", "Distributions", dataset, DCAT.distribution, files),
-    ]
-    if isinstance(description, ox.Literal):
-        triples.append(_t(dataset, DCTERMS.description, description))
-    return triples
+    return _unique([*_dataset_record(served), *distributions_container(served)])
 
 
 def distribution_record(served: Served, name: str) -> list[ox.Triple]:
     record = served.distribution(name)
-    return [
-        *_record(served, record, DCAT.Distribution, DOWNLOAD_TITLES[name]),
-        _t(record, DCTERMS.isPartOf, served.dataset),
-        _t(record, DCAT.downloadURL, served.download(name)),
-        _t(record, DCAT.accessURL, served.download(name)),
-        _t(record, DCAT.mediaType, str(IANA_MEDIA_TYPES[DOWNLOADS[name]])),
+    file = next(d for d in served.distributions if d.name == name)
+    triples = [
+        *_record(served, record, DCAT.Distribution, file.title),
+        *distribution_triples(served, record, file),
+        triple(record, DCTERMS.isPartOf, served.dataset),
     ]
+    return _unique(triples)  # both title it alike: one title, as the FDP's shapes allow
+
+
+def _theme_schemes(served: Served) -> list[str]:
+    """The concept schemes of the dataset's themes (our topics, the EU data themes)."""
+    themes = served.objects(served.dataset_iri, DCAT.theme)
+    return sorted(
+        {
+            t.object.value
+            for t in closure(served, themes)
+            if t.predicate.value == str(SKOS.inScheme) and isinstance(t.object, ox.NamedNode)
+        }
+    )
+
+
+def _unique(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    return list(dict.fromkeys(triples))

@@ -11,40 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Namespace
 
 from smqi.api.context import AppContext
 from smqi.api.store import Store
 from smqi.api.store.formats import Term
-from smqi.loader.terms import DCAT, DCTERMS, RDF, RDFS, VOID
+from smqi.loader.published import PUBLISHED, source_media_type
+from smqi.loader.terms import VOID
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
-IANA_MEDIA_TYPES = Namespace("https://www.iana.org/assignments/media-types/")
 
-# Files of a build offered at /downloads/{name}, with their media types, in display order.
-DOWNLOADS = {
-    "smqi.nq": "application/n-quads",
-    "smqi.trig": "application/trig",
-    "smqi.ttl": "text/turtle",
-    "smqi.jsonld": "application/ld+json",
-    "ontology.ttl": "text/turtle",
-    "ontology.owl": "application/rdf+xml",
-    "validation-report.ttl": "text/turtle",
-    "validation-report.txt": "text/plain",
-    "build.json": "application/json",
-}
-DOWNLOAD_TITLES = {
-    "smqi.nq": "the whole graph, every named graph (N-Quads)",
-    "smqi.trig": "the whole graph, every named graph (TriG)",
-    "smqi.ttl": "the union of the named graphs (Turtle)",
-    "smqi.jsonld": "the whole graph (JSON-LD)",
-    "ontology.ttl": "the OWL ontology (Turtle)",
-    "ontology.owl": "the OWL ontology (RDF/XML)",
-    "validation-report.ttl": "the SHACL validation report (Turtle)",
-    "validation-report.txt": "the validation report (text)",
-    "build.json": "build summary: counts, timings, source checksums (JSON)",
-}
-GRAPH_DUMPS = ("smqi.nq", "smqi.trig", "smqi.ttl", "smqi.jsonld")
+# Files of a build offered at /downloads/{name}, with their media types, in display order
+# (the loader's table, loader.published); its sources are offered under /downloads/sources/.
+DOWNLOADS = {name: published.media_type for name, published in PUBLISHED.items()}
+DOWNLOAD_TITLES = {name: published.title for name, published in PUBLISHED.items()}
 
 
 def _query(name: str) -> str:
@@ -159,37 +138,16 @@ def available_downloads(build_dir: Path) -> list[str]:
     return [name for name in DOWNLOADS if (build_dir / name).is_file()]
 
 
-def download_path(build_dir: Path, name: str) -> Path | None:
-    """The file behind /downloads/{name}; None unless ``name`` is offered and present."""
-    if name not in DOWNLOADS:
+def download_path(build_dir: Path, name: str) -> tuple[Path, str] | None:
+    """The file behind /downloads/{name} and its media type; None unless ``name`` is a
+    published file or a source under ``sources/`` that the build holds."""
+    media_type = DOWNLOADS.get(name) or source_media_type(name)
+    if media_type is None:
         return None
     path = build_dir / name
-    return path if path.is_file() else None
-
-
-def distribution_triples(base_iri: str, base_url: str, downloads: list[str]) -> list[ox.Triple]:
-    """Where this server offers the dataset: its SPARQL endpoint and each dump file."""
-    dataset = dataset_iri(base_iri)
-    triples = [
-        _triple(dataset, VOID.sparqlEndpoint, ox.NamedNode(f"{base_url}/sparql")),
-        _triple(dataset, RDFS.seeAlso, ox.NamedNode(f"{base_url}/.well-known/sparql-examples")),
-    ]
-    for name in downloads:
-        file = ox.NamedNode(f"{base_url}/downloads/{name}")
-        if name in GRAPH_DUMPS:
-            triples.append(_triple(dataset, VOID.dataDump, file))
-        triples += [
-            _triple(dataset, DCAT.distribution, file),
-            _triple(file, RDF.type, ox.NamedNode(str(DCAT.Distribution))),
-            _triple(file, DCAT.downloadURL, file),
-            _triple(file, DCAT.mediaType, ox.NamedNode(str(IANA_MEDIA_TYPES[DOWNLOADS[name]]))),
-            _triple(file, DCTERMS.title, ox.Literal(DOWNLOAD_TITLES[name], language="en")),
-        ]
-    return triples
-
-
-def _triple(subject: ox.NamedNode, predicate: object, obj: ox.NamedNode | ox.Literal) -> ox.Triple:
-    return ox.Triple(subject, ox.NamedNode(str(predicate)), obj)
+    if not path.resolve().is_relative_to(build_dir.resolve()) or not path.is_file():
+        return None
+    return path, media_type
 
 
 def current_void(context: AppContext) -> list[ox.Triple]:

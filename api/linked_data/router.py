@@ -20,7 +20,7 @@ from smqi.api.evidence.models import Problem
 from smqi.api.evidence.queries import Snapshot
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.negotiation import GRAPH_ALIASES, choose_or_refuse
+from smqi.api.http.negotiation import GRAPH_ALIASES, HTML, choose_or_refuse
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import (
     FORMAT_NAMES,
@@ -32,6 +32,7 @@ from smqi.api.linked_data.describe import (
     media_type_for,
     render,
 )
+from smqi.api.linked_data.ontology_docs import ontology_page
 from smqi.loader.terms import ONTOLOGY_IRI
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -80,6 +81,11 @@ def _dereference(
 
     def render_description(snapshot: Snapshot) -> Representation:
         description: Description | None
+        if iri == ONTOLOGY_IRI and media_type == HTML:
+            page = ontology_page(snapshot)  # pyLODE's documentation of every term
+            if page is None:
+                raise NotFoundError(f"the graph says nothing about <{iri}>", {"iri": iri})
+            return Representation(page, media_type)
         if iri == ONTOLOGY_IRI or iri.startswith(f"{ONTOLOGY_IRI}/"):
             description = describe_ontology(snapshot, iri)
         else:
@@ -120,8 +126,9 @@ def get_concept(
 
 @router.get("/ontology", responses=RESPONSES, summary="The ontology document")
 def get_ontology(request: Request, context: Context, format_name: Format = None) -> Response:
-    """Every triple of the ontology graph (https://w3id.org/smqi/ontology); its terms'
-    hash IRIs (``...ontology#Study``) resolve to sections of the HTML page."""
+    """Every triple of the ontology graph (https://w3id.org/smqi/ontology); in a browser,
+    its documentation by pyLODE, whose sections the terms' hash IRIs
+    (``...ontology#Study``) open."""
     return _dereference(request, context, ONTOLOGY_IRI, format_name)
 
 

@@ -19,7 +19,7 @@ from smqi.api.fair.dataset_description import (
     available_downloads,
     current_facts,
 )
-from smqi.api.fair.router import NEGOTIATED, base_url, dataset_description, served, signposts
+from smqi.api.fair.router import NEGOTIATED, base_url, dataset_description, served
 from smqi.api.fair.schema_org import dataset_markup
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse
@@ -39,10 +39,8 @@ def home(request: Request, context: Context) -> Response:
     media_type = choose_or_refuse(
         request.headers.get("accept"), (HTML, *GRAPH_TYPES), GRAPH_ALIASES, "the home page"
     )
-    if media_type != HTML:
-        response = dataset_description(request, context, media_type)
-        response.headers["Link"] = signposts(request, context)
-        return response
+    if media_type != HTML:  # its signposts (Link) come from api.fair.signposts
+        return dataset_description(request, context, media_type)
     build_dir = context.settings.build.build_dir
     downloads = [
         pages.Download(
@@ -61,11 +59,7 @@ def home(request: Request, context: Context) -> Response:
         schemes=sorted(p.stem for p in context.settings.build.vocabulary_dir.glob("*.ttl")),
         markup=dataset_markup(served(request, context), facts),
     )
-    headers = {
-        **NEGOTIATED,
-        "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY,
-        "Link": signposts(request, context),
-    }
+    headers = {**NEGOTIATED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
     return HTMLResponse(pages.render_home(page), headers=headers)
 
 

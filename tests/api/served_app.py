@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from smqi.api.app import create_app
+from smqi.api.http.server import server_config
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
 
 from .built_graph import make_settings
@@ -52,8 +53,7 @@ def free_port() -> int:
 def serving(app: FastAPI) -> Iterator[str]:
     """``app`` under uvicorn on 127.0.0.1; yields its base URL once it answers."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

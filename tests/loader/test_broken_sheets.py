@@ -159,9 +159,12 @@ CASES = {
 
 
 def _fingerprint(build_dir: Path) -> dict[str, str]:
+    """Every file of the build (its sources in sources/ included) by its path in it."""
+    root = build_dir.resolve()
     return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(build_dir.resolve().iterdir())
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
     }
 
 
