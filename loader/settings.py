@@ -32,8 +32,8 @@ class SheetLimits:
     """
 
     max_file_bytes: int = 256 * 1024 * 1024  # the sheet file itself
-    max_unpacked_bytes: int = 512 * 1024 * 1024  # an XLSX's members, unpacked, in all
-    max_rows: int = 200_000
+    max_unpacked_bytes: int = 200 * 1024 * 1024  # an XLSX's members, unpacked, in all
+    max_rows: int = 100_000
     max_columns: int = 256
     max_cell_chars: int = 32_767  # Excel's own limit for a cell
     max_problems: int = 1_000  # problems kept and reported; the rest are counted

@@ -11,7 +11,9 @@ import datetime as dt
 import difflib
 import hashlib
 import io
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,7 +160,8 @@ def _cell_text(value: object) -> str:
 
 
 def _check_archive(path: Path, data: bytes, limits: SheetLimits) -> None:
-    """Refuse a workbook whose members would unpack past the limit, before any is read.
+    """Refuse a workbook whose members would unpack past the limit, or any of whose
+    worksheets holds more rows than a sheet may, before openpyxl reads any of it.
 
     The sizes come from the archive's directory; a member that unpacks to more than it
     declares is stopped by the zip reader at the declared size (a CRC error, reported as a
@@ -181,6 +184,37 @@ def _check_archive(path: Path, data: bytes, limits: SheetLimits) -> None:
             "made to exhaust memory (raise limits: max_unpacked_bytes if it is genuine)",
             "xlsx-too-large",
         )
+    for member in members:
+        if member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml"):
+            try:
+                rows_in(data, member.filename, path.name, limits)
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+                raise SheetError(
+                    Location(path.name),
+                    f"is a damaged XLSX workbook ({member.filename}: {exc}); save it again "
+                    "from the spreadsheet program",
+                    "xlsx",
+                ) from exc
+
+
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+
+
+def rows_in(data: bytes, member: str, name: str, limits: SheetLimits) -> int:
+    """How many rows a worksheet's XML holds, counted on the unpacked stream without parsing
+    it (a fraction of a second for a million rows, where openpyxl parses a few thousand a
+    second and reads a sheet without a declared size whole just to open it), so that a
+    sheet of millions of rows is refused whatever its dimension declares."""
+    rows, tail = 0, b""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(member.lstrip("/")) as xml:
+        while chunk := xml.read(1 << 20):
+            text = tail + chunk
+            cut = max(0, len(text) - 64)  # a tag starting after it is counted with the next
+            rows += sum(1 for tag in _ROW_TAG.finditer(text) if tag.start() < cut)
+            tail = text[cut:]
+            if rows > limits.max_rows + 1_000:  # header and title rows, generously
+                raise _too_many_rows(name, limits)
+    return rows + len(_ROW_TAG.findall(tail))
 
 
 def _read_xlsx(
@@ -211,16 +245,13 @@ def _read_xlsx(
             raise _too_many_rows(name, limits)
         if declared_columns > limits.max_columns:
             raise _too_many_columns(name, mapping.header_row, declared_columns, limits)
-        # the bounds hold even when the declared dimension lies
-        rows = sheet.iter_rows(
-            max_row=limits.max_rows + mapping.header_row + 1,
-            max_col=limits.max_columns + 1,
-            values_only=True,
-        )
+        # The row bound holds even when the declared dimension lies. Columns are not padded
+        # to a bound (rows would all be that long): each row is as long as its own cells.
+        rows = sheet.iter_rows(max_row=limits.max_rows + mapping.header_row + 1, values_only=True)
         for index, values in enumerate(rows, start=1):
             if index > limits.max_rows + mapping.header_row:
                 raise _too_many_rows(name, limits)
-            if len(values) > limits.max_columns and values[limits.max_columns] is not None:
+            if len(values) > limits.max_columns:
                 raise _too_many_columns(name, index, len(values), limits)
             cells = [_cell_text(value) for value in values]
             if any(len(cell) > limits.max_cell_chars for cell in cells):

@@ -125,3 +125,37 @@ def test_a_failed_rebuild_keeps_the_old_graph_served(guarded: TestClient, data: 
     assert any("unknown platform 'Tweeter'" in p for p in detail["problems"])
     assert any("column 'platforms'" in p for p in detail["problems"])
     assert _studies(guarded) == served
+
+
+def test_a_damaged_workbook_is_a_4xx_and_the_old_graph_stays(
+    guarded: TestClient, data: Path
+) -> None:
+    served = _studies(guarded)
+    workbook = data / "sheets" / "coding.xlsx"
+    workbook.write_bytes(b"PK\x03\x04" + b"\x00" * 64)  # a zip's magic, then nothing of one
+    manifest = data / "manifest.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        text.replace("sheets/illustrative-extraction.csv", "sheets/coding.xlsx"), "utf-8"
+    )
+    response = guarded.post(
+        "/admin/reload", params={"rebuild": "true"}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert response.status_code == 422
+    assert any("coding.xlsx" in p and "XLSX" in p for p in response.json()["detail"]["problems"])
+    assert _studies(guarded) == served
+
+
+def test_a_reload_while_another_build_runs_is_told_to_wait(
+    guarded: TestClient, data: Path
+) -> None:
+    from smqi.loader.publish import BuildLock
+
+    with BuildLock(data / "build"):
+        response = guarded.post(
+            "/admin/reload",
+            params={"rebuild": "true"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+    assert response.status_code == 409
+    assert response.json()["detail"]["code"] == "build-in-progress"
