@@ -146,9 +146,7 @@ def test_a_damaged_workbook_is_a_4xx_and_the_old_graph_stays(
     assert _studies(guarded) == served
 
 
-def test_a_reload_while_another_build_runs_is_told_to_wait(
-    guarded: TestClient, data: Path
-) -> None:
+def test_a_reload_while_another_build_runs_is_told_to_wait(guarded: TestClient, data: Path) -> None:
     from smqi.loader.publish import BuildLock
 
     with BuildLock(data / "build"):
