@@ -250,7 +250,7 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
         api_port, ox_port, rdf_port = free_port(), free_port(), free_port()
         api = Server(
             "api",
-            [str(BIN / "smqi"), "serve", "--data", str(data), "--store", str(work / "store"),
+            [str(BIN / "smqi"), "serve", "--project", str(data), "--store", str(work / "store"),
              "--port", str(api_port), "--timeout", "60"],
             f"http://127.0.0.1:{api_port}",
             "/summary?rows=platform&cols=communication_model",
