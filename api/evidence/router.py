@@ -276,7 +276,9 @@ def get_studies(
                     collections(snapshot).values(), key=lambda r: (r.illustrative, r.identifier)
                 )
             ]
-            return _page(views.render_studies(page, params, choices, views.notice_of(snapshot)))
+            local = IriSpace(snapshot.base_iri).local_path
+            notice = views.notice_of(snapshot)
+            return _page(views.render_studies(page, params, choices, notice, local))
         if media_type in (RIS, BIBTEX):
             body = studies_ris(page.studies) if media_type == RIS else studies_bibtex(page.studies)
             name = "studies.ris" if media_type == RIS else "studies.bib"

@@ -187,6 +187,7 @@ def render_studies(
     params: list[tuple[str, str]],
     collections: Sequence[tuple[str, str]],
     notice: Notice | None,
+    local: Local,
 ) -> str:
     """The search page: the form (text, review, facets with counts), the matches, exports."""
     view = studies_view(page, params)
@@ -203,6 +204,7 @@ def render_studies(
         sizes=PAGE_SIZES,
         titles=DIMENSION_TITLES,
         review=page.review.id if page.review else "",
+        local=local,
     )
 
 
