@@ -24,8 +24,10 @@
     Object.keys(localIris).forEach(function (base) {
       if (binding.value.indexOf(base) === 0) {
         var local = localIris[base] + binding.value.substring(base.length);
-        // YASR writes href='...' with the IRI as given; IRIs hold no quote
-        html = html.split("href='" + binding.value + "'").join("href='" + local + "'");
+        // the link as YASR writes it (href='...') or as its sanitiser returns it (href="...")
+        ["'", '"'].forEach(function (quote) {
+          html = html.split("href=" + quote + binding.value + quote).join("href=" + quote + local + quote);
+        });
       }
     });
     return html;
@@ -46,4 +48,31 @@
     persistenceId: null,
   });
   window.smqiEditor = yasgui;
+
+  // What YASGUI leaves unnamed or misnested for assistive technology: its text areas and
+  // endpoint field get names, and the add-tab button leaves the tab list (a tablist may
+  // hold only tabs).
+  function label() {
+    document.querySelectorAll("#yasgui textarea").forEach(function (area) {
+      area.setAttribute("aria-label", "SPARQL query");
+    });
+    document.querySelectorAll("#yasgui input.autocomplete").forEach(function (input) {
+      input.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    // a long query scrolls inside the editor: keyboard users can reach and scroll it
+    document.querySelectorAll("#yasgui .CodeMirror-scroll").forEach(function (scroller) {
+      scroller.setAttribute("tabindex", "0");
+      scroller.setAttribute("aria-label", "SPARQL query, scrollable");
+    });
+    var list = document.querySelector("#yasgui .tabsList");
+    var add = list && list.querySelector(".addTab");
+    if (add && add.parentElement.parentElement === list) {
+      list.parentElement.insertBefore(add.parentElement, list.nextSibling);
+    }
+  }
+  label();
+  yasgui.on("tabChange", label);
+  yasgui.on("tabAdd", function () {
+    setTimeout(label, 0);
+  });
 })();
