@@ -141,7 +141,8 @@ def _answer(
         if media_type != HTML:
             return problem(error)
         page = _page(views.render_problem(error))
-        return Response(page.body, error.status, dict(page.headers), page.media_type)
+        headers = {**dict(page.headers), "Vary": "Accept"}
+        return Response(page.body, error.status, headers, page.media_type)
 
 
 STUDY_PARAMETERS = ("review", *BY_NAME, YEAR, "q", "limit", "offset")
