@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint bench clean chromium libreoffice
+.PHONY: run test build lint bench clean chromium libreoffice browser-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,17 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 		|| echo "warning: chromium not installed; browser tests will be skipped" >&2
 
+# They check every page with axe-core (npm), installed into node_modules/ (not committed);
+# npm comes from Debian when missing.
+AXE_VERSION := 4.14.1
+node_modules/axe-core/axe.min.js:
+	@command -v npm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq npm >/dev/null) \
+		|| echo "warning: npm not installed; the accessibility tests will be skipped" >&2
+	npm install --no-save --no-package-lock --no-audit --no-fund --silent axe-core@$(AXE_VERSION) \
+		|| echo "warning: axe-core not installed; the accessibility tests will be skipped" >&2
+
+browser-tools: chromium node_modules/axe-core/axe.min.js
+
 # The spreadsheet tests open the workbooks we write in LibreOffice: Debian's headless build
 # of libreoffice-calc (the -nogui flavour: the same program without the desktop libraries).
 libreoffice:
@@ -54,7 +65,7 @@ libreoffice:
 		apt-get install -y -qq libreoffice-calc-nogui >/dev/null) \
 		|| echo "warning: LibreOffice not installed; spreadsheet tests will be skipped" >&2
 
-test: lint chromium libreoffice
+test: lint browser-tools libreoffice
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test
@@ -63,4 +74,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/api_bench.py
 
 clean:
-	rm -rf $(VENV) .typecheck data/build data/builds data/var data/.cache var
+	rm -rf $(VENV) .typecheck data/build data/builds data/var data/.cache var node_modules tests/artefacts

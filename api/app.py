@@ -110,6 +110,9 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # /docs is the pages' own (the vendored Swagger UI, no CDN); no ReDoc
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = AppContext(
         settings=settings,

@@ -57,6 +57,7 @@ def concept_scheme(snapshot: Snapshot, scheme: str, review: CollectionRef | None
     return ConceptScheme(
         scheme=SchemeLink(iri=scheme_iri, id=scheme, label=_first(about, SKOS.prefLabel) or scheme),
         definition=_first(about, SKOS.definition),
+        scope_note=_first(about, SKOS.scopeNote),
         dimension=dimension.name if dimension else None,
         review=collection_link(review) if review else None,
         concepts=concepts,

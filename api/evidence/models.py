@@ -111,6 +111,9 @@ class StudyPage(BaseModel):
     offset: int
     review: CollectionLink | None = Field(description="the collection the answer is scoped to")
     filters: dict[str, list[Value]] = Field(description="the filters as resolved, by dimension")
+    q: str | None = Field(
+        None, description="the free-text search as applied (its words, folded), if any"
+    )
     studies: list[StudySummary]
     facets: dict[str, list[FacetValue]] = Field(
         description="for every dimension, the values coded in the matching studies with "
@@ -326,9 +329,23 @@ class ConceptScheme(BaseModel):
 
     scheme: SchemeLink
     definition: str | None = None
+    scope_note: str | None = Field(None, description="what the scheme holds, or why it is empty")
     dimension: str | None = Field(None, description="the /studies parameter for this scheme")
     review: CollectionLink | None = None
     concepts: list[ConceptDetail]
+
+
+class SchemeSummary(BaseModel):
+    iri: str
+    id: str = Field(description="the name /concepts/{scheme} takes")
+    label: str
+    definition: str | None = None
+    dimension: str | None = Field(None, description="the /studies parameter for this scheme")
+    concepts: int = Field(description="how many concepts the scheme has in the graph")
+
+
+class SchemeList(BaseModel):
+    schemes: list[SchemeSummary]
 
 
 class Provenance(BaseModel):

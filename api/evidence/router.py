@@ -1,6 +1,10 @@
 """The evidence API: studies with filters and facets, the descriptive summary and its gaps,
 reviews, concept schemes and one study's provenance, as JSON (the summary also as CSV).
 
+Each URL is also a page for people: a browser (whose Accept rates HTML above JSON) gets the
+page ``api.pages.views`` renders from the same answer, a client gets JSON; ``format=`` (json,
+html, csv, and for studies ris or bibtex) overrides the Accept header.
+
 Handlers parse the request, call a function of ``api.evidence.search*`` and render its answer.
 Every answer is cached per dataset version and carries an ETag and Last-Modified
 (``api.http.caching``); a request with a matching If-None-Match or If-Modified-Since gets 304.
@@ -17,9 +21,17 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from smqi.api.context import AppContext
+from smqi.api.evidence.citations import BIBTEX, RIS, studies_bibtex, studies_ris
 from smqi.api.evidence.concepts import concept_scheme
-from smqi.api.evidence.dimensions import BY_NAME, SCHEMES, YEAR, dimension_named, resolve_collection
-from smqi.api.evidence.errors import EvidenceError
+from smqi.api.evidence.dimensions import (
+    BY_NAME,
+    SCHEMES,
+    YEAR,
+    collections,
+    dimension_named,
+    resolve_collection,
+)
+from smqi.api.evidence.errors import EvidenceError, InvalidParameterError
 from smqi.api.evidence.models import (
     CollectionDetail,
     CollectionList,
@@ -27,6 +39,8 @@ from smqi.api.evidence.models import (
     CrossTabulation,
     EvidenceGaps,
     Problem,
+    SchemeList,
+    SchemeSummary,
     StudyDetail,
     StudyPage,
 )
@@ -39,12 +53,21 @@ from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import choose_or_refuse
 from smqi.api.http.problems import problem
+from smqi.api.linked_data.describe import IriSpace
+from smqi.api.pages import views
+from smqi.api.pages.templating import PAGE_CSP
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Evidence"])
 
 JSON = "application/json"
 CSV = "text/csv"
+HTML = "text/html"
+HTML_PAGE = "text/html; charset=utf-8"
+# format= names; a media type is taken as itself
+FORMATS = {"json": JSON, "csv": CSV, "html": HTML, "ris": RIS, "bibtex": BIBTEX, "bib": BIBTEX}
+PAGE_TYPES = (JSON, HTML)  # JSON first: a client that accepts anything gets JSON
+TABLE_TYPES = (JSON, HTML, CSV)
 MAX_LIMIT = 100
 ERRORS: dict[int | str, dict[str, object]] = {
     304: {"description": "Not modified: the ETag or date the client holds is current"},
@@ -75,39 +98,86 @@ def _key(request: Request, names: tuple[str, ...], media_type: str = JSON) -> st
     return f"{request.url.path}?{urlencode(items)}|{media_type}"
 
 
+def _media_type(request: Request, format_: str | None, offered: tuple[str, ...]) -> str:
+    """What the client gets: ``format=`` if given (a name or media type), else the offered
+    type its Accept header rates highest (NotAcceptableError when none)."""
+    if format_ and format_.strip():
+        wanted = format_.strip().lower()
+        chosen = FORMATS.get(wanted, wanted)
+        if chosen in offered:
+            return chosen
+        names = sorted(name for name, media_type in FORMATS.items() if media_type in offered)
+        raise InvalidParameterError(
+            f"format={format_!r} is not offered here; use one of {', '.join(names)}",
+            {"parameter": "format", "value": format_, "known": names},
+        )
+    return choose_or_refuse(request.headers.get("accept"), offered, what="this resource")
+
+
+def _page(html: str) -> Representation:
+    return Representation(html.encode("utf-8"), HTML_PAGE, (("Content-Security-Policy", PAGE_CSP),))
+
+
 def _answer(
     request: Request,
     context: AppContext,
-    key: str,
-    render: Callable[[Snapshot], Representation],
-    vary: str | None = None,
+    names: tuple[str, ...],
+    render: Callable[[Snapshot, str], Representation],
+    offered: tuple[str, ...] = PAGE_TYPES,
+    format_: str | None = None,
+    more_key: str = "",
 ) -> Response:
+    """The answer in the negotiated type, cached per dataset version under the request's
+    path, its parameters ``names`` and the type; an error as a JSON problem, or as a page
+    to a browser."""
     try:
-        return respond(request, context, key, render, vary)
+        media_type = _media_type(request, format_, offered)
     except EvidenceError as error:
         return problem(error)
+    key = _key(request, names, media_type) + more_key
+    try:
+        return respond(request, context, key, lambda s: render(s, media_type), vary="Accept")
+    except EvidenceError as error:
+        if media_type != HTML:
+            return problem(error)
+        page = _page(views.render_problem(error))
+        headers = {**dict(page.headers), "Vary": "Accept"}
+        return Response(page.body, error.status, headers, page.media_type)
 
 
-STUDY_PARAMETERS = ("review", *BY_NAME, YEAR, "limit", "offset")
-
-
-def _table_type(request: Request, format_: str | None) -> str:
-    if format_:
-        return CSV if format_.strip().lower() in ("csv", CSV) else JSON
-    return choose_or_refuse(request.headers.get("accept"), (JSON, CSV), what="this table")
+STUDY_PARAMETERS = ("review", *BY_NAME, YEAR, "q", "limit", "offset")
 
 
 TableFormat = Annotated[
     str | None,
-    Query(alias="format", description="json or csv: overrides the Accept header."),
+    Query(alias="format", description="json, csv or html: overrides the Accept header."),
+]
+PageFormat = Annotated[
+    str | None,
+    Query(alias="format", description="json or html: overrides the Accept header."),
+]
+StudiesFormat = Annotated[
+    str | None,
+    Query(
+        alias="format",
+        description="json, csv, html, ris or bibtex: overrides the Accept header. RIS and "
+        "BibTeX carry the page's studies as references for a reference manager.",
+    ),
 ]
 
 
 @router.get(
     "/studies",
     response_model=StudyPage,
-    responses={**ERRORS, 200: {"content": {CSV: {"schema": {"type": "string"}}}}},
-    summary="Find studies by review and coded dimensions, with facet counts (JSON or CSV)",
+    responses={
+        **ERRORS,
+        200: {
+            "content": {
+                media_type: {"schema": {"type": "string"}} for media_type in (CSV, RIS, BIBTEX)
+            }
+        },
+    },
+    summary="Find studies by text, review and coded dimensions, with facet counts",
 )
 def get_studies(
     request: Request,
@@ -156,16 +226,26 @@ def get_studies(
         list[str] | None,
         Query(description="Publication year; several are ORed.", examples=["2016"]),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=500,
+            description="Free text: every word must start a word of the study's title or "
+            "of a summary coded for it (case and accents ignored).",
+            examples=["patient feedback"],
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Studies per page.")] = 20,
     offset: Annotated[int, Query(ge=0, description="Studies to skip.")] = 0,
-    format_: TableFormat = None,
+    format_: StudiesFormat = None,
 ) -> Response:
     """Studies matching every dimension filtered (AND) with any of its values (OR), in
     order of year, first author and IRI; ``facets`` counts, for every dimension, the
     matching studies coded with each value. Unknown labels give 400 with the closest ones.
     As CSV (``Accept: text/csv`` or ``format=csv``): the page's studies, a column per
-    dimension, with the next and previous pages in a ``Link`` header."""
-    media_type = _table_type(request, format_)
+    dimension, with the next and previous pages in a ``Link`` header; as RIS or BibTeX
+    (``format=ris``, ``format=bibtex``) the page's studies as references. A browser gets the
+    search page."""
     given = {
         "platform": platform,
         "population": population,
@@ -179,13 +259,32 @@ def get_studies(
     }
     values = {name: found for name, found in given.items() if found}
 
-    def render(snapshot: Snapshot) -> Representation:
-        query = parse_filter(snapshot, review, values)
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
+        query = parse_filter(snapshot, review, values, q)
         page = find_studies(snapshot, query, limit, offset)
         if offset + limit < page.total:
             page.next = _page_link(request, offset + limit)
         if offset > 0:
             page.previous = _page_link(request, max(0, offset - limit))
+        if media_type == HTML:
+            params = [(k, v) for k, v in request.query_params.multi_items() if k != "format"]
+            choices = [
+                (
+                    ref.identifier,
+                    ref.identifier + (" (illustrative, not a review)" if ref.illustrative else ""),
+                )
+                for ref in sorted(
+                    collections(snapshot).values(), key=lambda r: (r.illustrative, r.identifier)
+                )
+            ]
+            local = IriSpace(snapshot.base_iri).local_path
+            notice = views.notice_of(snapshot)
+            return _page(views.render_studies(page, params, choices, notice, local))
+        if media_type in (RIS, BIBTEX):
+            body = studies_ris(page.studies) if media_type == RIS else studies_bibtex(page.studies)
+            name = "studies.ris" if media_type == RIS else "studies.bib"
+            disposition = (("Content-Disposition", f'attachment; filename="{name}"'),)
+            return Representation(body, media_type, disposition)
         if media_type == CSV:
             pages = [(page.next, "next"), (page.previous, "prev")]
             links = ", ".join(f'<{link}>; rel="{rel}"' for link, rel in pages if link)
@@ -193,8 +292,8 @@ def get_studies(
             return Representation(studies_csv(page), CSV, headers)
         return _json(page)
 
-    key = _key(request, STUDY_PARAMETERS, media_type)
-    return _answer(request, context, key, render, vary="Accept")
+    offered = (*TABLE_TYPES, RIS, BIBTEX)
+    return _answer(request, context, STUDY_PARAMETERS, render, offered, format_)
 
 
 def _page_link(request: Request, offset: int) -> str:
@@ -223,14 +322,20 @@ def get_study(
             examples=["doi/10.1136/bmjqs-2015-004309"],
         ),
     ],
+    format_: PageFormat = None,
 ) -> Response:
     """What each collection coded for the study (CQ10), who coded it, when, and from which
-    sheet and row of which build."""
+    sheet and row of which build. A browser gets the study's page."""
 
-    def render(snapshot: Snapshot) -> Representation:
-        return _json(study_detail(snapshot, find_study(snapshot, identifier)))
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
+        detail = study_detail(snapshot, find_study(snapshot, identifier))
+        if media_type == HTML:
+            local = IriSpace(snapshot.base_iri).local_path
+            path = local(detail.iri) or ""
+            return _page(views.render_study(detail, views.notice_of(snapshot), local, path))
+        return _json(detail)
 
-    return _answer(request, context, _key(request, ()), render)
+    return _answer(request, context, (), render, PAGE_TYPES, format_)
 
 
 DimensionName = Annotated[
@@ -275,20 +380,26 @@ def get_summary(
     ] = True,
 ) -> Response:
     """CQ2: how many studies one record codes with both values, for every pair of values
-    that has any (JSON, or CSV by ``Accept: text/csv`` or ``format=csv``)."""
-    media_type = _table_type(request, format_)
+    that has any (JSON, or CSV by ``Accept: text/csv`` or ``format=csv``; a page to a
+    browser)."""
 
-    def render(snapshot: Snapshot) -> Representation:
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
         scope = resolve_collection(snapshot, review) if review else None
         table = cross_tabulate(
-            snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope, studies
+            snapshot,
+            dimension_named(rows, "rows"),
+            dimension_named(cols, "cols"),
+            scope,
+            studies and media_type != HTML,
         )
+        if media_type == HTML:
+            return _page(views.render_summary(table, views.notice_of(snapshot)))
         if media_type == CSV:
             return Representation(cross_tabulation_csv(table, layout == "matrix"), CSV)
         return _json(table)
 
-    key = _key(request, ("rows", "cols", "review", "layout"), media_type) + f"|{studies}"
-    return _answer(request, context, key, render, vary="Accept")
+    names = ("rows", "cols", "review", "layout")
+    return _answer(request, context, names, render, TABLE_TYPES, format_, f"|{studies}")
 
 
 @router.get(
@@ -308,20 +419,20 @@ def get_gaps(
     format_: TableFormat = None,
 ) -> Response:
     """CQ3: every pair of codeable (leaf) values of the two dimensions that no record codes
-    together (JSON, or CSV)."""
-    media_type = _table_type(request, format_)
+    together (JSON, or CSV; a page to a browser)."""
 
-    def render(snapshot: Snapshot) -> Representation:
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
         scope = resolve_collection(snapshot, review) if review else None
         gaps = evidence_gaps(
             snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope
         )
+        if media_type == HTML:
+            return _page(views.render_gaps(gaps, views.notice_of(snapshot)))
         if media_type == CSV:
             return Representation(gaps_csv(gaps), CSV)
         return _json(gaps)
 
-    key = _key(request, ("rows", "cols", "review"), media_type)
-    return _answer(request, context, key, render, vary="Accept")
+    return _answer(request, context, ("rows", "cols", "review"), render, TABLE_TYPES, format_)
 
 
 @router.get(
@@ -330,12 +441,17 @@ def get_gaps(
     responses=ERRORS,
     summary="Reviews, and the illustrative extraction (flagged: it is not a review)",
 )
-def get_reviews(request: Request, context: Context) -> Response:
+def get_reviews(request: Request, context: Context, format_: PageFormat = None) -> Response:
     """Every evidence collection with its study counts: reported by the review, and loaded
     in this graph."""
-    return _answer(
-        request, context, _key(request, ()), lambda snapshot: _json(list_collections(snapshot))
-    )
+
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
+        found = list_collections(snapshot)
+        if media_type == HTML:
+            return _page(views.render_reviews(found, views.notice_of(snapshot)))
+        return _json(found)
+
+    return _answer(request, context, (), render, PAGE_TYPES, format_)
 
 
 @router.get(
@@ -350,15 +466,21 @@ def get_review(
     identifier: Annotated[
         str, Path(description="The review's or collection's id.", examples=["walsh-2021"])
     ],
+    format_: PageFormat = None,
 ) -> Response:
     """The published record of a review (or the illustrative extraction), its findings in
     order with their sources (CQ11), its coded dimensions, and its study counts."""
-    return _answer(
-        request,
-        context,
-        _key(request, ()),
-        lambda snapshot: _json(collection_detail(snapshot, identifier)),
-    )
+
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
+        detail = collection_detail(snapshot, identifier)
+        if media_type != HTML:
+            return _json(detail)
+        schemes = {scheme.id for scheme in detail.coded_dimensions}
+        themes = concept_scheme(snapshot, "theme", None) if "theme" in schemes else None
+        local = IriSpace(snapshot.base_iri).local_path
+        return _page(views.render_review(detail, themes, views.notice_of(snapshot), local))
+
+    return _answer(request, context, (), render, PAGE_TYPES, format_)
 
 
 @router.get(
@@ -374,12 +496,50 @@ def get_concepts(
         str, Path(description=f"One of {', '.join(SCHEMES)}.", examples=["platform"])
     ],
     review: Review = None,
+    format_: PageFormat = None,
 ) -> Response:
     """Each concept's labels, definition, broader concepts, notations, MeSH / Wikidata
     matches, and how many studies are coded with it (in ``review`` if given)."""
 
-    def render(snapshot: Snapshot) -> Representation:
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
         scope = resolve_collection(snapshot, review) if review else None
-        return _json(concept_scheme(snapshot, scheme, scope))
+        found = concept_scheme(snapshot, scheme, scope)
+        if media_type != HTML:
+            return _json(found)
+        counts = views.rolled_up_counts(snapshot, found)
+        local = IriSpace(snapshot.base_iri).local_path
+        return _page(views.render_scheme(found, counts, views.notice_of(snapshot), local))
 
-    return _answer(request, context, _key(request, ("review",)), render)
+    return _answer(request, context, ("review",), render, PAGE_TYPES, format_)
+
+
+@router.get(
+    "/concepts",
+    response_model=SchemeList,
+    responses=ERRORS,
+    summary="The concept schemes: the coded dimensions' values and the topics",
+)
+def get_schemes(request: Request, context: Context, format_: PageFormat = None) -> Response:
+    """Every concept scheme /concepts/{scheme} serves, with its label, definition, the
+    /studies parameter it is the values of, and how many concepts it has."""
+
+    def render(snapshot: Snapshot, media_type: str) -> Representation:
+        found = SchemeList(
+            schemes=[
+                SchemeSummary(
+                    iri=detail.scheme.iri,
+                    id=name,
+                    label=detail.scheme.label,
+                    definition=detail.definition,
+                    dimension=detail.dimension,
+                    concepts=len(detail.concepts),
+                )
+                for name in SCHEMES
+                for detail in (concept_scheme(snapshot, name, None),)
+            ]
+        )
+        if media_type == HTML:
+            return _page(views.render_concept_index(found))
+        return _json(found)
+
+    return _answer(request, context, (), render, PAGE_TYPES, format_)

@@ -41,6 +41,7 @@ from smqi.api.evidence.models import (
     Value,
 )
 from smqi.api.evidence.queries import Row, Snapshot, api_query, boolean, integer, iri, text
+from smqi.api.evidence.text import query_words, study_texts, text_matches
 from smqi.api.reconcile.service import study_titles
 from smqi.api.store.sparql import BindingValue
 
@@ -54,6 +55,7 @@ class StudyFilter:
     review: CollectionRef | None
     concepts: tuple[tuple[str, tuple[ConceptRef, ...]], ...]  # (dimension, values), API order
     years: tuple[int, ...]
+    text: str = ""  # words every match's title or summaries hold (api.evidence.text)
 
     @property
     def collection(self) -> str | None:
@@ -65,13 +67,18 @@ class StudyFilter:
         parts = [f"review={self.collection or ''}"]
         parts += [f"{name}={','.join(c.iri for c in values)}" for name, values in self.concepts]
         parts.append(f"year={','.join(str(year) for year in self.years)}")
+        parts.append(f"q={' '.join(query_words(self.text))}")
         return "&".join(parts)
 
 
 def parse_filter(
-    snapshot: Snapshot, review: str | None, values: Mapping[str, Sequence[str]]
+    snapshot: Snapshot,
+    review: str | None,
+    values: Mapping[str, Sequence[str]],
+    free_text: str | None = None,
 ) -> StudyFilter:
-    """Resolve the review and each label or IRI given; InvalidParameterError names a bad one."""
+    """Resolve the review and each label or IRI given; InvalidParameterError names a bad one.
+    ``free_text``: free text every match's title or summaries must hold (each of its words)."""
     scope = resolve_collection(snapshot, review) if review and review.strip() else None
     known = vocabulary(snapshot)
     concepts = []
@@ -81,11 +88,14 @@ def parse_filter(
             resolved = {known.resolve(dimension, value) for value in given}
             concepts.append((dimension.name, tuple(sorted(resolved, key=lambda c: c.iri))))
     years = {int(year_term(value).value) for value in values.get(YEAR, ()) if value.strip()}
-    return StudyFilter(scope, tuple(concepts), tuple(sorted(years)))
+    words = " ".join(query_words(free_text or ""))
+    return StudyFilter(scope, tuple(concepts), tuple(sorted(years)), words)
 
 
-def matching(index: StudyIndex, known: Vocabulary, query: StudyFilter) -> int:
-    """The bit set of the studies ``query`` selects."""
+def matching(
+    index: StudyIndex, known: Vocabulary, query: StudyFilter, snapshot: Snapshot | None = None
+) -> int:
+    """The bit set of the studies ``query`` selects (its free text needs the ``snapshot``)."""
     collection = query.collection
     bits = index.scope(collection)
     for name, concepts in query.concepts:
@@ -100,6 +110,8 @@ def matching(index: StudyIndex, known: Vocabulary, query: StudyFilter) -> int:
         for year in query.years:
             any_year |= index.years.get(year, 0)
         bits &= any_year
+    if query.text and snapshot is not None:
+        bits &= text_matches(snapshot, query.text)
     return bits
 
 
@@ -107,7 +119,7 @@ def find_studies(snapshot: Snapshot, query: StudyFilter, limit: int, offset: int
     """One page of the matching studies, the total, and facet counts over every match."""
     index = study_index(snapshot)
     known = vocabulary(snapshot)
-    selected = matching(index, known, query)
+    selected = matching(index, known, query, snapshot)
     filters = {
         name: [Value(iri=c.iri, label=c.label) for c in found] for name, found in query.concepts
     }
@@ -119,6 +131,7 @@ def find_studies(snapshot: Snapshot, query: StudyFilter, limit: int, offset: int
         offset=offset,
         review=collection_link(query.review) if query.review else None,
         filters=filters,
+        q=query.text or None,
         studies=study_summaries(snapshot, index.iris(selected, offset, limit), query.review),
         facets=facets(index, known, query.collection, selected),
     )
@@ -258,4 +271,5 @@ def prepare(context: AppContext) -> None:
     vocabulary(snapshot)
     collections(snapshot)
     study_index(snapshot)
+    study_texts(snapshot)  # the free-text search's
     study_titles(snapshot)  # the reconciliation service's index

@@ -2,15 +2,13 @@
 
 A description is CBD-like: the resource's outgoing triples, the labels of the resources it
 links to, and the resources linking to it (the first 500) with their labels. The ontology
-IRI is described by the whole ontology graph. The HTML rendering is one self-contained
-page (no external resources) whose links stay on this server for the graph's own IRIs.
+IRI is described by the whole ontology graph. The HTML rendering (``api.linked_data.page``)
+is a page of the site whose links stay on this server for the graph's own IRIs.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -19,7 +17,7 @@ from smqi.api.evidence.queries import Snapshot, api_query
 from smqi.api.http.negotiation import HTML, write_rdf
 from smqi.api.store.formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
 from smqi.api.store.sparql import BindingValue
-from smqi.loader.terms import DCTERMS, FOAF, ONTOLOGY_IRI, OWL, PREFIXES, RDFS, SKOS, VOCAB
+from smqi.loader.terms import DCTERMS, FOAF, ONTOLOGY_IRI, OWL, RDFS, SKOS, VOCAB
 
 # Offered in this order: a client that accepts anything gets Turtle.
 MEDIA_TYPES = (TURTLE, HTML, JSON_LD, RDF_XML, N_TRIPLES)
@@ -149,169 +147,6 @@ def media_type_for(format_name: str) -> str | None:
     return FORMAT_NAMES.get(format_name.strip().lower())
 
 
-def render(description: Description, media_type: str, space: IriSpace) -> bytes:
-    """The description in ``media_type``: an RDF syntax, or an HTML page."""
-    if media_type == HTML:
-        return render_html(description, space).encode("utf-8")
+def render_rdf(description: Description, media_type: str) -> bytes:
+    """The description in an RDF syntax (the HTML page is ``api.linked_data.page``'s)."""
     return write_rdf(description.triples, media_type)
-
-
-# -- HTML ----------------------------------------------------------------------------------
-
-STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem}
-code,.iri{font-family:ui-monospace,monospace;font-size:.9em;word-break:break-all}
-table{border-collapse:collapse;width:100%}td,th{border-top:1px solid #ddd;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{width:16rem;font-weight:600}.meta{color:#555}
-.lang,.type{color:#777;font-size:.85em}nav a{margin-right:.8rem}
-"""
-
-
-def _curie(iri: str) -> str:
-    """``prefix:name`` for an IRI in one of the project's namespaces, else the IRI."""
-    best, name = "", ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(str(namespace)) and len(str(namespace)) > len(best):
-            best, name = str(namespace), prefix
-    return f"{name}:{iri[len(best) :]}" if best else iri
-
-
-def _labels(triples: Iterable[ox.Triple]) -> dict[str, str]:
-    labels: dict[str, str] = {}
-    ranked = {prop: rank for rank, prop in enumerate(LABEL_PROPERTIES)}
-    best: dict[str, int] = {}
-    for triple in triples:
-        rank = ranked.get(triple.predicate.value)
-        if rank is None or not isinstance(triple.object, ox.Literal):
-            continue
-        subject = _value(triple.subject)
-        if rank < best.get(subject, len(ranked)):
-            best[subject], labels[subject] = rank, triple.object.value
-    return labels
-
-
-def _anchor(node: ox.BlankNode) -> str:
-    return f"b-{node.value}"
-
-
-def _link(term: object, space: IriSpace, labels: dict[str, str]) -> str:
-    if isinstance(term, ox.Literal):
-        text = html.escape(term.value)
-        if term.language:
-            return f'{text} <span class="lang">@{html.escape(term.language)}</span>'
-        datatype = term.datatype.value
-        if datatype.endswith("#string"):
-            return text
-        return f'{text} <span class="type">{html.escape(_curie(datatype))}</span>'
-    if isinstance(term, ox.BlankNode):
-        return f'<a href="#{_anchor(term)}">[{html.escape(term.value)}]</a>'
-    iri = _value(term)
-    href = space.local_path(iri) or iri
-    label = labels.get(iri)
-    shown = html.escape(label) if label else f'<span class="iri">{html.escape(_curie(iri))}</span>'
-    return f'<a href="{html.escape(href)}">{shown}</a>'
-
-
-def _table(rows: list[tuple[str, list[str]]]) -> str:
-    body = "".join(f"<tr><th>{head}</th><td>{'<br>'.join(cells)}</td></tr>" for head, cells in rows)
-    return f"<table>{body}</table>"
-
-
-def _outgoing(
-    subject: ox.NamedNode | ox.BlankNode, triples: Iterable[ox.Triple]
-) -> dict[str, list[object]]:
-    by_property: dict[str, list[object]] = {}
-    for triple in triples:
-        if triple.subject == subject:
-            by_property.setdefault(triple.predicate.value, []).append(triple.object)
-    return by_property
-
-
-def _section(
-    subject: ox.NamedNode | ox.BlankNode,
-    triples: tuple[ox.Triple, ...],
-    space: IriSpace,
-    labels: dict[str, str],
-) -> str:
-    rows = [
-        (_link(ox.NamedNode(prop), space, labels), [_link(v, space, labels) for v in values])
-        for prop, values in sorted(_outgoing(subject, triples).items(), key=lambda i: _curie(i[0]))
-    ]
-    return _table(rows)
-
-
-def render_html(description: Description, space: IriSpace) -> str:
-    """A readable page: the resource's properties, then what links to it."""
-    triples = description.triples
-    labels = _labels(triples)
-    resource = ox.NamedNode(description.resource)
-    title = labels.get(description.resource, _curie(description.resource))
-    local = space.local_path(description.resource) or ""
-    formats = " ".join(
-        f'<a href="{html.escape(local)}?format={name}">{label}</a>'
-        for name, label in (
-            ("ttl", "Turtle"),
-            ("jsonld", "JSON-LD"),
-            ("rdf", "RDF/XML"),
-            ("nt", "N-Triples"),
-        )
-    )
-    parts = [
-        "<!doctype html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)} · SMQI Evidence Graph</title>",
-        f"<style>{STYLE}</style></head><body>",
-        '<nav><a href="/">SMQI Evidence Graph</a><a href="/sparql">SPARQL</a></nav>',
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p class="meta iri">{html.escape(description.resource)}</p>',
-        f'<p class="meta">Also as {formats}</p>',
-    ]
-    if description.whole_graph:
-        subjects = _ordered_subjects(triples, resource)
-        for subject in subjects:
-            anchor = _anchor(subject) if isinstance(subject, ox.BlankNode) else _fragment(subject)
-            heading = (
-                labels.get(subject.value, _curie(subject.value))
-                if isinstance(subject, ox.NamedNode)
-                else f"[{subject.value}]"
-            )
-            parts.append(f'<h2 id="{html.escape(anchor)}">{html.escape(heading)}</h2>')
-            parts.append(_section(subject, triples, space, labels))
-    else:
-        parts.append(_section(resource, triples, space, labels))
-        incoming = [t for t in triples if t.object == resource]
-        if incoming:
-            note = " (the first 500)" if description.incoming_cut else ""
-            parts.append(f"<h2>Linked from{note}</h2>")
-            rows = [
-                (_link(t.predicate, space, labels), [_link(t.subject, space, labels)])
-                for t in sorted(
-                    incoming,
-                    key=lambda t: (_curie(t.predicate.value), natural_key(_value(t.subject))),
-                )
-            ]
-            parts.append(_table(rows))
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _fragment(subject: ox.NamedNode) -> str:
-    return subject.value.rpartition("#")[2] if "#" in subject.value else "top"
-
-
-def _ordered_subjects(
-    triples: tuple[ox.Triple, ...], first: ox.NamedNode
-) -> list[ox.NamedNode | ox.BlankNode]:
-    named: dict[str, ox.NamedNode] = {}
-    blank: dict[str, ox.BlankNode] = {}
-    for triple in triples:
-        subject = triple.subject
-        if isinstance(subject, ox.NamedNode):
-            named[subject.value] = subject
-        elif isinstance(subject, ox.BlankNode):
-            blank[subject.value] = subject
-    ordered: list[ox.NamedNode | ox.BlankNode] = [first] if first.value in named else []
-    ordered += [named[k] for k in sorted(named) if k != first.value]
-    ordered += [blank[k] for k in sorted(blank)]
-    return ordered

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from smqi.api.context import AppContext
 from smqi.api.errors import NotAcceptableError
 from smqi.api.evidence.errors import EvidenceError, NotFoundError
 from smqi.api.evidence.models import Problem
 from smqi.api.evidence.queries import Snapshot
+from smqi.api.evidence.study import study_detail
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, HTML, choose_or_refuse
@@ -30,10 +32,14 @@ from smqi.api.linked_data.describe import (
     describe,
     describe_ontology,
     media_type_for,
-    render,
+    render_rdf,
 )
 from smqi.api.linked_data.ontology_docs import ontology_page
-from smqi.loader.terms import ONTOLOGY_IRI
+from smqi.api.linked_data.page import render_html
+from smqi.api.pages.templating import HTML as HTML_PAGE
+from smqi.api.pages.templating import PAGE_CSP
+from smqi.api.pages.views import notice_of, render_problem, render_study
+from smqi.loader.terms import ONTOLOGY_IRI, RDF, SMQI, VOCAB
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Linked data"])
@@ -92,14 +98,55 @@ def _dereference(
             description = describe(snapshot, iri)
         if description is None:
             raise NotFoundError(f"the graph says nothing about <{iri}>", {"iri": iri})
-        return Representation(render(description, media_type, space), media_type)
+        if media_type == HTML:
+            return _page(snapshot, description, space)
+        return Representation(render_rdf(description, media_type), media_type)
 
     try:
         return respond(
             request, context, f"ld|{iri}|{media_type}", render_description, vary="Accept"
         )
     except EvidenceError as error:
+        if media_type == HTML:
+            headers = {"Content-Security-Policy": PAGE_CSP, "Vary": "Accept"}
+            return HTMLResponse(render_problem(error), error.status, headers=headers)
         return problem(error)
+
+
+def _types(description: Description) -> set[str]:
+    subject = ox.NamedNode(description.resource)
+    return {
+        t.object.value
+        for t in description.triples
+        if t.subject == subject
+        and t.predicate.value == str(RDF.type)
+        and isinstance(t.object, ox.NamedNode)
+    }
+
+
+def _page(snapshot: Snapshot, description: Description, space: IriSpace) -> Representation:
+    """The HTML page: a study's reader page, else the description with a link to the page
+    for readers about the same resource (a review's, a concept's) where there is one."""
+    types = _types(description)
+    csp = (("Content-Security-Policy", PAGE_CSP),)
+    local = space.local_path
+    if str(SMQI.Study) in types:
+        path = local(description.resource) or ""
+        page = render_study(
+            study_detail(snapshot, description.resource), notice_of(snapshot), local, path
+        )
+        return Representation(page.encode("utf-8"), HTML_PAGE, csp)
+    reader = None
+    resource = description.resource
+    if types & {str(SMQI.Review), str(SMQI.IllustrativeExtraction), str(SMQI.EvidenceCollection)}:
+        identifier = resource.rstrip("/").rsplit("/", 1)[-1]
+        reader = (f"/reviews/{identifier}", "its record, findings and counts")
+    elif resource.startswith(str(VOCAB)):
+        scheme, _, concept = resource[len(str(VOCAB)) :].partition("/")
+        anchor = f"#{concept.rsplit('/', 1)[-1]}" if concept else ""
+        reader = (f"/concepts/{scheme}{anchor}", "the concept scheme's page")
+    page = render_html(description, space, reader)
+    return Representation(page.encode("utf-8"), HTML_PAGE, csp)
 
 
 @router.get("/id/{path:path}", responses=RESPONSES, summary="Dereference an instance IRI")

@@ -1,4 +1,5 @@
-"""``/map``: the evidence map page, cached per dataset version like the evidence answers."""
+"""``/map``: the evidence map page, its SVG and CSV exports, cached per dataset version
+like the evidence answers."""
 
 from __future__ import annotations
 
@@ -8,27 +9,68 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from smqi.api.context import AppContext
-from smqi.api.evidence.dimensions import dimension_named, resolve_collection
-from smqi.api.evidence.errors import EvidenceError
-from smqi.api.evidence.grid import evidence_map
+from smqi.api.evidence.dimensions import (
+    BY_NAME,
+    DIMENSIONS,
+    Dimension,
+    dimension_named,
+    vocabulary,
+)
+from smqi.api.evidence.errors import EvidenceError, InvalidParameterError
+from smqi.api.evidence.grid import MapRequest, evidence_map
+from smqi.api.evidence.index import study_index
+from smqi.api.evidence.models import Concept
 from smqi.api.evidence.queries import Snapshot
-from smqi.api.fair.dataset_description import current_facts
+from smqi.api.evidence.search import parse_filter
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import IriSpace
-from smqi.api.pages import render as pages
-from smqi.api.pages.map_page import render_map
+from smqi.api.pages.map_page import map_csv, render_map, render_map_svg
+from smqi.api.pages.templating import HTML, PAGE_CSP
+from smqi.api.pages.views import notice_of, render_problem
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Evidence"])
-HTML = "text/html; charset=utf-8"
+SVG = "image/svg+xml"
+CSV = "text/csv"
+FORMATS = {"html": HTML, "svg": SVG, "csv": CSV}
+# the request's parameters that determine the map (the dimension filters too)
+MAP_PARAMETERS = (
+    "rows", "cols", "review", "row", "col", "split", "rollup", "empty", "year_from",
+    "year_to", *BY_NAME,
+)  # fmt: skip
+
+
+def _year(value: str | None, parameter: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InvalidParameterError(
+            f"{parameter}={value!r} is not a year; give four digits, e.g. {parameter}=2015",
+            {"parameter": parameter, "value": value},
+        ) from None
+
+
+def _hide(value: str | None) -> bool | None:
+    wanted = (value or "").strip().lower()
+    if wanted in ("", "auto", "automatic"):
+        return None
+    if wanted in ("hide", "show"):
+        return wanted == "hide"
+    raise InvalidParameterError(
+        f"empty={value!r}: use hide, show or automatic",
+        {"parameter": "empty", "value": value, "known": ["hide", "show", "automatic"]},
+    )
 
 
 @router.get(
     "/map",
     response_class=Response,
-    summary="Evidence map (HTML): two dimensions, studies per cell, gaps, and one cell's studies",
+    responses={200: {"content": {HTML: {}, SVG: {}, CSV: {}}}},
+    summary="Evidence map: two dimensions, studies per cell, gaps, and one cell's studies",
 )
 def get_map(
     request: Request,
@@ -40,25 +82,89 @@ def get_map(
     ] = None,
     row: Annotated[str | None, Query(description="The chosen cell's row value (IRI).")] = None,
     col: Annotated[str | None, Query(description="The chosen cell's column value (IRI).")] = None,
+    split: Annotated[
+        str | None, Query(description="A third dimension that splits each bubble.")
+    ] = None,
+    rollup: Annotated[
+        bool, Query(description="Roll the concept hierarchy up to the top concepts.")
+    ] = False,
+    empty: Annotated[
+        str | None,
+        Query(
+            description="Empty rows and columns: hide, show, or automatic (hidden when "
+            "a dimension has over 40 values)."
+        ),
+    ] = None,
+    year_from: Annotated[str | None, Query(description="Studies published from this year.")] = None,
+    year_to: Annotated[str | None, Query(description="... up to this year.")] = None,
+    format_: Annotated[
+        str | None, Query(alias="format", description="html (the page), svg or csv.")
+    ] = None,
 ) -> Response:
+    """The map of ``rows`` by ``cols`` (as EPPI-Mapper draws one), over the studies the
+    filters leave: a review, a range of years, and any dimension's value given as
+    ``platform=Twitter`` etc. (as ``/studies`` takes them). As SVG or CSV for export."""
+    media_type = FORMATS.get((format_ or "html").strip().lower())
+    if media_type is None:
+        return problem(
+            InvalidParameterError(
+                f"format={format_!r}: use html, svg or csv",
+                {"parameter": "format", "value": format_, "known": list(FORMATS)},
+            )
+        )
     space = IriSpace(context.settings.build.base_iri)
+    params = [(k, v) for k, v in request.query_params.multi_items() if k in MAP_PARAMETERS]
+    values = {d.name: request.query_params.getlist(d.name) for d in DIMENSIONS}
 
     def render(snapshot: Snapshot) -> Representation:
-        scope = resolve_collection(snapshot, review) if review and review.strip() else None
-        grid = evidence_map(
-            snapshot,
-            dimension_named(rows, "rows"),
-            dimension_named(cols, "cols"),
-            scope,
-            (row, col) if row and col else None,
+        asked = MapRequest(
+            rows=dimension_named(rows, "rows"),
+            cols=dimension_named(cols, "cols"),
+            filter=parse_filter(snapshot, review, values),
+            split=dimension_named(split, "split") if split and split.strip() else None,
+            rollup=rollup,
+            hide_empty=_hide(empty),
+            year_from=_year(year_from, "year_from"),
+            year_to=_year(year_to, "year_to"),
+            chosen=(row, col) if row and col else None,
         )
-        notice = pages.illustrative_statement(current_facts(context))
-        html = render_map(grid, notice, lambda iri: space.local_path(iri) or iri)
-        csp = (("Content-Security-Policy", pages.CONTENT_SECURITY_POLICY),)
-        return Representation(html.encode("utf-8"), HTML, csp)
+        grid = evidence_map(snapshot, asked)
+        notice = notice_of(snapshot)
+        if media_type == SVG:
+            svg = render_map_svg(grid, params, notice)
+            return Representation(svg.encode("utf-8"), SVG)
+        if media_type == CSV:
+            return Representation(map_csv(grid), CSV)
+        html = render_map(
+            grid,
+            params,
+            notice,
+            space.local_path,
+            _filters(snapshot, asked),
+            tuple(study_index(snapshot).years),
+        )
+        return Representation(html.encode("utf-8"), HTML, (("Content-Security-Policy", PAGE_CSP),))
 
-    key = f"/map?rows={rows}&cols={cols}&review={review or ''}&row={row or ''}&col={col or ''}"
+    key = "/map?" + "&".join(f"{k}={v}" for k, v in sorted(params)) + f"|{media_type}"
     try:
         return respond(request, context, key, render)
     except EvidenceError as error:
-        return problem(error)
+        if media_type != HTML:
+            return problem(error)
+        headers = {"Content-Security-Policy": PAGE_CSP}
+        return Response(render_problem(error), error.status, headers, HTML)
+
+
+def _filters(snapshot: Snapshot, asked: MapRequest) -> list[tuple[Dimension, list[Concept], str]]:
+    """Per dimension with concepts: its values (broader ones too) and the one filtered by."""
+    known = vocabulary(snapshot)
+    chosen = {name: values[0].label for name, values in asked.filter.concepts if values}
+    found: list[tuple[Dimension, list[Concept], str]] = []
+    for dimension in DIMENSIONS:
+        concepts = sorted(
+            (Concept(iri=c, label=known.label(c)) for c in known.in_scheme(dimension.scheme)),
+            key=lambda c: c.label.casefold(),
+        )
+        if concepts:
+            found.append((dimension, concepts, chosen.get(dimension.name, "")))
+    return found

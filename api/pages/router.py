@@ -24,13 +24,20 @@ from smqi.api.fair.schema_org import dataset_markup
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse
 from smqi.api.pages import render as pages
+from smqi.api.pages.templating import PAGE_CSP, render_page
 from smqi.loader import __version__
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Home and descriptions"])
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+STATIC_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+    ".png": "image/png",
+}
 TITLE = "SMQI Evidence Graph"
 
 
@@ -59,8 +66,25 @@ def home(request: Request, context: Context) -> Response:
         schemes=sorted(p.stem for p in context.settings.build.vocabulary_dir.glob("*.ttl")),
         markup=dataset_markup(served(request, context), facts),
     )
-    headers = {**NEGOTIATED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
+    # the Link header (FAIR Signposting) is added by the signposting middleware
+    headers = {**NEGOTIATED, "Content-Security-Policy": PAGE_CSP}
     return HTMLResponse(pages.render_home(page), headers=headers)
+
+
+@router.get("/docs", include_in_schema=False)
+def docs() -> Response:
+    """Swagger UI on /openapi.json, from the vendored bundle (works offline, under the CSP)."""
+    html = render_page("docs.html", title="API documentation", section="/docs")
+    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    return FileResponse(
+        STATIC_DIR / "favicon.ico",
+        media_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

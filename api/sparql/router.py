@@ -112,8 +112,9 @@ def _editor(context: AppContext) -> HTMLResponse:
     catalogue = context.catalogue
     default = catalogue.get(DEFAULT_EXAMPLE) or next(iter(catalogue.values()), None)
     query = with_all_prefixes(default.text) if default else "SELECT * WHERE { ?s ?p ?o } LIMIT 10"
+    base_iri = context.settings.build.base_iri
     html = pages.render_editor(
-        query, pages.examples_of(catalogue, context.settings.build.base_iri), "SMQI Evidence Graph"
+        query, pages.examples_of(catalogue, base_iri), "SMQI Evidence Graph", base_iri
     )
     headers = {**_NOT_CACHED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
     return HTMLResponse(html, headers=headers)

@@ -9,9 +9,14 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 
+from tests.paths import DATA
+
 from .test_evidence_api import co_coded, titles
+
+REVIEWS = yaml.safe_load((DATA / "reviews.yaml").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.integration
 
@@ -120,9 +125,15 @@ def test_a_chosen_cell_lists_its_studies(client: TestClient, study_titles: dict[
         assert client.get(link, headers={"Accept": "text/html"}).status_code == 200
 
 
-def test_a_review_with_no_loaded_studies_is_all_gaps(client: TestClient) -> None:
+def test_a_review_with_no_loaded_studies_says_so_instead_of_drawing_zeros(
+    client: TestClient,
+) -> None:
+    response = client.get("/map?rows=platform&cols=stage&review=walsh-2021")
     page = read_map(client, rows="platform", cols="stage", review="walsh-2021")
-    assert page.cells and all(cell[0] == 0 for cell in page.cells.values())
+    assert page.cells == {} and "<table" not in response.text
+    reported = next(r for r in REVIEWS["reviews"] if r["id"] == "walsh-2021")["included_studies"]
+    assert "No loaded studies in this scope." in response.text
+    assert f"walsh-2021 reports {reported} included studies" in response.text
 
 
 def test_a_dimension_with_no_concepts_draws_no_map(client: TestClient) -> None:
@@ -132,7 +143,11 @@ def test_a_dimension_with_no_concepts_draws_no_map(client: TestClient) -> None:
     assert "<table" not in response.text
 
 
-def test_an_unknown_dimension_is_refused(client: TestClient) -> None:
-    response = client.get("/map?rows=platfrom&cols=stage")
-    assert response.status_code == 400
-    assert "platfrom" in response.json()["message"]
+def test_an_unknown_dimension_is_refused_in_words_and_as_json(client: TestClient) -> None:
+    page = client.get("/map?rows=platfrom&cols=stage")
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "platfrom" in page.text and "<code>communication_model</code>" in page.text
+    as_svg = client.get("/map?rows=platfrom&cols=stage&format=svg")
+    assert as_svg.status_code == 400
+    assert "platfrom" in as_svg.json()["message"]

@@ -190,12 +190,23 @@ def test_html_is_a_self_contained_page_linking_within_this_server(client: TestCl
     page = _Page()
     page.feed(response.text)
     assert hawkins_row()["title"] in page.title
-    assert page.sources == []  # no external scripts, styles or images
-    assert "/vocab/platform/twitter" in page.links
+    # the site's own stylesheet and icons only: no script, nothing from another origin
+    assert page.sources and all(s.startswith("/") and not s.startswith("//") for s in page.sources)
+    assert not [s for s in page.sources if s.endswith(".js")]
+    # a study's IRI opens the reader's page: its record, collection, DOI and raw RDF
     assert "/id/record/illustrative-extraction/doi/10.1136/bmjqs-2015-004309" in page.links
-    assert "/id/collection/illustrative-extraction" in page.links
+    assert "/reviews/illustrative-extraction" in page.links
+    assert "/id/study/doi/10.1136/bmjqs-2015-004309?format=ttl" in page.links
     assert not [link for link in page.links if link.startswith("https://w3id.org/smqi/")]
     assert "https://doi.org/10.1136/bmjqs-2015-004309" in page.links  # external links stay
+
+    record = _Page()
+    record.feed(client.get(HAWKINS_RECORD.removeprefix(BASE).join(("/id/", "")),
+                           headers={"Accept": "text/html"}).text)  # fmt: skip
+    assert "/vocab/platform/twitter" in record.links
+    assert "/id/study/doi/10.1136/bmjqs-2015-004309" in record.links
+    assert "/id/collection/illustrative-extraction" in record.links
+    assert not [link for link in record.links if link.startswith("https://w3id.org/smqi/")]
 
     ontology = client.get("/ontology?format=html").text
     assert re.search(r'id="Study"', ontology) and "<title>SMQI Evidence Graph ontology" in ontology

@@ -1,16 +1,22 @@
-"""The pages in a real headless Chromium: the home page and the YASGUI query editor.
+"""The pages in a real headless Chromium: every page kind, the query editor, the map.
 
 The app is served by uvicorn on a free loopback port over the real build. Chromium is driven
-through the DevTools protocol (a websocket), so the tests can wait for the editor to start,
-run a query in it and read the result table, and collect console errors (a blocked asset or
-script shows up there). Skipped only when /usr/bin/chromium is not installed.
+through the DevTools protocol (a websocket), so the tests can click, type and press keys,
+wait for the editor to start, run a query in it and read the result table, and collect
+console errors (a blocked asset, script or style, a CSP violation, shows up there). Every
+page kind is checked with axe-core, used by keyboard, laid out at 400% zoom, and
+screenshotted at desktop and phone widths into tests/artefacts/screenshots for a person to
+look at. Skipped only when /usr/bin/chromium is not installed (axe-core's checks when
+node_modules/axe-core is not: ``make test`` installs both).
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import threading
@@ -24,11 +30,15 @@ from typing import Any
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
+from tests.paths import REPO
+
 from .test_service_description import reported_counts
 
 # fixtures shared with the other API tests: the real build, its embedded store, the served app
 
 CHROMIUM = Path("/usr/bin/chromium")
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = REPO / "tests" / "artefacts" / "screenshots"
 STEP_TIMEOUT_S = 30.0
 PREFIX = "PREFIX smqi: <https://w3id.org/smqi/ontology#>\n"
 
@@ -83,6 +93,61 @@ class Page:
     def open(self, url: str) -> None:
         self.call("Page.navigate", url=url)
         self.wait_for("document.readyState === 'complete'")
+
+    def run_async(self, script: str) -> Any:
+        """An async function body's returned value (awaited in the page)."""
+        result = self.call(
+            "Runtime.evaluate",
+            expression=f"(async () => {{ {script} }})()",
+            awaitPromise=True,
+            returnByValue=True,
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{script[:200]}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def viewport(self, width: int, height: int, mobile: bool = False) -> None:
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=mobile,
+        )
+
+    def screenshot(self, path: Path, max_height: int = 4000) -> None:
+        """The page from its top, as tall as its content (up to ``max_height`` px)."""
+        width = self.evaluate("document.documentElement.clientWidth")
+        height = min(max_height, self.evaluate("document.documentElement.scrollHeight"))
+        shot = self.call(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    def press(self, key: str, text: str = "") -> None:
+        """A key pressed and released, as a keyboard sends it."""
+        codes = {"Tab": 9, "Enter": 13, "Space": 32, "ArrowDown": 40}
+        common = {
+            "key": " " if key == "Space" else key,
+            "code": key,
+            "windowsVirtualKeyCode": codes.get(key, 0),
+        }
+        if text or key == "Enter":
+            common["text"] = text or "\r"
+        self.call("Input.dispatchKeyEvent", type="keyDown", **common)
+        self.call("Input.dispatchKeyEvent", type="keyUp", **common)
+
+    def tab_to(self, expression: str, limit: int = 200) -> None:
+        """Press Tab until the focused element satisfies ``expression`` (of ``el``)."""
+        for _ in range(limit):
+            self.press("Tab")
+            if self.evaluate(f"(el => !!el && !!({expression}))(document.activeElement)"):
+                return
+        raise AssertionError(f"Tab never reached: {expression}")
 
     def wait_for(self, expression: str, timeout_s: float = STEP_TIMEOUT_S) -> None:
         """Poll ``expression`` in the page until it is truthy."""
@@ -162,10 +227,6 @@ def sheet_rows(built_data: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def _lexical(cell: str) -> str:
-    return cell.split('"')[1] if cell.startswith('"') else cell
-
-
 def test_home_page_shows_counts_and_the_illustrative_statement(
     page: Page, served: str, built_data: Path
 ) -> None:
@@ -211,9 +272,21 @@ def test_query_editor_starts_and_runs_a_query(page: Page, served: str, built_dat
     per_year: dict[str, int] = {}
     for row in sheet_rows(built_data):
         per_year[row["year"]] = per_year.get(row["year"], 0) + 1
-    # YASR shows typed literals as "2016"^^xsd:integer; the first cell is the row number
-    shown = {_lexical(year): int(_lexical(n)) for _, year, n in cells}
+    # literals show their plain values (not "2016"^^xsd:integer); the first cell is the row
+    assert not [cell for line in cells for cell in line if "^^" in cell or '"' in cell]
+    shown = {year: int(n) for _, year, n in cells}
     assert shown == per_year, cells
+
+    # a study's IRI in the results links to its page on this server
+    page.evaluate(
+        "window.smqiEditor.getTab().setQuery("
+        + json.dumps(PREFIX + "SELECT ?study WHERE { ?study a smqi:Study } LIMIT 3")
+        + "), true"
+    )
+    page.evaluate("document.querySelector('.yasqe_queryButton').click()")
+    page.wait_for("document.querySelectorAll('.yasr a.iri').length === 3")
+    hrefs = page.evaluate("[...document.querySelectorAll('.yasr a.iri')].map(a => a.href)")
+    assert all(h.startswith(f"{served}/id/study/") for h in hrefs), hrefs
     assert page.console_errors == []
 
 
@@ -321,7 +394,8 @@ def test_evidence_map_draws_the_grid_and_lists_a_cell_s_studies(
     # the bubbles are drawn: sized by their count, larger counts larger
     sizes = page.evaluate(
         "[...document.querySelectorAll('table.map a.bubble')]"
-        ".map(a => [Number(a.textContent), a.getBoundingClientRect().width])"
+        ".map(a => [Number(a.textContent),"
+        " a.querySelector('circle').getBoundingClientRect().width])"
     )
     assert sizes and all(width > 0 for _, width in sizes)
     smallest, largest = min(sizes), max(sizes)
@@ -348,3 +422,239 @@ def test_evidence_map_draws_the_grid_and_lists_a_cell_s_studies(
     assert heading.startswith(f"{count} studies coded ")
     assert any(activity in heading for activity in activities)
     assert page.console_errors == []
+
+
+# -- every page kind: accessibility, keyboard, zoom, screenshots ---------------------------------
+
+PAGE_KINDS = {
+    "home": "/",
+    "studies": "/studies?platform=Twitter",
+    "study": "/id/study/doi/10.1136/bmjqs-2015-004309",
+    "reviews": "/reviews",
+    "review": "/reviews/walsh-2022",
+    "concepts": "/concepts",
+    "scheme": "/concepts/platform",
+    "summary": "/summary?rows=platform&cols=stage",
+    "gaps": "/gaps?rows=platform&cols=stage",
+    "map": "/map?rows=activity&cols=population&split=communication_model"
+    "&row=https%3A%2F%2Fw3id.org%2Fsmqi%2Fvocab%2Fqi-activity%2Fadvocacy"
+    "&col=https%3A%2F%2Fw3id.org%2Fsmqi%2Fvocab%2Fpopulation%2Fpatients",
+    "map-empty": "/map?review=walsh-2021",
+    "resource": "/id/record/illustrative-extraction/doi/10.1136/bmjqs-2015-004309",
+    "problem": "/map?rows=platfrom",
+    "docs": "/docs",
+    "editor": "/sparql",
+}
+# what each page waits for before it is looked at (the script-built ones)
+READY = {
+    "docs": "document.querySelector('#swagger-ui .opblock')",
+    "editor": "document.querySelector('.yasqe .CodeMirror') && window.smqiEditor",
+}
+
+
+def _open_kind(page: Page, served: str, kind: str) -> None:
+    page.open(served + PAGE_KINDS[kind])
+    if kind in READY:
+        page.wait_for(READY[kind])
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the open page (WCAG 2.1 A and AA)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (make test runs: npm install axe-core)")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.run_async(
+        "const r = await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});"
+        "return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));"
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
+def test_every_page_kind_passes_axe_and_screenshots_at_two_widths(
+    page: Page, served: str, kind: str
+) -> None:
+    for name, (width, height, mobile) in {
+        "desktop": (1280, 900, False),
+        "phone": (390, 844, True),
+    }.items():
+        page.viewport(width, height, mobile)
+        _open_kind(page, served, kind)
+        page.screenshot(SCREENSHOTS / f"{kind}-{name}.png")
+        violations = _axe(page)
+        assert violations == [], json.dumps([kind, name, violations], indent=1)
+    # nothing blocked by the CSP, nothing failed to load (but the problem page's own 400)
+    errors = [e for e in page.console_errors if not (kind == "problem" and "status of 400" in e)]
+    assert errors == [], (kind, errors)
+
+
+@pytest.mark.parametrize("kind", sorted(set(PAGE_KINDS) - {"docs", "editor"}))
+def test_every_page_reflows_at_400_percent_zoom(page: Page, served: str, kind: str) -> None:
+    # 400% of a 1280 px window: a 320 CSS px viewport (WCAG 1.4.10); only data tables and
+    # the map scroll sideways, inside their own region
+    page.viewport(320, 256)
+    _open_kind(page, served, kind)
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > window.innerWidth + 1 && !e.closest('.scroll, .map-scroll')).map(e => e.tagName"
+        " + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 5)"
+    )
+    assert wide == [], (kind, wide)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), kind
+
+
+def _focused(page: Page) -> Any:
+    return page.evaluate(
+        "(() => { const e = document.activeElement; const s = getComputedStyle(e);"
+        " return {tag: e.tagName, text: e.textContent.trim().slice(0, 80), name: e.name || '',"
+        " outline: s.outlineStyle, href: e.getAttribute('href') || ''}; })()"
+    )
+
+
+def test_the_studies_page_works_by_keyboard(page: Page, served: str, built_data: Path) -> None:
+    page.viewport(1280, 900)
+    page.open(f"{served}/studies")
+    page.press("Tab")
+    first = _focused(page)
+    assert first["text"] == "Skip to content" and first["outline"] != "none"
+    page.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.tab_to("el.name === 'q'")
+    for letter in "hospital":
+        page.call("Input.insertText", text=letter)
+    page.tab_to("el.type === 'checkbox' && el.name === 'platform' && el.value === 'Twitter'")
+    assert _focused(page)["outline"] != "none"
+    page.press("Space", " ")  # Space checks the box
+    assert page.evaluate("document.activeElement.checked")
+    page.tab_to("el.type === 'submit' && el.textContent === 'Apply filters'")
+    page.press("Enter")  # submits the form
+    page.wait_for("location.search.includes('platform=Twitter')")
+    page.wait_for("document.readyState === 'complete' && document.getElementById('matches')")
+    rows = sheet_rows(built_data)
+    expected = [
+        r
+        for r in rows
+        if "Twitter" in [p.strip() for p in r["platforms"].split(";")]
+        and re.search(r"(?<!\w)hospital", (r["title"] + " " + r["summary"]).lower())
+    ]
+    total = int(page.evaluate("document.getElementById('matches').dataset.total"))
+    assert total == len(expected)
+    # and on to a study, by keyboard
+    page.tab_to("el.classList.contains('study-title')")
+    page.press("Enter")
+    page.wait_for("document.querySelector('h1') && location.pathname.startsWith('/id/study/')")
+    titles = {" ".join(r["title"].split()) for r in expected}
+    assert " ".join(page.evaluate("document.querySelector('h1').textContent").split()) in titles
+
+
+def test_search_filter_open_a_study_and_a_review_by_clicking(
+    page: Page, served: str, built_data: Path
+) -> None:
+    page.viewport(1280, 900)
+    page.open(f"{served}/")
+    page.evaluate("document.querySelector('header.site a[href=\"/studies\"]').click()")
+    page.wait_for("location.pathname === '/studies' && document.readyState === 'complete'")
+    page.wait_for("document.querySelector('input[name=q]')")
+    page.evaluate(
+        "document.querySelector('input[name=q]').value = 'patient';"
+        "document.querySelector('input[name=population][value=\"patients/consumers\"]').click();"
+        "document.querySelector('.facets button[type=submit]').click()"
+    )
+    page.wait_for("location.search.includes('population=')")
+    page.wait_for("document.readyState === 'complete' && document.getElementById('matches')")
+    rows = sheet_rows(built_data)
+    expected = {
+        " ".join(r["title"].split())
+        for r in rows
+        if "patients/consumers" in [p.strip() for p in r["user_populations"].split(";")]
+        and re.search(r"(?<!\w)patient", (r["title"] + " " + r["summary"]).lower())
+    }
+    listed = page.evaluate(
+        "[...document.querySelectorAll('a.study-title')].map(a => a.textContent.trim())"
+    )
+    assert {" ".join(t.split()) for t in listed} == expected
+    page.evaluate("document.querySelector('a.study-title').click()")
+    page.wait_for(
+        "location.pathname.startsWith('/id/study/') && document.readyState === 'complete'"
+    )
+    assert " ".join(page.evaluate("document.querySelector('h1').textContent").split()) in expected
+    assert page.evaluate("!!document.getElementById('illustrative')")
+
+    page.evaluate("document.querySelector('header.site a[href=\"/reviews\"]').click()")
+    page.wait_for("location.pathname === '/reviews' && document.readyState === 'complete'")
+    page.evaluate("document.querySelector('a[href=\"/reviews/walsh-2021\"]').click()")
+    page.wait_for(
+        "location.pathname === '/reviews/walsh-2021' && document.readyState === 'complete'"
+    )
+    findings = page.evaluate("document.querySelectorAll('ol.findings li').length")
+    assert findings == 6  # reviews.yaml lists six findings of walsh-2021
+    assert (
+        page.evaluate("document.querySelector('[data-loaded=\"walsh-2021\"]').textContent") == "0"
+    )
+    assert page.console_errors == []
+
+
+def test_a_map_with_a_third_dimension_exports_svg_and_png(page: Page, served: str) -> None:
+    page.viewport(1280, 900)
+    page.open(f"{served}/map")
+    page.evaluate(
+        "document.querySelector('select[name=rows]').value = 'activity';"
+        "document.querySelector('select[name=cols]').value = 'population';"
+        "document.querySelector('select[name=split]').value = 'communication_model';"
+        "document.querySelector('.map-form button[type=submit]').click()"
+    )
+    page.wait_for("new URLSearchParams(location.search).get('split') === 'communication_model'")
+    page.wait_for("document.readyState === 'complete' && document.querySelector('figure.legend')")
+    legend = page.evaluate("document.querySelectorAll('figure.legend li').length")
+    wedges = page.evaluate("document.querySelectorAll('table.map path[data-segment]').length")
+    assert legend >= 2 and wedges > 0
+    # the header row stays in view while the map scrolls
+    page.evaluate("document.querySelector('.map-scroll').scrollTop = 300")
+    offset = page.evaluate(
+        "document.querySelector('table.map thead th').getBoundingClientRect().top"
+        " - document.querySelector('.map-scroll').getBoundingClientRect().top"
+    )
+    assert abs(offset) <= 2, offset
+    # SVG: the link's file is an SVG picture of the same map
+    svg = page.run_async(
+        "const a = document.getElementById('export-svg');"
+        "const r = await fetch(a.href); return {type: r.headers.get('content-type'),"
+        " text: await r.text(), download: a.getAttribute('download')};"
+    )
+    assert svg["type"].startswith("image/svg+xml") and svg["download"] == "evidence-map.svg"
+    assert svg["text"].startswith("<svg") and svg["text"].count("<path") == wedges
+    # PNG: drawn by the page's script from the SVG
+    assert page.evaluate("!document.querySelector('.exports .png').hidden")
+    page.evaluate("document.getElementById('export-png').click()")
+    page.wait_for("window.smqiMapPng")
+    png = page.run_async(
+        "const b = new Uint8Array(await window.smqiMapPng.arrayBuffer());"
+        "return {type: window.smqiMapPng.type, size: b.length, head: [...b.slice(0, 8)]};"
+    )
+    assert png["type"] == "image/png" and png["size"] > 5000
+    assert bytes(png["head"]) == b"\x89PNG\r\n\x1a\n"
+    assert page.console_errors == []
+
+
+def test_the_map_works_without_script(page: Page, served: str) -> None:
+    page.call("Emulation.setScriptExecutionDisabled", value=True)
+    try:
+        page.open(f"{served}/map")
+        # DevTools still runs expressions in the page; the page's own script does not run
+        page.call(
+            "Runtime.evaluate",
+            expression="document.querySelector('select[name=rows]').value = 'stage';"
+            "document.querySelector('.map-form').submit()",
+        )
+        page.wait_for("new URLSearchParams(location.search).get('rows') === 'stage'")
+        page.wait_for("document.readyState === 'complete' && document.querySelector('table.map')")
+        assert page.evaluate("document.querySelector('.exports .png').hidden")  # no PNG button
+        page.call(
+            "Runtime.evaluate",
+            expression="document.querySelector('table.map a.bubble').click()",
+        )
+        page.wait_for("document.querySelector('ol.cell-studies')")
+    finally:
+        page.call("Emulation.setScriptExecutionDisabled", value=False)
