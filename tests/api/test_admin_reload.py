@@ -121,7 +121,9 @@ def test_a_failed_rebuild_keeps_the_old_graph_served(guarded: TestClient, data: 
         "/admin/reload", params={"rebuild": "true"}, headers={"Authorization": f"Bearer {TOKEN}"}
     )
     assert response.status_code == 422
-    detail = response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()
+    assert detail["code"] == "dataset-invalid"
     assert any("unknown platform 'Tweeter'" in p for p in detail["problems"])
     assert any("column 'platforms'" in p for p in detail["problems"])
     assert _studies(guarded) == served
