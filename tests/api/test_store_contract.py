@@ -37,7 +37,6 @@ from smqi.api.store.formats import (
 from smqi.loader import terms
 
 from .conftest import (
-    EX,
     HOSTILE_TITLE,
     MAX_ROWS,
     NEW_STUDIES,
