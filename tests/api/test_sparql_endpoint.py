@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import (
     CSV,
     GET,
@@ -654,6 +655,30 @@ def test_relative_iris_resolve_against_the_base_the_service_description_names(
         str(o) for o in description.objects(rdflib.URIRef(endpoint.url), RDFS_COMMENT)
     )
     assert f"base IRI <{base}>" in comments
+
+
+def test_rdflib_sparqlstore_reads_a_named_graph_and_the_dataset(
+    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+) -> None:
+    # a Graph on a named graph: rdflib sends default-graph-uri=<that graph> with each query
+    graph = rdflib.Graph(store=SPARQLStore(endpoint.url), identifier=rdflib.URIRef(ALIGNMENTS))
+    assert len(graph) == len(build_graphs[ALIGNMENTS])
+    assert {(str(s), str(p), str(o)) for s, p, o in graph} == build_graphs[ALIGNMENTS]
+    counted = graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert [int(row.n) for row in counted] == [len(build_graphs[ALIGNMENTS])]  # type: ignore[union-attr]
+    # a Dataset: its graphs, one of them, and a query over the union (with default_union, rdflib
+    # sends no dataset; without it, it names its own default graph, urn:x-rdflib:default)
+    dataset = rdflib.Dataset(store=SPARQLStore(endpoint.url), default_union=True)
+    kept = endpoint.store.settings.bookkeeping_graph  # type: ignore[attr-defined]
+    expected = {name: len(triples) for name, triples in build_graphs.items()}
+    expected |= {kept: 1} if kept else {}
+    assert {str(name) for name in dataset.store.contexts()} == set(expected)
+    reviews = dataset.get_context(rdflib.URIRef(REVIEWS))
+    assert {(str(s), str(p), str(o)) for s, p, o in reviews} == build_graphs[REVIEWS]
+    per_graph = dataset.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    assert {str(row.g): int(row.n) for row in per_graph} == expected  # type: ignore[union-attr]
 
 
 # -- what is refused, and how -----------------------------------------------------------------
