@@ -36,7 +36,7 @@ from smqi.api.http.negotiation import (
     negotiate,
     write_rdf,
 )
-from smqi.api.http.replay import ANSWER_VERSION
+from smqi.api.http.replay import ANSWER_VERSION, SERVED_VERSION
 from smqi.api.pages import render as pages
 from smqi.api.sparql.protocol import MAX_BODY_BYTES, QueryRequest, read_get, read_post
 from smqi.api.sparql.service_description import (
@@ -141,7 +141,8 @@ async def _answer(
     )
     store = context.store
     headers = {"Vary": "Accept"}
-    version = await run_in_threadpool(store.version)
+    served = request.scope.get(SERVED_VERSION)  # read by api.http.replay for this request
+    version: str = served if isinstance(served, str) else await run_in_threadpool(store.version)
     store_type = STORE_TYPE.get(media_type, media_type)
     key = _request_key(text, store_type, query.dataset)
     if conditional:

@@ -111,7 +111,7 @@ class WorkerPool:
                         retry_after_s=round(timeout_s),
                     )
                 self._ready.wait(remaining)
-            worker = self._idle.pop()
+            worker = self._idle.pop()  # the one used last: its caches are warmest
             if not self._idle and self._can_grow():
                 self._grow()  # a spare for the next query
             return worker
@@ -139,7 +139,7 @@ class WorkerPool:
             closed = self._closed
             if worker is not None and not closed:
                 self._started.append(worker)
-                self._idle.append(worker)
+                self._idle.insert(0, worker)  # taken last: the others' caches are warm
             self._ready.notify()
         if worker is not None and closed:
             self._stop(worker, graceful=True)

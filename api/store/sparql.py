@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -44,6 +45,7 @@ class QueryForm(Enum):
 # and hold a few hundred tokens (strings, variables and comments are not counted).
 MAX_NESTING = 256
 MAX_TOKENS = 5000
+CACHED_QUERY_CHARS = 16_384
 
 _UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
@@ -53,12 +55,25 @@ _DATASET_KEYWORDS = frozenset({"FROM", "NAMED"})
 _BRACKETS = frozenset("{}()[]")
 _OPENING = frozenset("{([")
 
-# IRIREF as the SPARQL grammar defines it: no spaces, quotes, braces or angle brackets inside.
-_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-# Keywords, prefixed names, numbers, blank node labels; a backslash escapes one character.
-_NAME = re.compile(r"""(?:[^\s{}()\[\]<>"'#,;?$@\\^|=!&*+/]|\\.)+""")
-_VARIABLE_TOKEN = re.compile(r"[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]*")
-_LANGUAGE_TAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+# One pass over the text: each match is one lexeme, named by its group. Strings (short and
+# long, with escapes), comments, variables and language tags are skipped whole, so a keyword
+# inside them is no keyword; IRIREF is as the SPARQL grammar defines it (no spaces, quotes,
+# braces or angle brackets inside); a name is a keyword, prefixed name, number or blank node
+# label, where a backslash escapes one character.
+_LEXEME = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<comment>\#[^\n]*)
+    |(?P<string>"{3}(?:[^"\\]|\\[\s\S]|"(?!""))*"{3}|'{3}(?:[^'\\]|\\[\s\S]|'(?!''))*'{3}
+        |"(?!"")(?:[^"\\\r\n]|\\[\s\S])*"|'(?!'')(?:[^'\\\r\n]|\\[\s\S])*')
+    |(?P<unclosed>["'])
+    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    |(?P<bracket>[{}()\[\]])
+    |(?P<variable>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]*)
+    |(?P<language>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    |(?P<name>(?:[^\s{}()\[\]<>"'\#,;?$@\\^|=!&*+/]|\\.)+)
+    |(?P<other>[\s\S])""",
+    re.VERBOSE,
+)
 _CODEPOINT_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -77,33 +92,16 @@ class _Token:
 
 def _tokens(query: str) -> Iterator[_Token]:
     """Names, brackets and IRIs outside comments and strings, with their offsets."""
-    i, end = 0, len(query)
-    while i < end:
-        char = query[i]
-        if char.isspace():
-            i += 1
-        elif char == "#":
-            newline = query.find("\n", i)
-            i = end if newline == -1 else newline + 1
-        elif char in "\"'":
-            i = _skip_string(query, i)
-        elif char == "<" and (match := _IRI.match(query, i)):
-            yield _Token(match.group(), i)
-            i = match.end()
-        elif char in _BRACKETS:
-            yield _Token(char, i)
-            i += 1
-        elif char in "?$":
-            match = _VARIABLE_TOKEN.match(query, i)
-            i = match.end() if match else i + 1
-        elif char == "@":
-            match = _LANGUAGE_TAG.match(query, i)
-            i = match.end() if match else i + 1
-        elif match := _NAME.match(query, i):
-            yield from _name_tokens(match.group(), i)
-            i = match.end()
-        else:
-            i += 1
+    for match in _LEXEME.finditer(query):
+        kind = match.lastgroup
+        if kind == "name":
+            yield from _name_tokens(match.group(), match.start())
+        elif kind in ("iri", "bracket"):
+            yield _Token(match.group(), match.start())
+        elif kind == "unclosed":
+            raise QuerySyntaxError(
+                f"the string starting at character {match.start() + 1} is not closed"
+            )
 
 
 def _name_tokens(name: str, start: int) -> Iterator[_Token]:
@@ -120,23 +118,6 @@ def _name_tokens(name: str, start: int) -> Iterator[_Token]:
         if part:
             yield _Token(part, offset)
         offset += len(part) + 1
-
-
-def _skip_string(query: str, start: int) -> int:
-    """The offset just after the string literal starting at ``start`` (short or long form)."""
-    quote = query[start]
-    delimiter = quote * 3 if query.startswith(quote * 3, start) else quote
-    i = start + len(delimiter)
-    while i < len(query):
-        if query[i] == "\\":
-            i += 2
-        elif query.startswith(delimiter, i):
-            return i + len(delimiter)
-        elif len(delimiter) == 1 and query[i] in "\r\n":
-            break
-        else:
-            i += 1
-    raise QuerySyntaxError(f"the string starting at character {start + 1} is not closed")
 
 
 def _keyword(token: _Token) -> str | None:
@@ -220,11 +201,25 @@ def _graph_iri(token: _Token, prefixes: Mapping[str, str], base: str) -> str:
 def check_query(query: str) -> CheckedQuery:
     """Return the query's form, or raise if it is not a read-only query this store runs.
 
+    The result of the last few queries up to CACHED_QUERY_CHARS long is kept: the endpoint
+    checks a query before the store does, and the evidence API sends the same few texts.
+
     Raises QueryRefusedError for updates, ``SERVICE`` (the server would fetch from any URL)
     and ``\\u`` escapes (some servers decode them before parsing, which could hide a keyword
     from this check), QueryTooComplexError for brackets nested deeper than MAX_NESTING or
     more than MAX_TOKENS words, and QuerySyntaxError when no query form can be found.
     """
+    if len(query) <= CACHED_QUERY_CHARS:
+        return _checked(query)
+    return _check(query)
+
+
+@lru_cache(maxsize=256)
+def _checked(query: str) -> CheckedQuery:
+    return _check(query)
+
+
+def _check(query: str) -> CheckedQuery:
     if escape := _CODEPOINT_ESCAPE.search(query):
         raise QueryRefusedError(
             f"'{escape.group()}' escapes are not accepted here; write the character itself"
