@@ -169,3 +169,32 @@ def test_a_graph_over_the_row_cap_is_refused_with_the_downloads(
     response = capped.get(f"/store?graph={large}")
     assert response.status_code == 413
     assert "/downloads/smqi.trig" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "accept"), [("nq", None), ("trig", None), (None, "text/x-nquads")]
+)
+def test_an_iri_dereferences_as_quads_too(
+    client: TestClient, graphs: dict[str, rdflib.Graph], name: str | None, accept: str | None
+) -> None:
+    reviews = next(graph for key, graph in graphs.items() if key.endswith("graph/reviews"))
+    review = next(s for s in reviews.subjects() if str(s).endswith("review/walsh-2021"))
+    path = "/id/" + str(review).removeprefix("https://w3id.org/smqi/id/")
+    response = client.get(
+        path,
+        params={"format": name} if name else {},
+        headers=({"Accept": accept} if accept else {}),
+    )
+    assert response.status_code == 200
+    parser = "trig" if name == "trig" else "nquads"
+    assert response.headers["content-type"].split(";")[0] == PARSERS[name or "nq"][0]
+    dataset = rdflib.Dataset()
+    dataset.parse(data=response.content, format=parser)
+    described = set(dataset.default_graph)
+    assert set(reviews.triples((review, None, None))) <= described
+
+
+def test_a_path_that_is_not_utf8_is_refused_not_replaced(client: TestClient) -> None:
+    response = client.get("/id/study/doi/10.1%FF/x")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid-encoding"
