@@ -18,13 +18,17 @@ class EmbeddedStoreSettings:
     """A pyoxigraph store on disk under ``data_dir``, queried by child processes.
 
     Two sets of processes answer queries, so that one cannot starve the other: up to
-    ``workers`` run the SPARQL endpoint's queries (any text a client sends, at CPU
-    priority lowered by ``sparql_niceness``), and up to ``api_workers`` run the API's own
-    (the evidence answers, linked data, the graph store). Each query may run
-    ``query_timeout_s`` seconds before its process is killed and replaced; a SELECT returns
-    at most ``max_rows`` rows; relative IRIs resolve against ``base_iri``. ``keep_versions``
-    dataset versions stay on disk (the served one and the ones before it); the served
-    version's name is the dataset's version, so the data holds no bookkeeping of its own.
+    ``workers`` run the SPARQL endpoint's queries (any text a client sends), and up to
+    ``api_workers`` run the API's own (the evidence answers, linked data, the graph store).
+    ``sparql_niceness`` lowers the SPARQL processes' CPU priority, for a machine whose CPU
+    the API must come first on; 0 by default: on a machine shared with other work, niced
+    processes ran every query up to 1.5 times slower, and the separate processes alone kept
+    the API's p99 under 30 ms beside four runaway queries (bench/starvation_bench.py).
+    Each query may run ``query_timeout_s`` seconds before its process is killed and
+    replaced; a SELECT returns at most ``max_rows`` rows; relative IRIs resolve against
+    ``base_iri``. ``keep_versions`` dataset versions stay on disk (the served one and the
+    ones before it); the served version's name is the dataset's version, so the data holds
+    no bookkeeping of its own.
     """
 
     data_dir: Path
@@ -32,7 +36,7 @@ class EmbeddedStoreSettings:
     max_rows: int = 10_000
     workers: int = 6
     api_workers: int = 2
-    sparql_niceness: int = 10
+    sparql_niceness: int = 0
     keep_versions: int = 2
     base_iri: str = DEFAULT_BASE
 

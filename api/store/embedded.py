@@ -11,9 +11,9 @@ pyoxigraph cannot interrupt a query, so queries run in worker processes
 (``api.store.pool``) that open versions read-only; a query that outlives the timeout has
 its process killed and replaced, and the others keep answering. Two pools, so that the
 SPARQL endpoint's clients cannot starve the rest of the API: ``query_raw`` (any text a
-client sends) runs in one, at lowered CPU priority; ``select``, ``ask`` and ``construct``
-(the API's own queries) in the other. Every query reads ``current`` and names the version
-it wants, so a worker reopens when the dataset changes.
+client sends) runs in one (at lower CPU priority if configured); ``select``, ``ask`` and
+``construct`` (the API's own queries) in the other. Every query reads ``current`` and names
+the version it wants, so a worker reopens when the dataset changes.
 
 ``replace`` writes the new dataset into a fresh version and only then switches ``current``:
 readers see the old dataset or the new one, never a mix, and a file that fails to load

@@ -5,8 +5,8 @@ pyoxigraph cannot interrupt a query, so each runs in a child process the pool ki
 runs too long; the others keep answering. The pool starts one process and grows on demand up
 to ``size``, keeping one started process spare while it may grow, so that a query arriving
 while every process is busy finds one ready (starting one takes most of a second here).
-``niceness`` lowers the processes' CPU priority: the SPARQL endpoint's processes yield the
-CPU to the rest of the server.
+``niceness`` lowers the processes' CPU priority, where the SPARQL endpoint's processes must
+yield the CPU to the rest of the server.
 """
 
 from __future__ import annotations

@@ -87,8 +87,10 @@ def test_a_query_process_survives_nesting_that_overflowed_a_default_stack(tmp_pa
         pool.close()
 
 
-def test_the_sparql_query_processes_run_at_lower_priority(tmp_path: Path) -> None:
-    settings = EmbeddedStoreSettings(tmp_path / "store", workers=1, api_workers=1)
+def test_the_sparql_query_processes_may_run_at_lower_priority(tmp_path: Path) -> None:
+    settings = EmbeddedStoreSettings(
+        tmp_path / "store", workers=1, api_workers=1, sparql_niceness=5
+    )
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     with EmbeddedStore(settings) as store:
         store.query_raw("ASK {}", None)
