@@ -189,6 +189,6 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     app.add_middleware(HeadAsGet)
     app.add_middleware(RefuseUndecodableUrls)
     # outermost: preflights never reach the routes
-    flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER)
+    flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER, "Retry-After")
     app.add_middleware(CrossOriginReads, also_exposed=flags)
     return app

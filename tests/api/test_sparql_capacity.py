@@ -97,6 +97,8 @@ def test_runaway_queries_leave_the_api_answering_and_a_full_queue_refuses(
     assert refused[0] == 503
     assert json.loads(refused[2])["code"] == "query-queue-full"
     assert int(refused[1]["retry-after"]) >= 1
+    exposed = {h.strip().lower() for h in refused[1]["access-control-expose-headers"].split(",")}
+    assert "retry-after" in exposed  # a query editor on another origin may read it
     expected = {
         r["title"]
         for r in sheet_rows()
