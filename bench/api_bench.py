@@ -291,9 +291,7 @@ def bench_size(
                 Endpoint("API", f"{api.base}/sparql", api),
                 Endpoint("Oxigraph", f"{oxigraph.base}/query", oxigraph),
             ]
-            print(
-                "\n| studies | query (uncached, median ms) | API | Oxigraph |\n|---|---|---|---|"
-            )
+            print("\n| studies | query (uncached, median ms) | API | Oxigraph |\n|---|---|---|---|")
             return bench_queries(size, endpoints)
         summary = f"{api.base}/summary?rows=platform&cols=communication_model"
         facet = f"{api.base}/sparql?query={query}"
