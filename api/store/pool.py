@@ -101,7 +101,7 @@ class WorkerPool:
             while not self._idle:
                 if self._closed:
                     raise StoreUnavailableError("the store has been closed")
-                if self._can_grow():
+                if self._spare_wanted():
                     self._grow()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -112,15 +112,17 @@ class WorkerPool:
                     )
                 self._ready.wait(remaining)
             worker = self._idle.pop()  # the one used last: its caches are warmest
-            if not self._idle and self._can_grow():
+            if self._spare_wanted():
                 self._grow()  # a spare for the next query
             return worker
 
-    def _can_grow(self) -> bool:
+    def _spare_wanted(self) -> bool:
+        """Whether to start a process: none is idle or starting, and the pool may grow."""
         return (
             not self._closed
-            and len(self._started) + self._starting < self._size
-            and (self._starting == 0)
+            and not self._idle
+            and self._starting == 0
+            and len(self._started) < self._size
         )
 
     def _grow(self) -> None:
@@ -152,11 +154,14 @@ class WorkerPool:
             self._ready.notify()
 
     def _discard(self, worker: _Worker) -> None:
-        """Kill a stuck or dead process; the pool starts another when one is wanted."""
+        """Kill a stuck or dead process, and start a spare at once if none is left: a query
+        arriving after a runaway is stopped then finds one ready."""
         self._stop(worker, graceful=False)
         with self._ready:
             if worker in self._started:
                 self._started.remove(worker)
+            if self._spare_wanted():
+                self._grow()
             self._ready.notify()
 
     # -- processes ------------------------------------------------------------------------------
