@@ -1,7 +1,8 @@
 """The FastAPI application: evidence API, SPARQL endpoint, linked data and pages.
 
 ``create_app`` takes settings and an open store (chosen once at start-up) and wires the
-routers; errors from ``api.errors`` become JSON problems with a stable ``code``.
+routers. Routers only raise: the handlers here turn every ``api.errors`` error, a bad
+parameter and the router's own 404 and 405 into RFC 9457 problems with a stable ``code``.
 """
 
 from __future__ import annotations
@@ -14,31 +15,25 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Match
 
 from smqi.api import errors
 from smqi.api.context import AnswerCache, AppContext
-from smqi.api.evidence.errors import InvalidParameterError
 from smqi.api.http.cors import CrossOriginReads
+from smqi.api.http.encoding import RefuseUndecodableUrls
 from smqi.api.http.head import HeadAsGet
-from smqi.api.http.problems import problem
+from smqi.api.http.problems import PROBLEM_JSON, problem
 from smqi.api.http.replay import ReplayAnswers
 from smqi.api.http.signposting import SignpostLinks
 from smqi.api.settings import ApiSettings
+from smqi.api.sparql.admission import QueryGate
 from smqi.api.store import Store
 from smqi.loader import __version__
 from smqi.loader.queries import load_catalogue
 
 LOG = logging.getLogger("smqi.api")
-
-STATUS = {
-    errors.QuerySyntaxError: 400,
-    errors.QueryRefusedError: 400,
-    errors.NotAcceptableError: 406,
-    errors.DatasetError: 422,
-    errors.QueryTimeoutError: 504,
-    errors.StoreUnavailableError: 503,
-}
 
 DESCRIPTION = """
 Evidence on social media used to engage stakeholders in health service design and
@@ -49,13 +44,6 @@ Walsh et al. reviews (whose 40 and 61 studies are reported, not loaded).
 SPARQL 1.1 endpoint at `/sparql`; example queries at `/.well-known/sparql-examples`;
 every IRI under `/id/` dereferences here.
 """
-
-
-def _status_for(error: errors.ApiError) -> int:
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 500
 
 
 def _prepare(context: AppContext) -> None:
@@ -76,8 +64,9 @@ def _validation_problem(detail: Mapping[str, Any]) -> str:
     return f"{'.'.join(where) or 'request'}: {detail.get('msg', 'invalid')}"
 
 
-def _document_bad_requests_as_400(app: FastAPI) -> None:
-    """The OpenAPI document says what the handler above does: 400, not 422."""
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document says what the handlers below do: a bad parameter is a 400, not
+    FastAPI's 422, and every error is an ``application/problem+json`` document."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -87,11 +76,35 @@ def _document_bad_requests_as_400(app: FastAPI) -> None:
                 responses = operation.get("responses", {})
                 if responses.pop("422", None) is not None and "400" not in responses:
                     responses["400"] = {"description": "A parameter is missing or malformed"}
+                for status, response in responses.items():
+                    content = response.get("content", {})
+                    if status[:1] in "45" and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
         for unused in ("HTTPValidationError", "ValidationError"):
             schema.get("components", {}).get("schemas", {}).pop(unused, None)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> tuple[str, ...]:
+    """Every method some route answers at the request's path (HEAD with GET), found by the
+    router's own matching: a path may be served by several routes, one per method, and the
+    router's 405 names none of them."""
+    allowed = {
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in app.router.routes
+        )
+    }
+    if "GET" in allowed:
+        allowed.add("HEAD")
+    return tuple(sorted(allowed, key=("GET", "HEAD", *_METHODS).index))
 
 
 def create_app(settings: ApiSettings, store: Store) -> FastAPI:
@@ -119,22 +132,46 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         store=store,
         catalogue=load_catalogue(settings.build.queries_dir),
         cache=AnswerCache(settings.cache_entries),
+        gate=QueryGate(
+            slots=settings.store.workers,
+            queue=settings.sparql_queue,
+            wait_s=settings.store.query_timeout_s,
+        ),
     )
 
+    # The one place errors become answers: routers and what they call only raise.
+    @app.exception_handler(errors.ApiError)
+    async def api_error(_: Request, error: errors.ApiError) -> Response:
+        if error.status == 500:
+            LOG.error("unexpected error: %s", error, exc_info=error)
+        return problem(error)
+
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(_: Request, error: RequestValidationError) -> Response:
         # a missing or malformed parameter is a bad request like an unknown value (400, the
         # same problem shape), not FastAPI's 422 with pydantic's internals
         problems = [_validation_problem(detail) for detail in error.errors()]
-        return problem(InvalidParameterError("; ".join(problems), {"problems": problems}))
+        return problem(errors.InvalidParameterError("; ".join(problems), {"problems": problems}))
 
-    @app.exception_handler(errors.ApiError)
-    async def api_error(_: Request, error: errors.ApiError) -> JSONResponse:
-        status = _status_for(error)
-        message = str(error) if status < 500 or status in (503, 504) else "internal error"
-        if status == 500:
-            LOG.exception("unexpected store error", exc_info=error)
-        return JSONResponse({"code": error.code, "message": message}, status_code=status)
+    @app.exception_handler(HTTPException)
+    async def routing_error(request: Request, error: HTTPException) -> Response:
+        # the router's own refusals: no route for the path, or none for the method
+        if error.status_code == 405:
+            allowed = _allowed_methods(app, request)
+            read_only = "is read-only: it " if set(allowed) <= {"GET", "HEAD"} else ""
+            return problem(
+                errors.MethodNotAllowedError(
+                    f"{request.url.path} {read_only}answers {', '.join(allowed)}, "
+                    f"not {request.method}",
+                    allowed,
+                )
+            )
+        if error.status_code == 404:
+            return problem(errors.NotFoundError(f"nothing is served at {request.url.path}"))
+        generic = errors.RequestError(str(error.detail))
+        generic.status = error.status_code
+        generic.headers = dict(error.headers or {})
+        return problem(generic)
 
     from smqi.api.admin import router as admin
     from smqi.api.evidence import router as evidence
@@ -151,12 +188,13 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)
-    _document_bad_requests_as_400(app)
+    _document_problems(app)
     app.add_middleware(ReplayAnswers, context=app.state.context)  # innermost: sees GET
     app.add_middleware(HeadAsGet)
     # outside the replay, so that replayed answers carry their signposts too
     app.add_middleware(SignpostLinks, source=fair.ServedSignposts(app.state.context))
+    app.add_middleware(RefuseUndecodableUrls)
     # outermost: preflights never reach the routes
-    flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER)
+    flags = (sparql.TRUNCATED_HEADER, sparql.CACHE_HEADER, "Retry-After")
     app.add_middleware(CrossOriginReads, also_exposed=flags)
     return app

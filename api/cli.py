@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from smqi.api.http.media import GRAPH_TYPES, RESULTS_TYPES, names
 from smqi.api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
 from smqi.loader.cli import (
     EXIT_CONFIG,
@@ -22,16 +23,8 @@ from smqi.loader.cli import (
     settings_from_args,
 )
 
-FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-}
+# The names the one registry (api.http.media) gives the types of query results and graphs.
+FORMAT_NAMES = sorted(set(names(RESULTS_TYPES)) | set(names(GRAPH_TYPES)))
 ENV_HELP = "environment:\n" + "\n".join(f"  {k:22} {v}" for k, v in ENVIRONMENT_VARIABLES.items())
 
 
@@ -118,13 +111,23 @@ def cmd_load(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from smqi.api.admin.reload import ensure_loaded
     from smqi.api.errors import ApiError
+    from smqi.api.http.negotiation import STORE_TYPE, format_override
     from smqi.api.store import open_store
+    from smqi.api.store.sparql import check_query
 
     settings = _settings(args)
+    try:
+        # a format name means a type of the query's kind of result: json is SPARQL JSON for a
+        # SELECT, JSON-LD for a CONSTRUCT
+        graph = check_query(args.sparql).form.returns_graph
+        media_type = format_override([args.format], graph) if args.format else None
+    except ApiError as error:
+        print(f"error [{error.code}]: {error}", file=sys.stderr)
+        return EXIT_INVALID
     store = open_store(settings.store)
     try:
         ensure_loaded(settings, store)
-        result = store.query_raw(args.sparql, FORMATS[args.format] if args.format else None)
+        result = store.query_raw(args.sparql, STORE_TYPE.get(media_type or "", media_type))
     except ApiError as error:
         print(f"error [{error.code}]: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -166,7 +169,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     query.add_argument("sparql", help="the query text")
     query.add_argument(
-        "--format", choices=sorted(FORMATS), help="result format (default: JSON / Turtle)"
+        "--format",
+        choices=FORMAT_NAMES,
+        help="result format (default: SPARQL JSON for SELECT and ASK, Turtle for graphs)",
     )
     _add_store_options(query)
     query.set_defaults(func=cmd_query)

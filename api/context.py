@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections import OrderedDict
 from collections.abc import Callable
@@ -10,10 +11,18 @@ from threading import Lock
 from typing import Any
 
 from smqi.api.settings import ApiSettings
+from smqi.api.sparql.admission import QueryGate
 from smqi.api.store import Store
 from smqi.loader.queries import CompetencyQuery
 
 Key = tuple[str, str]
+_LONGEST_KEY = 256  # longer keys (a query of up to a megabyte) are kept as their digest
+
+
+def _entry(version: str, key: str) -> Key:
+    if len(key) > _LONGEST_KEY:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return version, key
 
 
 def _size(value: Any) -> int:
@@ -40,7 +49,7 @@ class AnswerCache:
 
     def get(self, version: str, key: str) -> Any | None:
         """The answer kept for this version and key, or None (nothing is computed)."""
-        entry = (version, key)
+        entry = _entry(version, key)
         with self._lock:
             if entry not in self._entries:
                 return None
@@ -48,7 +57,7 @@ class AnswerCache:
             return self._entries[entry][0]
 
     def get_or_compute(self, version: str, key: str, compute: Callable[[], Any]) -> Any:
-        entry = (version, key)
+        entry = _entry(version, key)
         with self._lock:
             if entry in self._entries:
                 self._entries.move_to_end(entry)
@@ -81,3 +90,4 @@ class AppContext:
     store: Store
     catalogue: dict[str, CompetencyQuery]
     cache: AnswerCache
+    gate: QueryGate  # admission of the SPARQL endpoint's queries

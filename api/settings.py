@@ -19,6 +19,8 @@ class ApiSettings:
     ``reload_token``: with no token there is no write endpoint at all. ``public_url`` is
     where this server answers (used in links, the service description and the VoID); the
     graph's own IRIs stay under ``build.base_iri`` and dereference under ``/id/``.
+    ``sparql_queue`` SPARQL queries may wait for one of the store's ``workers`` slots
+    (``api.sparql.admission``); more are refused with 503 and Retry-After.
     """
 
     store: EmbeddedStoreSettings | RemoteStoreSettings
@@ -28,6 +30,7 @@ class ApiSettings:
     reload_token: str | None = None
     public_url: str | None = None
     cache_entries: int = 512
+    sparql_queue: int = 16
 
     @property
     def base_url(self) -> str:
@@ -73,6 +76,7 @@ def settings_from(
             query_timeout_s=query_timeout,
             max_rows=rows,
             answer_ttl_s=ttl,
+            base_iri=build.base_iri,
         )
     elif ttl is not None:
         raise ValueError(
@@ -84,7 +88,10 @@ def settings_from(
             store_dir or env.get("SMQI_STORE_DIR") or build.project_dir / "var" / "store"
         )
         store = EmbeddedStoreSettings(
-            data_dir=directory, query_timeout_s=query_timeout, max_rows=rows
+            data_dir=directory,
+            query_timeout_s=query_timeout,
+            max_rows=rows,
+            base_iri=build.base_iri,
         )
     return ApiSettings(
         store=store,

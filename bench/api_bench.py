@@ -5,6 +5,8 @@ A bare uvicorn app sending the same /summary bytes (bench/floor_app.py) measures
 that body costs whatever the server does, at 4 connections and at one.
 
 Usage: python bench/api_bench.py [--sizes 1000 10000 100000] [--seconds 5] [--queries]
+       [--queries-only] [--data DIR]  (DIR: an already built synthetic data directory, for
+       one size: skips the build)
 Needs: wrk (Debian package), the `oxigraph` server (test extra) and rdflib-endpoint
 (bench extra: pip install -e '.[bench]'). Data are SYNTHETIC (bench/synthetic.py).
 """
@@ -239,12 +241,18 @@ def build_graph(size: int, work: Path) -> Path:
     return data
 
 
-def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
+def bench_size(
+    size: int,
+    seconds: int,
+    queries: bool = False,
+    only_queries: bool = False,
+    built: Path | None = None,
+) -> list[str]:
     rows: list[str] = []
     work = Path(tempfile.mkdtemp(prefix=f"api-bench-{size}-"))
     servers: list[Server] = []
     try:
-        data = build_graph(size, work)
+        data = built or build_graph(size, work)
         nquads = data / "build" / "smqi.nq"
         query = urllib.parse.quote(FACET_QUERY)
         api_port, ox_port, rdf_port = free_port(), free_port(), free_port()
@@ -279,6 +287,13 @@ def bench_size(size: int, seconds: int, queries: bool = False) -> list[str]:
         )  # fmt: skip
         servers.append(oxigraph)
         oxigraph.start()
+        if only_queries:
+            endpoints = [
+                Endpoint("API", f"{api.base}/sparql", api),
+                Endpoint("Oxigraph", f"{oxigraph.base}/query", oxigraph),
+            ]
+            print("\n| studies | query (uncached, median ms) | API | Oxigraph |\n|---|---|---|---|")
+            return bench_queries(size, endpoints)
         summary = f"{api.base}/summary?rows=platform&cols=communication_model"
         facet = f"{api.base}/sparql?query={query}"
         floor, size_mb = start_floor(summary, work, servers)
@@ -354,6 +369,10 @@ def main() -> None:
     parser.add_argument(
         "--queries", action="store_true", help="also time every competency query, uncached"
     )
+    parser.add_argument(
+        "--queries-only", action="store_true", help="time only the competency queries"
+    )
+    parser.add_argument("--data", type=Path, help="a built synthetic data directory (one size)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -364,7 +383,7 @@ def main() -> None:
     print("| studies | target | p50 ms | p99 ms | req/s | server RSS MiB |")
     print("|---|---|---|---|---|---|")
     for size in args.sizes:
-        bench_size(size, args.seconds, args.queries)
+        bench_size(size, args.seconds, args.queries, args.queries_only, args.data)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException
+from fastapi import APIRouter, Depends, Header
 from fastapi.concurrency import run_in_threadpool
 
 from smqi.api.admin.reload import reload_graph
 from smqi.api.context import AppContext
+from smqi.api.errors import BusyError, DatasetError, UnauthorizedError
 from smqi.api.http.dependencies import get_context
 from smqi.loader.errors import (
     BuildInProgressError,
@@ -25,11 +26,7 @@ def _authorised(context: AppContext, authorization: str | None) -> None:
     token = context.settings.reload_token
     scheme, _, given = (authorization or "").partition(" ")
     if token is None or scheme.lower() != "bearer" or not secrets.compare_digest(given, token):
-        raise HTTPException(
-            status_code=401,
-            detail="a valid bearer token is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise UnauthorizedError("a valid bearer token is required")
 
 
 @router.post("/admin/reload", summary="Serve the current build (optionally rebuilt from data/)")
@@ -49,13 +46,14 @@ async def reload(
             if isinstance(error, ValidationError)
             else []
         )
-        raise HTTPException(
-            # another build of the project is running: try again later; else the sources
-            status_code=409 if isinstance(error, BuildInProgressError) else 422,
-            detail={
-                "code": error.code,
-                "message": "the build failed; the previous graph is still served",
-                "problems": [str(p) for p in problems] or [str(error)],
-            },
+        details = {
+            "build_error": error.code,
+            "problems": [str(p) for p in problems] or [str(error)],
+        }
+        if isinstance(error, BuildInProgressError):  # the sources are fine: try again later
+            raise BusyError(str(error), details) from error
+        raise DatasetError(
+            "the build failed; the previous graph is still served",
+            details,
         ) from error
     return {"build": result.build_iri, "version": result.version, "rebuilt": result.rebuilt}

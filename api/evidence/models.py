@@ -424,12 +424,18 @@ class StudyDetail(BaseModel):
 
 
 class Problem(BaseModel):
-    """An error: a stable machine-readable code, a message a person can act on, details."""
+    """An error as an RFC 9457 problem (``application/problem+json``): the RFC's members, a
+    stable machine-readable code, a message a person can act on, and details."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {
+                    "type": "about:blank",
+                    "title": "Bad Request",
+                    "status": 400,
+                    "detail": "platform: no concept labelled 'Twiter'; the closest known "
+                    "labels are 'Twitter'",
                     "code": "invalid-parameter",
                     "message": "platform: no concept labelled 'Twiter'; the closest known "
                     "labels are 'Twitter'",
@@ -441,8 +447,12 @@ class Problem(BaseModel):
         }
     )
 
-    code: str
-    message: str
+    type: str = Field("about:blank", description="RFC 9457: the status says what kind")
+    title: str = Field(description="RFC 9457: the status phrase")
+    status: int = Field(description="RFC 9457: the HTTP status")
+    detail: str = Field(description="RFC 9457: the message")
+    code: str = Field(description="stable and machine-readable: what went wrong")
+    message: str = Field(description="what went wrong and what would be accepted")
     parameter: str | None = Field(None, description="the parameter at fault")
     value: str | None = Field(None, description="the value given")
     closest: list[str] | None = Field(None, description="for an unknown label: the nearest")

@@ -29,6 +29,8 @@ from smqi.api.errors import ApiError
 
 # set in the request's scope by api.http.caching.respond: the version a 200 answer was made from
 ANSWER_VERSION = "smqi.answer_version"
+# set here: the version served when the request came, read from the store once per request
+SERVED_VERSION = "smqi.served_version"
 CONDITIONAL = (b"if-none-match", b"if-modified-since")
 
 
@@ -74,6 +76,7 @@ class ReplayAnswers:
         except ApiError:
             await self.app(scope, receive, send)  # the application reports it
             return
+        scope[SERVED_VERSION] = version
         kept = self.context.cache.get(version, key)
         if isinstance(kept, Replay):
             await send({"type": "http.response.start", "status": kept.status,

@@ -14,25 +14,19 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from smqi.api.evidence.queries import Snapshot, api_query
+from smqi.api.http.media import BY_TYPE, JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, named
 from smqi.api.http.negotiation import HTML, write_rdf
-from smqi.api.store.formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
 from smqi.api.store.sparql import BindingValue
 from smqi.loader.terms import DCTERMS, FOAF, ONTOLOGY_IRI, OWL, RDFS, SKOS, VOCAB
 
-# Offered in this order: a client that accepts anything gets Turtle.
-MEDIA_TYPES = (TURTLE, HTML, JSON_LD, RDF_XML, N_TRIPLES)
+# Offered in this order: a client that accepts anything gets Turtle. The ?format= names are
+# the registry's (api.http.media) for these types.
+MEDIA_TYPES = (TURTLE, HTML, JSON_LD, RDF_XML, N_TRIPLES, N_QUADS, TRIG)
 FORMAT_NAMES = {
-    "ttl": TURTLE,
-    "turtle": TURTLE,
-    "jsonld": JSON_LD,
-    "json-ld": JSON_LD,
-    "json": JSON_LD,
-    "rdf": RDF_XML,
-    "rdfxml": RDF_XML,
-    "xml": RDF_XML,
-    "nt": N_TRIPLES,
-    "ntriples": N_TRIPLES,
-    "html": HTML,
+    name: media_type
+    for media_type in MEDIA_TYPES
+    for name in BY_TYPE[media_type].names
+    if named(name, MEDIA_TYPES) == media_type
 }
 LABEL_PROPERTIES = (str(SKOS.prefLabel), str(RDFS.label), str(DCTERMS.title), str(FOAF.name))
 INCOMING_LIMIT = 500  # as resource-incoming.rq's LIMIT

@@ -1,8 +1,9 @@
 """Linked data: every IRI the graph mints dereferences here, in the format the client asks for.
 
 ``/id/...`` serves the instance IRIs (``{base}...``), ``/vocab/...`` the concepts and
-schemes, ``/ontology`` the ontology document. Turtle, JSON-LD, RDF/XML, N-Triples or HTML
-by the Accept header (``Vary: Accept``) or ``?format=`` (ttl, jsonld, rdf, nt, html).
+schemes, ``/ontology`` the ontology document. Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads,
+TriG or HTML by the Accept header (``Vary: Accept``) or ``?format=`` (ttl, jsonld, rdf, nt,
+nq, trig, html).
 Unknown IRIs give 404. Answers are cached per dataset version with an ETag.
 """
 
@@ -46,7 +47,7 @@ router = APIRouter(tags=["Linked data"])
 
 Format = Annotated[
     str | None,
-    Query(alias="format", description="ttl, jsonld, rdf, nt or html: overrides Accept."),
+    Query(alias="format", description="ttl, jsonld, rdf, nt, nq, trig or html: overrides Accept."),
 ]
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {

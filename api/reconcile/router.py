@@ -1,5 +1,13 @@
 """``/reconcile``: the Reconciliation Service API 0.2 (as OpenRefine speaks it) over the
-graph's studies, so another review can link its study list to ours by title, DOI or PMID."""
+graph's studies, so another review can link its study list to ours by title, DOI or PMID.
+
+GET without ``queries`` gives the manifest. A query batch comes as the ``queries`` field of
+a POST form (what OpenRefine sends), as ``?queries=`` on a GET, or as a JSON POST body
+(the batch itself, or ``{"queries": batch}``). Every query shape the 0.2 schema allows is
+read: ``type`` a string or a list, ``properties`` values a string, number, boolean,
+``{id, name}`` object or a list of these, ``limit`` a number, ``query`` absent when
+properties are given. Malformed batches are refused with a 400 problem saying why.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +20,10 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from smqi.api.context import AppContext
-from smqi.api.evidence.errors import InvalidParameterError, TooLargeError
+from smqi.api.errors import InvalidEncodingError, InvalidParameterError, UnsupportedMediaTypeError
 from smqi.api.evidence.queries import Snapshot
+from smqi.api.http.bodies import read_body
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.problems import problem
 from smqi.api.reconcile.service import DEFAULT_LIMIT, STUDY_TYPE, reconcile, study_titles
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -23,6 +31,10 @@ router = APIRouter(tags=["Reconciliation"])
 MAX_QUERIES = 500  # per request; OpenRefine sends batches of batchSize
 MAX_BODY_BYTES = 4 * 1024 * 1024
 STUDY = {"id": STUDY_TYPE, "name": "Study"}
+FORM = "application/x-www-form-urlencoded"
+JSON_BODY = "application/json"
+_STUDY_TYPES = (STUDY_TYPE, "Study")
+_EXAMPLE = '{"q0": {"query": "…"}}'
 
 
 def _manifest(context: AppContext) -> dict[str, Any]:
@@ -40,41 +52,68 @@ def _manifest(context: AppContext) -> dict[str, Any]:
     }
 
 
-def _queries(text: str) -> dict[str, dict[str, Any]]:
-    try:
-        queries = json.loads(text)
-    except json.JSONDecodeError as exc:
-        message = f"queries is not JSON: {exc.msg} at character {exc.pos}"
-        raise InvalidParameterError(message) from exc
-    if not isinstance(queries, dict) or not all(isinstance(q, dict) for q in queries.values()):
-        example = '{"q0": {"query": "…"}}'
-        raise InvalidParameterError(f"queries must be a JSON object of queries, e.g. {example}")
-    if len(queries) > MAX_QUERIES:
-        many = len(queries)
-        raise InvalidParameterError(f"at most {MAX_QUERIES} queries per request, not {many}")
-    for key, query in queries.items():
+def parse_batch(batch: object) -> dict[str, dict[str, Any]]:
+    """A reconciliation query batch (decoded JSON), checked: InvalidParameterError says what
+    is wrong and what would be accepted."""
+    if not isinstance(batch, dict) or not all(isinstance(q, dict) for q in batch.values()):
+        raise InvalidParameterError(f"queries must be a JSON object of queries, e.g. {_EXAMPLE}")
+    if len(batch) > MAX_QUERIES:
+        raise InvalidParameterError(f"at most {MAX_QUERIES} queries per request, not {len(batch)}")
+    for key, query in batch.items():
         if not isinstance(query.get("query", ""), str):
             raise InvalidParameterError(f"queries[{key!r}].query must be a string")
-        if not isinstance(query.get("properties", []), list):
-            raise InvalidParameterError(f"queries[{key!r}].properties must be a list of {{pid, v}}")
-    return queries
+        kind = query.get("type")
+        listed = isinstance(kind, list) and all(isinstance(t, str) for t in kind)
+        if kind is not None and not isinstance(kind, str) and not listed:
+            raise InvalidParameterError(
+                f"queries[{key!r}].type must be a type's id or a list of them"
+            )
+        properties = query.get("properties", [])
+        if not isinstance(properties, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("pid"), str) and "v" in p for p in properties
+        ):
+            raise InvalidParameterError(
+                f"queries[{key!r}].properties must be a list of {{pid, v}} objects"
+            )
+        if not query.get("query") and not properties:
+            raise InvalidParameterError(f"queries[{key!r}] needs a query or some properties")
+    return batch
+
+
+def _values(value: object) -> list[str]:
+    """A property value as the strings it may be matched by: a string, number or boolean as
+    itself, an entity ``{id, name}`` by its id and its name, a list by each item's."""
+    if isinstance(value, list):
+        return [text for item in value for text in _values(item)]
+    if isinstance(value, dict):
+        return [str(value[k]) for k in ("id", "name") if isinstance(value.get(k), str | int)]
+    if isinstance(value, bool):
+        return [str(value).lower()]
+    if isinstance(value, str | int | float):
+        return [str(value)]
+    return []
+
+
+def _wants_studies(kind: object) -> bool:
+    """Whether a query's ``type`` (none, one, or a list) admits studies."""
+    if kind in (None, "", []):
+        return True
+    kinds = kind if isinstance(kind, list) else [kind]
+    return any(k in _STUDY_TYPES for k in kinds)
 
 
 def _answer(snapshot: Snapshot, queries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     index = study_titles(snapshot)
     results: dict[str, Any] = {}
     for key, query in queries.items():
-        wanted_type = query.get("type")
-        if wanted_type not in (None, "", STUDY_TYPE, "Study"):
+        if not _wants_studies(query.get("type")):
             results[key] = {"result": []}  # the graph reconciles studies only
             continue
-        properties = {
-            str(p.get("pid", "")): str(p.get("v", ""))
-            for p in query.get("properties", [])
-            if isinstance(p, dict)
-        }
+        properties: dict[str, list[str]] = {}
+        for given in query.get("properties", []):
+            properties.setdefault(given["pid"], []).extend(_values(given["v"]))
         limit = query.get("limit", DEFAULT_LIMIT)
-        limit = limit if isinstance(limit, int) and limit > 0 else DEFAULT_LIMIT
+        limit = int(limit) if isinstance(limit, int | float) and limit >= 1 else DEFAULT_LIMIT
         found = reconcile(index, query.get("query", ""), properties, limit)
         results[key] = {
             "result": [
@@ -85,30 +124,54 @@ def _answer(snapshot: Snapshot, queries: dict[str, dict[str, Any]]) -> dict[str,
     return results
 
 
-async def _serve(context: AppContext, parameters: list[tuple[str, str]]) -> Any:
-    given = dict(parameters)
-    if "queries" not in given:
-        return JSONResponse(_manifest(context))
+def _decoded(text: str, what: str) -> object:
     try:
-        queries = _queries(given["queries"])
-    except InvalidParameterError as error:
-        return problem(error)
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidParameterError(
+            f"{what} is not JSON: {exc.msg} at character {exc.pos}"
+        ) from exc
+
+
+async def _answer_batch(context: AppContext, batch: object) -> JSONResponse:
+    queries = parse_batch(batch)
     snapshot = Snapshot.of(context)
     return JSONResponse(await run_in_threadpool(_answer, snapshot, queries))
 
 
 @router.get("/reconcile", summary="Reconciliation service: its manifest, or answers to ?queries=")
-async def reconcile_get(request: Request, context: Context) -> Any:
-    return await _serve(context, request.query_params.multi_items())
+async def reconcile_get(request: Request, context: Context) -> JSONResponse:
+    given = request.query_params.get("queries")
+    if given is None:
+        return JSONResponse(_manifest(context))
+    return await _answer_batch(context, _decoded(given, "queries"))
 
 
-@router.post("/reconcile", summary="Reconciliation service: answers to a form's queries")
-async def reconcile_post(request: Request, context: Context) -> Any:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return problem(TooLargeError(f"the form is larger than {MAX_BODY_BYTES} bytes"))
+@router.post("/reconcile", summary="Reconciliation service: answers to a batch of queries")
+async def reconcile_post(request: Request, context: Context) -> JSONResponse:
+    body = await read_body(request, MAX_BODY_BYTES)
+    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     try:
-        form = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
-        return problem(InvalidParameterError("the form is not UTF-8"))
-    return await _serve(context, [*request.query_params.multi_items(), *form])
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidEncodingError("the request body is not UTF-8") from exc
+    if media_type == JSON_BODY:
+        batch = _decoded(text, "the JSON body")
+        if isinstance(batch, dict) and isinstance(batch.get("queries"), dict):
+            batch = batch["queries"]
+        return await _answer_batch(context, batch)
+    if media_type not in (FORM, ""):
+        raise UnsupportedMediaTypeError(
+            f"send the queries as a {FORM} form field 'queries' or as a {JSON_BODY} body, "
+            f"not as {media_type}"
+        )
+    try:
+        form = dict(parse_qsl(text, keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError as exc:
+        raise InvalidEncodingError("a form field is not UTF-8 once decoded") from exc
+    given = form.get("queries") or request.query_params.get("queries")
+    if given is None:
+        raise InvalidParameterError(
+            f"a POST must carry its queries, as a form field: queries={_EXAMPLE}"
+        )
+    return await _answer_batch(context, _decoded(given, "queries"))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from smqi.api.evidence.dimensions import YEAR_PROPERTY
@@ -108,12 +108,16 @@ def index_titles(
 def reconcile(
     index: StudyTitles,
     text: str,
-    properties: Mapping[str, str] | None = None,
+    properties: Mapping[str, Sequence[str] | str] | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> list[Candidate]:
-    """The best ``limit`` candidates for one query, best first."""
-    given = {name.lower(): value.strip() for name, value in (properties or {}).items() if value}
-    for identifier in (given.get("doi"), given.get("pmid"), text.strip()):
+    """The best ``limit`` candidates for one query, best first. ``properties`` maps a
+    property (doi, pmid, year; any case) to the values given for it, any of which may match."""
+    given: dict[str, list[str]] = {}
+    for name, values in (properties or {}).items():
+        listed = [values] if isinstance(values, str) else list(values)
+        given.setdefault(name.lower(), []).extend(v.strip() for v in listed if v.strip())
+    for identifier in (*given.get("doi", ()), *given.get("pmid", ()), text.strip()):
         if not identifier:
             continue
         for key in (normalise_doi(identifier), normalise_pmid(identifier)):
@@ -133,12 +137,12 @@ def reconcile(
         pool = set(frozenset.intersection(*found.values()))
     if len(pool) > MAX_POOL:
         return []  # so unspecific that any few of the many equal candidates would mislead
-    year = given.get("year")
+    years = given.get("year")
     scored = []
     for study in pool:
         words = index.words[study]
         score = round(CERTAIN * len(wanted & words) / len(wanted | words), 1)
-        same_year = year is None or index.years.get(study) == year
+        same_year = not years or index.years.get(study) in years
         scored.append(Candidate(study, index.names[study], score, score == CERTAIN and same_year))
     scored.sort(key=lambda c: (-c.score, c.iri))
     if sum(c.match for c in scored) > 1:  # two studies with the same title: let a person choose

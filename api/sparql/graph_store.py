@@ -1,11 +1,14 @@
 """The SPARQL 1.1 Graph Store HTTP Protocol, read-only, at /store (as Oxigraph serves it;
 Fuseki's /data): ``GET /store?graph=IRI`` gives one named graph, ``GET /store?default``
-the default graph, which here is the union of the named graphs. Turtle, JSON-LD, RDF/XML
-or N-Triples by Accept; answers are cached per build with an ETag, as every answer is.
+the default graph, which here is the union of the named graphs (without a graph the store
+keeps for itself). Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads or TriG by ``format=`` or
+Accept; in N-Quads and TriG a named graph keeps its name. Answers are cached per build with
+an ETag, as every answer is.
 
 A graph larger than the row cap (``max_rows`` triples) is refused with 413 and pointed to
 the build's files, so one request cannot make the server hold millions of triples. PUT,
-POST, DELETE and PATCH are refused with 405: the graph changes only when a build loads.
+POST, DELETE and PATCH get the router's 405 (Allow: GET, HEAD): the graph changes only when
+a build loads.
 """
 
 from __future__ import annotations
@@ -14,27 +17,19 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from smqi.api.context import AppContext
-from smqi.api.evidence.errors import (
-    EvidenceError,
-    InvalidParameterError,
-    NotFoundError,
-    TooLargeError,
-)
+from smqi.api.errors import InvalidParameterError, NotFoundError, TooLargeError
 from smqi.api.evidence.queries import Snapshot, api_query
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.negotiation import GRAPH_ALIASES, choose_or_refuse, write_rdf
-from smqi.api.http.problems import problem
-from smqi.api.store.formats import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
+from smqi.api.http.media import GRAPH_TYPES
+from smqi.api.http.negotiation import negotiate, write_rdf
+from smqi.api.store.sparql import BindingValue
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["SPARQL"])
-
-TRIPLE_TYPES = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
-READ_ONLY = {"Allow": "GET, HEAD"}
 
 
 @router.get("/store", summary="Graph Store Protocol (read-only): one graph of the dataset")
@@ -51,26 +46,41 @@ def get_graph(
     default: Annotated[
         str | None, Query(description="Present (no value): the default graph, the union.")
     ] = None,
+    format_: Annotated[
+        list[str] | None,
+        Query(
+            alias="format",
+            description="ttl, jsonld, rdf, nt, nq or trig (or a media type): overrides Accept.",
+        ),
+    ] = None,
 ) -> Response:
     """One named graph (``graph=IRI``) or the default graph (``default``), the union of the
     named graphs."""
     if (graph is None) == (default is None):
-        return problem(
-            InvalidParameterError(
-                "name one graph: ?graph=IRI for a named graph, or ?default for the union"
-            )
+        raise InvalidParameterError(
+            "name one graph: ?graph=IRI for a named graph, or ?default for the union"
         )
-    media_type = choose_or_refuse(request.headers.get("accept"), TRIPLE_TYPES, GRAPH_ALIASES)
+    named: ox.NamedNode | None = None
+    if graph is not None:
+        try:
+            named = ox.NamedNode(graph)
+        except ValueError as error:
+            raise InvalidParameterError(f"not an IRI: {graph!r} ({error})") from error
+    media_type = negotiate(request.headers.get("accept"), format_ or (), GRAPH_TYPES, "a graph")
     cap = context.settings.store.max_rows
+    hidden = context.settings.store.bookkeeping_graph
 
     def render(snapshot: Snapshot) -> Representation:
-        if graph is None:
-            query, bindings, name = api_query("union-triples"), None, "the default graph"
+        bindings: dict[str, BindingValue] = {}
+        if named is None:
+            query, name = api_query("union-triples"), "the default graph"
+            if hidden is not None:
+                bindings["hidden"] = ox.NamedNode(hidden)
         else:
             query, name = api_query("graph-triples"), f"the graph <{graph}>"
-            bindings = {"graph": ox.NamedNode(graph)}
+            bindings["graph"] = named
         triples = snapshot.construct(f"{query}\nLIMIT {cap + 1}", bindings)
-        if graph is not None and not triples:
+        if named is not None and (not triples or named.value == hidden):
             raise NotFoundError(f"the dataset holds no graph named <{graph}>")
         if len(triples) > cap:
             raise TooLargeError(
@@ -78,29 +88,8 @@ def get_graph(
                 "download the whole dataset instead: /downloads/smqi.trig (every named graph) "
                 "or /downloads/smqi.ttl (their union)"
             )
-        return Representation(write_rdf(sorted(triples, key=str), media_type), media_type)
+        body = write_rdf(sorted(triples, key=str), media_type, graph=named)
+        return Representation(body, media_type)
 
     key = f"/store?graph={graph}|default={default is not None}|{media_type}"
-    try:
-        return respond(request, context, key, render, vary="Accept")
-    except EvidenceError as error:
-        return problem(error)
-    except ValueError as error:  # an IRI pyoxigraph refuses
-        return problem(InvalidParameterError(f"not an IRI: {graph!r} ({error})"))
-
-
-@router.api_route(
-    "/store",
-    methods=["PUT", "POST", "DELETE", "PATCH"],
-    include_in_schema=False,
-)
-def refuse_writes() -> Response:
-    return JSONResponse(
-        {
-            "code": "read-only",
-            "message": "the graph store is read-only: the graph changes only when a build is "
-            "loaded (smqi load, or POST /admin/reload with its token)",
-        },
-        status_code=405,
-        headers=READ_ONLY,
-    )
+    return respond(request, context, key, render, vary="Accept")

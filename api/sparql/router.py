@@ -1,12 +1,16 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql, its service description and query editor.
 
 GET or POST a query: SELECT and ASK answer in SPARQL JSON, XML, CSV or TSV; CONSTRUCT and
-DESCRIBE in Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads or TriG, chosen by Accept or by a
-``format=`` parameter. A SELECT cut at the row limit says so in ``SMQI-Result-Truncated``.
-GET answers carry an ETag (dataset version + query + type) and honour If-None-Match.
-Results are kept per dataset version (in the app's answer cache, bounded in bytes), so a
-repeated query is answered without running it again; ``SMQI-Cache`` says hit or miss.
+DESCRIBE in Turtle, JSON-LD, RDF/XML, N-Triples, N-Quads or TriG, chosen by a ``format=``
+parameter or by Accept. ``default-graph-uri`` and ``named-graph-uri`` name the dataset
+(else the query's FROM and FROM NAMED, else the union of the named graphs). A SELECT cut at
+the row limit says so in ``SMQI-Result-Truncated``. GET answers carry an ETag (dataset
+version + request) and honour If-None-Match. Results are kept per dataset version (in the
+app's answer cache, bounded in bytes), so a repeated query is answered without running it
+again; ``SMQI-Cache`` says hit or miss. A query that must run waits its turn for one of the
+store's query slots (``api.sparql.admission``): 503 with Retry-After when the queue is full.
 GET without a query returns the service description, or the query editor to a browser.
+Errors are raised and rendered by the app's one handler.
 """
 
 from __future__ import annotations
@@ -14,28 +18,27 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smqi.api.context import AppContext
 from smqi.api.fair.dataset_description import current_facts
+from smqi.api.http.bodies import read_body
 from smqi.api.http.caching import entity_tag, etag_matches
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.media import choose
+from smqi.api.http.media import HTML, choose
 from smqi.api.http.negotiation import (
     GRAPH_ALIASES,
     GRAPH_TYPES,
-    HTML,
     RESULTS_ALIASES,
     RESULTS_TYPES,
     STORE_TYPE,
-    choose_or_refuse,
-    format_override,
+    negotiate,
     write_rdf,
 )
-from smqi.api.http.replay import ANSWER_VERSION
+from smqi.api.http.replay import ANSWER_VERSION, SERVED_VERSION
 from smqi.api.pages import render as pages
-from smqi.api.sparql.protocol import ProtocolError, QueryRequest, read_get, read_post
+from smqi.api.sparql.protocol import MAX_BODY_BYTES, QueryRequest, read_get, read_post
 from smqi.api.sparql.service_description import (
     ServiceLinks,
     describe_examples,
@@ -43,7 +46,7 @@ from smqi.api.sparql.service_description import (
     with_all_prefixes,
 )
 from smqi.api.store.base import RawResult
-from smqi.api.store.sparql import check_query
+from smqi.api.store.sparql import QueryDataset, check_query
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["SPARQL"])
@@ -61,21 +64,14 @@ def _base_url(request: Request, context: AppContext) -> str:
 
 def _service_links(request: Request, context: AppContext) -> ServiceLinks:
     store = context.settings.store
-    return ServiceLinks.at(_base_url(request, context), store.query_timeout_s, store.max_rows)
-
-
-def _problem(error: ProtocolError) -> JSONResponse:
-    return JSONResponse(
-        {"code": error.code, "message": str(error)}, status_code=error.status, headers=_NOT_CACHED
+    return ServiceLinks.at(
+        _base_url(request, context), store.query_timeout_s, store.max_rows, store.base_iri
     )
 
 
 @router.get("/sparql", summary="SPARQL query (GET), service description or query editor")
 async def sparql_get(request: Request, context: Context) -> Response:
-    try:
-        query = read_get(request.query_params.multi_items())
-    except ProtocolError as error:
-        return _problem(error)
+    query = read_get(request.query_params.multi_items())
     accept = request.headers.get("accept")
     if not query.formats and _prefers_html(accept, with_query=query.query is not None):
         return _editor(context)
@@ -86,13 +82,8 @@ async def sparql_get(request: Request, context: Context) -> Response:
 
 @router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query body)")
 async def sparql_post(request: Request, context: Context) -> Response:
-    body = await request.body()
-    try:
-        query = read_post(
-            request.headers.get("content-type"), request.query_params.multi_items(), body
-        )
-    except ProtocolError as error:
-        return _problem(error)
+    body = await read_body(request, MAX_BODY_BYTES)
+    query = read_post(request.headers.get("content-type"), request.query_params.multi_items(), body)
     return await _answer(request, context, query, conditional=False)
 
 
@@ -123,11 +114,9 @@ def _editor(context: AppContext) -> HTMLResponse:
 async def _service_description(
     request: Request, context: AppContext, formats: tuple[str, ...]
 ) -> Response:
-    if formats:
-        media_type = format_override(formats, graph=True)
-    else:
-        accept = request.headers.get("accept")
-        media_type = choose_or_refuse(accept, GRAPH_TYPES, GRAPH_ALIASES, "the service description")
+    media_type = negotiate(
+        request.headers.get("accept"), formats, GRAPH_TYPES, "the service description"
+    )
     facts = await run_in_threadpool(current_facts, context)
     triples = describe_service(
         _service_links(request, context), facts, context.settings.build.base_iri
@@ -135,39 +124,46 @@ async def _service_description(
     return Response(write_rdf(triples, media_type), media_type=media_type, headers=_NOT_CACHED)
 
 
+def _request_key(text: str, media_type: str, dataset: QueryDataset | None) -> str:
+    """What determines a result, given the dataset version: the query, its type, the dataset."""
+    graphs = "" if dataset is None else f"{dataset.default_graphs}\x00{dataset.named_graphs}"
+    return f"sparql\x00{media_type}\x00{graphs}\x00{text}"
+
+
 async def _answer(
     request: Request, context: AppContext, query: QueryRequest, conditional: bool
 ) -> Response:
     """Run the query and send its result, or 304 when the client holds the same one."""
     text = query.query or ""
-    form = check_query(text).form  # refuses updates and SERVICE before anything runs
-    if query.formats:
-        media_type = format_override(query.formats, form.returns_graph)
-    else:
-        offered = GRAPH_TYPES if form.returns_graph else RESULTS_TYPES
-        aliases = GRAPH_ALIASES if form.returns_graph else RESULTS_ALIASES
-        kind = "the result of a " + form.value
-        media_type = choose_or_refuse(request.headers.get("accept"), offered, aliases, kind)
+    form = check_query(text).form  # refuses updates, SERVICE and what no store parses safely
+    offered = GRAPH_TYPES if form.returns_graph else RESULTS_TYPES
+    media_type = negotiate(
+        request.headers.get("accept"), query.formats, offered, f"the result of a {form.value}"
+    )
     store = context.store
     headers = {"Vary": "Accept"}
-    version = await run_in_threadpool(store.version)
+    served = request.scope.get(SERVED_VERSION)  # read by api.http.replay for this request
+    version: str = served if isinstance(served, str) else await run_in_threadpool(store.version)
+    store_type = STORE_TYPE.get(media_type, media_type)
+    key = _request_key(text, store_type, query.dataset)
     if conditional:
-        etag = entity_tag(version, f"{text}\x00{media_type}")
+        etag = entity_tag(version, key)
         headers |= {"ETag": etag, "Cache-Control": "no-cache"}
         if etag_matches(request.headers.get("if-none-match") or "", etag):
             return Response(status_code=304, headers=headers)
-    store_type = STORE_TYPE.get(media_type, media_type)
-    computed = False
-
-    def compute() -> RawResult:
-        nonlocal computed
-        computed = True
-        return store.query_raw(text, store_type)
-
-    # The graph changes only when a build is loaded, so a result holds for its version.
-    result = await run_in_threadpool(
-        context.cache.get_or_compute, version, f"sparql\x00{store_type}\x00{text}", compute
-    )
+    result = context.cache.get(version, key)
+    computed = result is None
+    if result is None:
+        client = request.client.host if request.client else "unknown"
+        async with context.gate.admitted(client):
+            # The graph changes only when a build is loaded, so a result holds for its version.
+            result = await run_in_threadpool(
+                context.cache.get_or_compute,
+                version,
+                key,
+                lambda: store.query_raw(text, store_type, query.dataset),
+            )
+    assert isinstance(result, RawResult)
     headers[TRUNCATED_HEADER] = "true" if result.truncated else "false"
     headers[CACHE_HEADER] = "miss" if computed else "hit"
     if conditional and not computed:
@@ -179,8 +175,9 @@ async def _answer(
 
 @router.get("/.well-known/sparql-examples", summary="The competency queries as SPARQL examples")
 def sparql_examples(request: Request, context: Context) -> Response:
-    media_type = choose_or_refuse(
-        request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the example catalogue"
+    formats = tuple(request.query_params.getlist("format"))
+    media_type = negotiate(
+        request.headers.get("accept"), formats, GRAPH_TYPES, "the example catalogue"
     )
     triples = describe_examples(
         context.catalogue, _service_links(request, context), context.settings.build.base_iri

@@ -16,37 +16,19 @@ import pyoxigraph as ox
 from rdflib import Namespace
 
 from smqi.api.fair.dataset_description import DatasetFacts, metadata_graph
-from smqi.api.http.negotiation import GRAPH_TYPES, N_QUADS, RESULTS_TYPES, TRIG
-from smqi.api.store.formats import (
-    CSV,
-    JSON_LD,
-    N_TRIPLES,
-    RDF_XML,
-    SPARQL_JSON,
-    SPARQL_XML,
-    TSV,
-    TURTLE,
-)
+from smqi.api.http.media import BY_TYPE, GRAPH_TYPES, RESULTS_TYPES
 from smqi.api.store.sparql import QueryForm, bind, check_query
 from smqi.loader.queries import CompetencyQuery
 from smqi.loader.terms import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SD, SH, SMQI, VOCAB, VOID, XSD
 
-# W3C's unique identifiers for media formats, as SPARQL 1.1 Service Description uses them.
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
 # The SIB sparql-examples vocabulary, for the one form SHACL has no property for (DESCRIBE).
 SPEX = Namespace("https://purl.expasy.org/sparql-examples/ontology#")
 
+# W3C's unique identifiers for media formats, as SPARQL 1.1 Service Description uses them.
 FORMAT_IRIS = {
-    SPARQL_JSON: FORMATS.SPARQL_Results_JSON,
-    SPARQL_XML: FORMATS.SPARQL_Results_XML,
-    CSV: FORMATS.SPARQL_Results_CSV,
-    TSV: FORMATS.SPARQL_Results_TSV,
-    TURTLE: FORMATS.Turtle,
-    JSON_LD: FORMATS["JSON-LD"],
-    RDF_XML: FORMATS.RDF_XML,
-    N_TRIPLES: FORMATS["N-Triples"],
-    N_QUADS: FORMATS["N-Quads"],
-    TRIG: FORMATS.TriG,
+    media_type: iri
+    for media_type in (*RESULTS_TYPES, *GRAPH_TYPES)
+    if (iri := BY_TYPE[media_type].format_iri) is not None
 }
 _FORM_TERMS = {
     QueryForm.SELECT: (SH.SPARQLSelectExecutable, SH.select),
@@ -67,9 +49,10 @@ class ServiceLinks:
     void: str
     timeout_s: float
     max_rows: int
+    query_base: str  # relative IRIs in a query resolve against it
 
     @classmethod
-    def at(cls, base_url: str, timeout_s: float, max_rows: int) -> ServiceLinks:
+    def at(cls, base_url: str, timeout_s: float, max_rows: int, query_base: str) -> ServiceLinks:
         """The links of a server answering at ``base_url`` (no trailing slash)."""
         return cls(
             endpoint=f"{base_url}/sparql",
@@ -77,6 +60,7 @@ class ServiceLinks:
             void=f"{base_url}/.well-known/void",
             timeout_s=timeout_s,
             max_rows=max_rows,
+            query_base=query_base,
         )
 
 
@@ -101,11 +85,15 @@ def describe_service(links: ServiceLinks, facts: DatasetFacts, base_iri: str) ->
             service,
             _iri(RDFS.comment),
             _en(
-                "Read-only SPARQL 1.1 Query endpoint. The default graph is the union of the "
-                f"named graphs. A query stops after {links.timeout_s:g} s (HTTP 504); a SELECT "
-                f"returns at most {links.max_rows} rows, and a cut result carries the header "
-                "'SMQI-Result-Truncated: true'. SPARQL Update, LOAD, SERVICE and the "
-                "default-graph-uri and named-graph-uri parameters are refused (HTTP 400)."
+                "Read-only SPARQL 1.1 Query endpoint. Unless a query names its dataset (FROM, "
+                "FROM NAMED, or the default-graph-uri and named-graph-uri parameters, which "
+                "win), the default graph is the union of the named graphs. Relative IRIs in a "
+                f"query resolve against the base IRI <{links.query_base}>. A query stops "
+                f"after {links.timeout_s:g} s (HTTP 504); a SELECT returns at most "
+                f"{links.max_rows} rows, and a cut result carries the header "
+                "'SMQI-Result-Truncated: true'. SPARQL Update, LOAD and SERVICE are refused "
+                "(HTTP 400); when every query slot is busy and the queue is full, a query is "
+                "refused with HTTP 503 and Retry-After."
             ),
         ),
         ox.Triple(service, _iri(RDFS.seeAlso), ox.NamedNode(links.examples)),

@@ -2,7 +2,13 @@
 
 Both implementations (``EmbeddedStore`` on pyoxigraph, ``RemoteStore`` on any SPARQL 1.1
 endpoint) return these types and raise only ``api.errors`` exceptions, so callers never ask
-which backend they have. Queries see the union of the named graphs as their default graph.
+which backend they have.
+
+Datasets follow SPARQL 1.1: a query that names none (no FROM or FROM NAMED, no protocol
+dataset) sees the union of the named graphs as its default graph and every named graph in
+GRAPH; one that does sees those graphs only, a dataset given with the query (``dataset``,
+the protocol's default-graph-uri and named-graph-uri) winning over the query's own. Relative
+IRIs resolve against the store's ``base_iri``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,14 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from smqi.api.store.formats import Row, Term
-from smqi.api.store.sparql import Bindings, CheckedQuery, QueryForm, bind, check_query
+from smqi.api.store.sparql import (
+    Bindings,
+    CheckedQuery,
+    QueryDataset,
+    QueryForm,
+    bind,
+    check_query,
+)
 from smqi.loader.terms import DCTERMS
 
 
@@ -63,9 +76,14 @@ class Store(Protocol):
         """Run a CONSTRUCT or DESCRIBE."""
         ...
 
-    def query_raw(self, query: str, accept: str | None) -> RawResult:
-        """Run any read-only query and serialise its result in the best type ``accept`` allows.
+    def query_raw(
+        self, query: str, accept: str | None, dataset: QueryDataset | None = None
+    ) -> RawResult:
+        """Run a client's read-only query, on ``dataset`` if given, and serialise its result
+        in the best type ``accept`` allows.
 
+        These are the SPARQL endpoint's queries, any text a client sends: the store runs them
+        apart from the other methods' (the API's own), which they must not starve.
         Raises NotAcceptableError when no supported type for the query's form is acceptable.
         """
         ...

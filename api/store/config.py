@@ -8,32 +8,47 @@ from typing import Literal
 
 from smqi.loader.terms import DEFAULT_BASE
 
-# The graph holding one triple, ``<graph> dcterms:identifier "<version>"``, written by every
-# load and replace: ETags then follow the data, whichever process changed it.
+# The remote store's graph holding one triple, ``<graph> dcterms:identifier "<version>"``,
+# written by every load and replace: ETags then follow the data, whichever process changed it.
 VERSION_GRAPH = f"{DEFAULT_BASE}graph/store-version"
 
 
 @dataclass(frozen=True)
 class EmbeddedStoreSettings:
-    """A pyoxigraph store on disk under ``data_dir``, queried by ``workers`` child processes.
+    """A pyoxigraph store on disk under ``data_dir``, queried by child processes.
 
+    Two sets of processes answer queries, so that one cannot starve the other: up to
+    ``workers`` run the SPARQL endpoint's queries (any text a client sends), and up to
+    ``api_workers`` run the API's own (the evidence answers, linked data, the graph store).
+    ``sparql_niceness`` lowers the SPARQL processes' CPU priority, for a machine whose CPU
+    the API must come first on; 0 by default: on a machine shared with other work, niced
+    processes ran every query up to 1.5 times slower, and the separate processes alone kept
+    the API's p99 under 30 ms beside four runaway queries (bench/starvation_bench.py).
     Each query may run ``query_timeout_s`` seconds before its process is killed and
-    replaced; a SELECT returns at most ``max_rows`` rows. ``keep_versions`` dataset
-    versions stay on disk (the served one and the ones before it). Each version records
-    its identifier in ``version_graph``, as the remote store does.
+    replaced; a SELECT returns at most ``max_rows`` rows; relative IRIs resolve against
+    ``base_iri``. ``keep_versions`` dataset versions stay on disk (the served one and the
+    ones before it); the served version's name is the dataset's version, so the data holds
+    no bookkeeping of its own.
     """
 
     data_dir: Path
     query_timeout_s: float = 10.0
     max_rows: int = 10_000
-    workers: int = 2
+    workers: int = 6
+    api_workers: int = 2
+    sparql_niceness: int = 0
     keep_versions: int = 2
-    version_graph: str = VERSION_GRAPH
+    base_iri: str = DEFAULT_BASE
+
+    @property
+    def bookkeeping_graph(self) -> str | None:
+        """The graph the store keeps for itself, never published: none here."""
+        return None
 
     def __post_init__(self) -> None:
         _check_limits(self.query_timeout_s, self.max_rows)
-        if self.workers < 1:
-            raise ValueError("workers must be at least 1")
+        if self.workers < 1 or self.api_workers < 1:
+            raise ValueError("workers and api_workers must be at least 1")
         if self.keep_versions < 1:
             raise ValueError("keep_versions must be at least 1")
 
@@ -55,7 +70,14 @@ class RemoteStoreSettings:
 
     ``version_graph`` names the graph recording the dataset version, so every API process
     reading the endpoint sees the same version; it is read at most once per
-    ``version_ttl_s`` seconds.
+    ``version_ttl_s`` seconds. It is the one graph of the endpoint that is not data: the API
+    leaves it out of what it publishes itself (the graph store, the descriptions), but a
+    query sent through the API's SPARQL endpoint sees it in the union, as it would if sent
+    to the endpoint directly (leaving it out would mean naming every other graph in each
+    query, which made the Oxigraph server 2 to 8 times slower).
+
+    At most ``workers`` of the SPARQL endpoint's queries are sent at once (the API's own
+    queries are not counted); relative IRIs resolve against ``base_iri``.
 
     Answers are cached until that version changes, which only our loader does. In a store
     that others write to as well, set ``answer_ttl_s``: the version then also names the
@@ -75,6 +97,13 @@ class RemoteStoreSettings:
     version_ttl_s: float = 1.0
     graph_prefix: str | None = None
     answer_ttl_s: float | None = None
+    workers: int = 6
+    base_iri: str = DEFAULT_BASE
+
+    @property
+    def bookkeeping_graph(self) -> str | None:
+        """The graph the store keeps for itself, never published: the version marker."""
+        return self.version_graph
 
     def __post_init__(self) -> None:
         _check_limits(self.query_timeout_s, self.max_rows)
@@ -82,6 +111,8 @@ class RemoteStoreSettings:
             raise ValueError("answer_ttl_s must be a positive number of seconds")
         if (self.user is None) != (self.password is None):
             raise ValueError("give both user and password, or neither")
+        if self.workers < 1:
+            raise ValueError("workers must be at least 1")
 
 
 def _check_limits(query_timeout_s: float, max_rows: int) -> None:

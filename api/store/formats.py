@@ -1,4 +1,5 @@
-"""Media types of SPARQL results, choosing one from an Accept header, and writing results.
+"""Writing query results in the types the stores answer in (from the one registry,
+``api.http.media``), and reading back what the query processes send.
 
 Both stores write results through these functions (pyoxigraph's serialisers underneath),
 so they cut a SELECT at the row cap the same way and answer in the same types.
@@ -14,7 +15,23 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from smqi.api.errors import NotAcceptableError
-from smqi.api.http.media import choose
+from smqi.api.http.media import (
+    CSV,
+    GRAPH_TYPES,
+    JSON_LD,
+    N_QUADS,
+    N_TRIPLES,
+    RDF_XML,
+    RESULTS_TYPES,
+    SPARQL_JSON,
+    SPARQL_XML,
+    TRIG,
+    TSV,
+    TURTLE,
+    choose,
+    rdf_format,
+    results_format,
+)
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -22,31 +39,30 @@ if TYPE_CHECKING:
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Row = Sequence[Term | None]
 
-SPARQL_JSON = "application/sparql-results+json"
-SPARQL_XML = "application/sparql-results+xml"
-CSV = "text/csv"
-TSV = "text/tab-separated-values"
-TURTLE = "text/turtle"
-N_TRIPLES = "application/n-triples"
-RDF_XML = "application/rdf+xml"
-JSON_LD = "application/ld+json"
+# The types the stores write themselves; N-Quads and TriG of a graph are the same bytes as
+# N-Triples and Turtle (api.http.negotiation.STORE_TYPE).
+RESULTS_MEDIA_TYPES = RESULTS_TYPES
+GRAPH_MEDIA_TYPES = tuple(t for t in GRAPH_TYPES if t not in (N_QUADS, TRIG))
 
-# Offered in this order of preference; aliases map to the canonical type.
-RESULTS_MEDIA_TYPES = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
-GRAPH_MEDIA_TYPES = (TURTLE, N_TRIPLES, RDF_XML, JSON_LD)
-_ALIASES = {
-    "application/json": SPARQL_JSON,
-    "application/xml": SPARQL_XML,
-    "text/xml": SPARQL_XML,
-    "application/x-turtle": TURTLE,
-    "text/plain": N_TRIPLES,
-}
-RDF_FORMATS = {
-    TURTLE: ox.RdfFormat.TURTLE,
-    N_TRIPLES: ox.RdfFormat.N_TRIPLES,
-    RDF_XML: ox.RdfFormat.RDF_XML,
-    JSON_LD: ox.RdfFormat.JSON_LD,
-}
+__all__ = [
+    "CSV",
+    "JSON_LD",
+    "N_TRIPLES",
+    "RDF_XML",
+    "SPARQL_JSON",
+    "SPARQL_XML",
+    "TSV",
+    "TURTLE",
+    "Row",
+    "Term",
+    "capped_results",
+    "negotiate",
+    "rdf_format",
+    "results_format",
+    "rows_from_tsv",
+    "triples_from_ntriples",
+    "write_graph",
+]
 
 
 def negotiate(accept: str | None, graph: bool) -> str:
@@ -56,7 +72,7 @@ def negotiate(accept: str | None, graph: bool) -> str:
     offered type has a quality above zero.
     """
     offered = GRAPH_MEDIA_TYPES if graph else RESULTS_MEDIA_TYPES
-    best = choose(accept, offered, _ALIASES)
+    best = choose(accept, offered)
     if best is None:
         kind = "an RDF graph" if graph else "SPARQL results"
         raise NotAcceptableError(
@@ -98,16 +114,9 @@ def triples_from_ntriples(body: bytes) -> list[ox.Triple]:
     return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
 
 
-def results_format(media_type: str) -> ox.QueryResultsFormat:
-    format_ = ox.QueryResultsFormat.from_media_type(media_type)
-    if format_ is None:
-        raise ValueError(f"{media_type} is not a SPARQL results type")
-    return format_
-
-
 def write_graph(triples: Sequence[ox.Triple], media_type: str) -> bytes:
     """A CONSTRUCT or DESCRIBE result in one of GRAPH_MEDIA_TYPES."""
-    return ox.serialize(triples, format=RDF_FORMATS[media_type]) or b""
+    return ox.serialize(triples, format=rdf_format(media_type)) or b""
 
 
 class _StopWritingError(Exception):

@@ -2,6 +2,11 @@
 
 The endpoint must expose the union of its named graphs as the default graph (Oxigraph:
 ``oxigraph serve --union-default-graph``; Fuseki/TDB2: ``tdb2:unionDefaultGraph true``).
+Such an endpoint may ignore a query's FROM clauses (the Oxigraph server does), so the
+dataset a query names is always sent as the protocol's default-graph-uri and
+named-graph-uri parameters, which every endpoint honours and which win over FROM: the
+client's own, else those the FROM and FROM NAMED clauses name. A query with relative IRIs
+is sent after a ``BASE`` declaration of the store's base IRI.
 
 Results are always fetched as SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
 DESCRIBE), parsed by pyoxigraph into the same terms the embedded store returns, cut at the
@@ -66,7 +71,7 @@ from smqi.api.store.formats import (
     triples_from_ntriples,
     write_graph,
 )
-from smqi.api.store.sparql import Bindings, QueryForm, check_query
+from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
 
 logger = logging.getLogger(__name__)
 
@@ -90,25 +95,27 @@ class RemoteStore:
     # -- reading ----------------------------------------------------------------------------
 
     def select(self, query: str, bindings: Bindings | None = None) -> SelectResult:
-        _, text = prepare(query, bindings, QueryForm.SELECT)
-        variables, rows, truncated = self._rows(self._query(text, QueryForm.SELECT, SPARQL_JSON))
+        checked, text = prepare(query, bindings, QueryForm.SELECT)
+        variables, rows, truncated = self._rows(self._query(checked, text, SPARQL_JSON))
         return SelectResult(variables, row_dicts(variables, rows), truncated)
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
-        _, text = prepare(query, bindings, QueryForm.ASK)
-        return _boolean(self._query(text, QueryForm.ASK, SPARQL_JSON))
+        checked, text = prepare(query, bindings, QueryForm.ASK)
+        return _boolean(self._query(checked, text, SPARQL_JSON))
 
     def construct(self, query: str, bindings: Bindings | None = None) -> list[ox.Triple]:
         checked, text = prepare(query, bindings, QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
-        return _triples(self._query(text, checked.form, N_TRIPLES))
+        return _triples(self._query(checked, text, N_TRIPLES))
 
-    def query_raw(self, query: str, accept: str | None) -> RawResult:
+    def query_raw(
+        self, query: str, accept: str | None, dataset: QueryDataset | None = None
+    ) -> RawResult:
         checked = check_query(query)
         media_type = negotiate(accept, graph=checked.form.returns_graph)
         if checked.form.returns_graph:
-            triples = _triples(self._query(checked.text, checked.form, N_TRIPLES))
+            triples = _triples(self._query(checked, checked.text, N_TRIPLES, dataset))
             return RawResult(write_graph(triples, media_type), media_type)
-        body = self._query(checked.text, checked.form, SPARQL_JSON)
+        body = self._query(checked, checked.text, SPARQL_JSON, dataset)
         try:
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             if isinstance(results, ox.QueryBoolean):
@@ -206,14 +213,28 @@ class RemoteStore:
             sparql.setCredentials(self._settings.user, self._settings.password)
         return sparql
 
-    def _query(self, query: str, form: QueryForm, accept: str) -> bytes:
+    def _query(
+        self,
+        checked: CheckedQuery,
+        text: str,
+        accept: str,
+        dataset: QueryDataset | None = None,
+    ) -> bytes:
+        """Send ``text`` (``checked`` with any bindings in place) on the dataset it names."""
+        base = self._settings.base_iri
         sparql = self._wrapper(self._settings.query_timeout_s)
         sparql.setMethod(POST)
         sparql.setRequestMethod(URLENCODED)
         # Our lexer has decided the form; SPARQLWrapper's own guess must not route it elsewhere.
-        sparql.queryString = query
-        sparql.queryType = form.value
+        sparql.queryString = f"BASE <{base}> {text}" if checked.has_relative_iri else text
+        sparql.queryType = checked.form.value
         sparql.addCustomHttpHeader("Accept", accept)
+        named = dataset or checked.dataset(base)
+        if named is not None:
+            for graph in named.default_graphs:
+                sparql.addParameter("default-graph-uri", graph)
+            for graph in named.named_graphs:
+                sparql.addParameter("named-graph-uri", graph)
         return self._send(sparql)
 
     def _send(self, sparql: SPARQLWrapper) -> bytes:

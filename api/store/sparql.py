@@ -1,11 +1,13 @@
 """Reading just enough of a SPARQL query's text to run it safely on either store.
 
-A small lexer (comments, strings, IRIs, names, braces) finds the query form, refuses what
-the read-only endpoint never runs (updates, ``SERVICE``, ``\\u`` escapes) and places bound
-terms as a VALUES block at the start of the outer WHERE group, so a parameter restricts the
-pattern before any grouping (a trailing VALUES clause would join after aggregation).
-Terms are written in N-Triples syntax from validated pyoxigraph terms; raw user text never
-reaches a query.
+A small lexer (comments, strings, IRIs, names, brackets) finds the query form, refuses what
+the read-only endpoint never runs (updates, ``SERVICE``, ``\\u`` escapes) or what no store
+parses safely (brackets nested deeper than MAX_NESTING, more than MAX_TOKENS words: the
+Oxigraph server and pyoxigraph recurse on both, and overflow their stacks), reads the
+dataset a query names with FROM and FROM NAMED, and places bound terms as a VALUES block
+at the start of the outer WHERE group, so a parameter restricts the pattern before any
+grouping (a trailing VALUES clause would join after aggregation). Terms are written in
+N-Triples syntax from validated pyoxigraph terms; raw user text never reaches a query.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from smqi.api.errors import QueryRefusedError, QuerySyntaxError
+from smqi.api.errors import QueryRefusedError, QuerySyntaxError, QueryTooComplexError
 
 BindingValue = ox.NamedNode | ox.Literal
 Bindings = Mapping[str, BindingValue | list[BindingValue] | tuple[BindingValue, ...]]
@@ -36,58 +40,68 @@ class QueryForm(Enum):
         return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
 
 
+# Measured: pyoxigraph (8 MiB stack) and the Oxigraph server (2 MiB per thread) crash on
+# groups nested 5000 deep and on 10000-term chains (1+1+...); real queries nest a few levels
+# and hold a few hundred tokens (strings, variables and comments are not counted).
+MAX_NESTING = 256
+MAX_TOKENS = 5000
+CACHED_QUERY_CHARS = 16_384
+
 _UPDATE_KEYWORDS = frozenset(
     {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 )
 _PROLOGUE_KEYWORDS = frozenset({"BASE", "PREFIX"})
 _DATASET_KEYWORDS = frozenset({"FROM", "NAMED"})
-_BRACKETS = frozenset("{}()")
+_BRACKETS = frozenset("{}()[]")
+_OPENING = frozenset("{([")
 
-# IRIREF as the SPARQL grammar defines it: no spaces, quotes, braces or angle brackets inside.
-_IRI = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-# Keywords, prefixed names, numbers, blank node labels; a backslash escapes one character.
-_NAME = re.compile(r"""(?:[^\s{}()\[\]<>"'#,;?$@\\^|=!&*+/]|\\.)+""")
-_VARIABLE_TOKEN = re.compile(r"[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]*")
-_LANGUAGE_TAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+# One pass over the text: each match is one lexeme, named by its group. Strings (short and
+# long, with escapes), comments, variables and language tags are skipped whole, so a keyword
+# inside them is no keyword; IRIREF is as the SPARQL grammar defines it (no spaces, quotes,
+# braces or angle brackets inside); a name is a keyword, prefixed name, number or blank node
+# label, where a backslash escapes one character.
+_LEXEME = re.compile(
+    r"""(?P<space>\s+)
+    |(?P<comment>\#[^\n]*)
+    |(?P<string>"{3}(?:[^"\\]|\\[\s\S]|"(?!""))*"{3}|'{3}(?:[^'\\]|\\[\s\S]|'(?!''))*'{3}
+        |"(?!"")(?:[^"\\\r\n]|\\[\s\S])*"|'(?!'')(?:[^'\\\r\n]|\\[\s\S])*')
+    |(?P<unclosed>["'])
+    |(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    |(?P<bracket>[{}()\[\]])
+    |(?P<variable>[?$][A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]*)
+    |(?P<language>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    |(?P<name>(?:[^\s{}()\[\]<>"'\#,;?$@\\^|=!&*+/]|\\.)+)
+    |(?P<other>[\s\S])""",
+    re.VERBOSE,
+)
 _CODEPOINT_ESCAPE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _LITERAL_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 @dataclass(frozen=True)
 class _Token:
-    text: str  # a name, or one of { } ( )
+    text: str  # a name, one of { } ( ) [ ], or an IRI with its angle brackets
     start: int
+
+    @property
+    def is_iri(self) -> bool:
+        return self.text.startswith("<")
 
 
 def _tokens(query: str) -> Iterator[_Token]:
-    """Names and brackets outside comments, strings and IRIs, with their offsets."""
-    i, end = 0, len(query)
-    while i < end:
-        char = query[i]
-        if char.isspace():
-            i += 1
-        elif char == "#":
-            newline = query.find("\n", i)
-            i = end if newline == -1 else newline + 1
-        elif char in "\"'":
-            i = _skip_string(query, i)
-        elif char == "<" and (match := _IRI.match(query, i)):
-            i = match.end()
-        elif char in "{}()":
-            yield _Token(char, i)
-            i += 1
-        elif char in "?$":
-            match = _VARIABLE_TOKEN.match(query, i)
-            i = match.end() if match else i + 1
-        elif char == "@":
-            match = _LANGUAGE_TAG.match(query, i)
-            i = match.end() if match else i + 1
-        elif match := _NAME.match(query, i):
-            yield from _name_tokens(match.group(), i)
-            i = match.end()
-        else:
-            i += 1
+    """Names, brackets and IRIs outside comments and strings, with their offsets."""
+    for match in _LEXEME.finditer(query):
+        kind = match.lastgroup
+        if kind == "name":
+            yield from _name_tokens(match.group(), match.start())
+        elif kind in ("iri", "bracket"):
+            yield _Token(match.group(), match.start())
+        elif kind == "unclosed":
+            raise QuerySyntaxError(
+                f"the string starting at character {match.start() + 1} is not closed"
+            )
 
 
 def _name_tokens(name: str, start: int) -> Iterator[_Token]:
@@ -106,27 +120,21 @@ def _name_tokens(name: str, start: int) -> Iterator[_Token]:
         offset += len(part) + 1
 
 
-def _skip_string(query: str, start: int) -> int:
-    """The offset just after the string literal starting at ``start`` (short or long form)."""
-    quote = query[start]
-    delimiter = quote * 3 if query.startswith(quote * 3, start) else quote
-    i = start + len(delimiter)
-    while i < len(query):
-        if query[i] == "\\":
-            i += 2
-        elif query.startswith(delimiter, i):
-            return i + len(delimiter)
-        elif len(delimiter) == 1 and query[i] in "\r\n":
-            break
-        else:
-            i += 1
-    raise QuerySyntaxError(f"the string starting at character {start + 1} is not closed")
-
-
 def _keyword(token: _Token) -> str | None:
-    if token.text in _BRACKETS or ":" in token.text:
+    if token.text in _BRACKETS or token.is_iri or ":" in token.text:
         return None
     return token.text.upper()
+
+
+@dataclass(frozen=True)
+class QueryDataset:
+    """The RDF dataset a query runs on when it names one (SPARQL 1.1 Query section 13.2): the
+    default graph is the merge of ``default_graphs`` (empty when there are none), and GRAPH
+    patterns see ``named_graphs`` only. Named in the query (FROM, FROM NAMED) or by the
+    protocol (default-graph-uri, named-graph-uri), which wins."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,19 +146,85 @@ class CheckedQuery:
     tokens: tuple[_Token, ...]
     form_index: int  # index in ``tokens`` of the SELECT/ASK/CONSTRUCT/DESCRIBE keyword
 
+    @property
+    def names_dataset(self) -> bool:
+        """Whether the query has FROM or FROM NAMED clauses."""
+        return any(_keyword(token) == "FROM" for token in self.tokens)
+
+    @property
+    def has_relative_iri(self) -> bool:
+        """Whether an IRI in the query needs a base to resolve against."""
+        return any(t.is_iri and not _SCHEME.match(t.text[1:]) for t in self.tokens)
+
+    def dataset(self, base_iri: str | None = None) -> QueryDataset | None:
+        """The dataset the FROM and FROM NAMED clauses name, their prefixed names expanded
+        and relative IRIs resolved (against the query's BASE, else ``base_iri``); None
+        when the query names none."""
+        if not self.names_dataset:
+            return None
+        prefixes: dict[str, str] = {}
+        base = base_iri or ""
+        tokens = self.tokens
+        for index in range(self.form_index):
+            keyword = _keyword(tokens[index])
+            following = tokens[index + 1 : index + 3]
+            if keyword == "BASE" and following and following[0].is_iri:
+                base = urljoin(base, following[0].text[1:-1])
+            elif keyword == "PREFIX" and len(following) == 2 and following[1].is_iri:
+                prefixes[following[0].text.rstrip(":")] = urljoin(base, following[1].text[1:-1])
+        default: list[str] = []
+        named: list[str] = []
+        for index in range(self.form_index + 1, len(tokens) - 1):
+            if _keyword(tokens[index]) != "FROM":
+                continue
+            is_named = _keyword(tokens[index + 1]) == "NAMED"
+            target = (
+                tokens[index + 2] if is_named and index + 2 < len(tokens) else tokens[index + 1]
+            )
+            (named if is_named else default).append(_graph_iri(target, prefixes, base))
+        return QueryDataset(tuple(default), tuple(named))
+
+
+def _graph_iri(token: _Token, prefixes: Mapping[str, str], base: str) -> str:
+    """The IRI a FROM clause names: ``<iri>`` resolved against ``base``, or a prefixed name."""
+    if token.is_iri:
+        return urljoin(base, token.text[1:-1])
+    prefix, colon, local = token.text.partition(":")
+    if colon and prefix in prefixes:
+        return prefixes[prefix] + local.replace("\\", "")
+    raise QuerySyntaxError(
+        f"FROM at character {token.start + 1} names {token.text!r}, which is not an IRI or a "
+        "declared prefixed name"
+    )
+
 
 def check_query(query: str) -> CheckedQuery:
     """Return the query's form, or raise if it is not a read-only query this store runs.
 
+    The result of the last few queries up to CACHED_QUERY_CHARS long is kept: the endpoint
+    checks a query before the store does, and the evidence API sends the same few texts.
+
     Raises QueryRefusedError for updates, ``SERVICE`` (the server would fetch from any URL)
     and ``\\u`` escapes (some servers decode them before parsing, which could hide a keyword
-    from this check), and QuerySyntaxError when no query form can be found.
+    from this check), QueryTooComplexError for brackets nested deeper than MAX_NESTING or
+    more than MAX_TOKENS words, and QuerySyntaxError when no query form can be found.
     """
+    if len(query) <= CACHED_QUERY_CHARS:
+        return _checked(query)
+    return _check(query)
+
+
+@lru_cache(maxsize=256)
+def _checked(query: str) -> CheckedQuery:
+    return _check(query)
+
+
+def _check(query: str) -> CheckedQuery:
     if escape := _CODEPOINT_ESCAPE.search(query):
         raise QueryRefusedError(
             f"'{escape.group()}' escapes are not accepted here; write the character itself"
         )
-    tokens = tuple(_tokens(query))
+    tokens = _limited_tokens(query)
     form_index: int | None = None
     for index, token in enumerate(tokens):
         keyword = _keyword(token)
@@ -175,6 +249,29 @@ def check_query(query: str) -> CheckedQuery:
         raise QuerySyntaxError("the query is empty: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
     form = QueryForm[tokens[form_index].text.upper()]
     return CheckedQuery(query, form, tokens, form_index)
+
+
+def _limited_tokens(query: str) -> tuple[_Token, ...]:
+    """The query's tokens, refusing it as soon as it nests too deep or runs too long."""
+    tokens: list[_Token] = []
+    depth = 0
+    for token in _tokens(query):
+        tokens.append(token)
+        if len(tokens) > MAX_TOKENS:
+            raise QueryTooComplexError(
+                f"the query has more than {MAX_TOKENS} keywords, names, IRIs, numbers and "
+                "brackets, more than this endpoint parses; split it into smaller queries"
+            )
+        if token.text in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise QueryTooComplexError(
+                    f"the query nests brackets more than {MAX_NESTING} deep (at character "
+                    f"{token.start + 1}), more than this endpoint parses; flatten it"
+                )
+        elif token.text in _BRACKETS:
+            depth -= 1
+    return tuple(tokens)
 
 
 def bind(checked: CheckedQuery, bindings: Bindings | None) -> str:

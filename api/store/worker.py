@@ -1,18 +1,24 @@
-"""The query process of the embedded store: answers queries on a read-only pyoxigraph store.
+"""A query process of the embedded store: answers queries on a read-only pyoxigraph store.
 
 pyoxigraph cannot stop a running query, so queries run here, in a child process the parent
-can kill when a query outlives its timeout. The process opens each dataset version
-read-only (versions never change once written) and reopens when asked for a newer one.
+(``api.store.pool``) can kill when a query outlives its timeout. The process opens each
+dataset version read-only (versions never change once written) and reopens when asked for a
+newer one. Queries run on a thread with a large stack: pyoxigraph parses and evaluates
+recursively, and a deeply nested query overflowed the 8 MiB main-thread stack (the pages
+are reserved, and only touched as far as a query goes).
 
-Run as ``python -m api.store.worker FD`` with FD one end of a socket pair. Requests are
-``(location, operation, query, argument)`` tuples on it; replies are
-``("ok", payload)``, ``("syntax", message)`` or ``("error", detail)``.
+Run as ``python -m smqi.api.store.worker FD [NICENESS]`` with FD one end of a socket pair.
+Requests are ``(location, operation, query, argument, options)`` tuples on it, ``options``
+a dict of ``base_iri`` and either ``dataset`` (default and named graph IRIs) or ``union``;
+replies are ``("ok", payload)``, ``("syntax", message)`` or ``("error", detail)``.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -20,11 +26,11 @@ import pyoxigraph as ox
 
 from smqi.api.store import formats
 
+QUERY_STACK_BYTES = 1 << 30
+
 
 def serve(connection: Connection) -> None:
     """Answer requests until the pipe closes or a ``None`` request arrives."""
-    # Ctrl-C reaches the whole process group; the parent decides when this process ends.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     store: ox.Store | None = None
     opened: str | None = None
     while True:
@@ -34,7 +40,7 @@ def serve(connection: Connection) -> None:
             return
         if request is None:
             return
-        location, operation, query, argument = request
+        location, operation, query, argument, options = request
         try:
             if operation == "ping":
                 reply: tuple[str, Any] = ("ok", None)
@@ -44,7 +50,7 @@ def serve(connection: Connection) -> None:
                     store = ox.Store.read_only(location)
                     opened = location
                 assert store is not None
-                reply = ("ok", _run(store, operation, query, argument))
+                reply = ("ok", _run(store, operation, query, argument, options))
         except SyntaxError as exc:
             reply = ("syntax", str(exc))
         except Exception as exc:  # the parent logs it and raises StoreError
@@ -52,8 +58,25 @@ def serve(connection: Connection) -> None:
         connection.send(reply)
 
 
-def _run(store: ox.Store, operation: str, query: str, argument: Any) -> Any:
-    result = store.query(query, use_default_graph_as_union=True)
+def _query(store: ox.Store, query: str, options: dict[str, Any]) -> Any:
+    """Run ``query`` on the dataset ``options`` names: the protocol's, else the query's own
+    (FROM, FROM NAMED), else the union of the named graphs."""
+    dataset = options.get("dataset")
+    if dataset is not None:
+        default, named = dataset
+        return store.query(
+            query,
+            base_iri=options["base_iri"],
+            default_graph=[ox.NamedNode(graph) for graph in default],
+            named_graphs=[ox.NamedNode(graph) for graph in named],
+        )
+    return store.query(
+        query, base_iri=options["base_iri"], use_default_graph_as_union=options["union"]
+    )
+
+
+def _run(store: ox.Store, operation: str, query: str, argument: Any, options: Any) -> Any:
+    result = _query(store, query, options)
     # Rows travel as TSV and graphs as N-Triples: lossless, and cheaper than pickled terms.
     if operation == "select":
         assert isinstance(result, ox.QuerySolutions)
@@ -70,9 +93,20 @@ def _run(store: ox.Store, operation: str, query: str, argument: Any) -> Any:
             return formats.capped_results(result, media_type, max_rows)
         if isinstance(result, ox.QueryBoolean):
             return result.serialize(format=formats.results_format(media_type)) or b"", False
-        return result.serialize(format=formats.RDF_FORMATS[media_type]) or b"", False
+        return result.serialize(format=formats.rdf_format(media_type)) or b"", False
     raise ValueError(f"unknown operation {operation!r}")
 
 
+def main(argv: list[str]) -> None:
+    # Ctrl-C reaches the whole process group; the parent decides when this process ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if len(argv) > 2 and int(argv[2]):
+        os.nice(int(argv[2]))
+    threading.stack_size(QUERY_STACK_BYTES)
+    thread = threading.Thread(target=serve, args=(Connection(int(argv[1])),), name="queries")
+    thread.start()
+    thread.join()
+
+
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1])))
+    main(sys.argv)

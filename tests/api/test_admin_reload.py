@@ -121,7 +121,9 @@ def test_a_failed_rebuild_keeps_the_old_graph_served(guarded: TestClient, data: 
         "/admin/reload", params={"rebuild": "true"}, headers={"Authorization": f"Bearer {TOKEN}"}
     )
     assert response.status_code == 422
-    detail = response.json()["detail"]
+    assert response.headers["content-type"] == "application/problem+json"
+    detail = response.json()
+    assert detail["code"] == "dataset-invalid"
     assert any("unknown platform 'Tweeter'" in p for p in detail["problems"])
     assert any("column 'platforms'" in p for p in detail["problems"])
     assert _studies(guarded) == served
@@ -142,7 +144,7 @@ def test_a_damaged_workbook_is_a_4xx_and_the_old_graph_stays(
         "/admin/reload", params={"rebuild": "true"}, headers={"Authorization": f"Bearer {TOKEN}"}
     )
     assert response.status_code == 422
-    assert any("coding.xlsx" in p and "XLSX" in p for p in response.json()["detail"]["problems"])
+    assert any("coding.xlsx" in p and "XLSX" in p for p in response.json()["problems"])
     assert _studies(guarded) == served
 
 
@@ -156,4 +158,5 @@ def test_a_reload_while_another_build_runs_is_told_to_wait(guarded: TestClient, 
             headers={"Authorization": f"Bearer {TOKEN}"},
         )
     assert response.status_code == 409
-    assert response.json()["detail"]["code"] == "build-in-progress"
+    assert response.json()["code"] == "busy"
+    assert response.json()["build_error"] == "build-in-progress"

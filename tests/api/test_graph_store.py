@@ -1,5 +1,6 @@
 """The read-only Graph Store Protocol at /store: each named graph and the default graph (the
-union) are exactly what the build's N-Quads file holds; rdflib fetches them as a client."""
+union) are exactly what the build's N-Quads file holds, in every RDF type (a named graph
+keeps its name in N-Quads and TriG); rdflib fetches them as a client."""
 
 from __future__ import annotations
 
@@ -11,13 +12,11 @@ from pathlib import Path
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 from rdflib.compare import isomorphic
 
 from smqi.api.app import create_app
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
-from smqi.api.store.config import VERSION_GRAPH
-from smqi.loader.terms import DCTERMS
 
 from .built_graph import make_settings
 from .served_app import UnclosableStore
@@ -58,16 +57,57 @@ def test_each_named_graph_is_the_builds(
         assert isomorphic(fetched(client, f"graph={name}"), expected), name
 
 
-def test_the_default_graph_is_the_union(
-    client: TestClient, graphs: dict[str, rdflib.Graph], embedded_store: EmbeddedStore
+def test_the_default_graph_is_the_union_and_nothing_else(
+    client: TestClient, graphs: dict[str, rdflib.Graph]
 ) -> None:
     union = rdflib.Graph()
     for graph in graphs.values():
         union += graph
-    # and the store's version marker, which every query of the union sees too
-    marker = URIRef(VERSION_GRAPH)
-    union.add((marker, DCTERMS.identifier, Literal(embedded_store.version())))
     assert isomorphic(fetched(client, "default"), union)
+
+
+# rdflib's parser for each type /store offers, and whether it reads quads
+PARSERS = {
+    "ttl": ("text/turtle", "turtle"),
+    "jsonld": ("application/ld+json", "json-ld"),
+    "rdf": ("application/rdf+xml", "xml"),
+    "nt": ("application/n-triples", "nt"),
+    "nq": ("application/n-quads", "nquads"),
+    "trig": ("application/trig", "trig"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_format_names_the_type_and_quads_keep_the_graphs_name(
+    client: TestClient, graphs: dict[str, rdflib.Graph], name: str
+) -> None:
+    media_type, parser = PARSERS[name]
+    graph_name = next(name for name in graphs if name.endswith("graph/reviews"))
+    response = client.get(
+        "/store", params={"graph": graph_name, "format": name}, headers={"Accept": NT}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+    if parser in ("nquads", "trig"):
+        dataset = rdflib.Dataset()
+        dataset.parse(data=response.content, format=parser)
+        named = {str(g) for _, _, _, g in dataset.quads((None, None, None, None))}
+        assert named == {graph_name}
+        got = dataset.graph(URIRef(graph_name))
+    else:
+        got = rdflib.Graph().parse(data=response.content, format=parser)
+    assert isomorphic(got, graphs[graph_name])
+
+
+def test_accept_chooses_quads_too(client: TestClient, graphs: dict[str, rdflib.Graph]) -> None:
+    response = client.get("/store?default", headers={"Accept": "application/n-quads"})
+    assert response.headers["content-type"].split(";")[0] == "application/n-quads"
+    union = rdflib.Graph()
+    for graph in graphs.values():
+        union += graph
+    dataset = rdflib.Dataset()
+    dataset.parse(data=response.content, format="nquads")
+    assert isomorphic(dataset.default_graph, union)
 
 
 def test_rdflib_reads_a_graph_as_a_client(served: str, graphs: dict[str, rdflib.Graph]) -> None:
@@ -90,6 +130,7 @@ def test_a_request_naming_no_graph_is_refused(
 ) -> None:
     response = client.get(f"/store?{query}")
     assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
     assert message in response.json()["message"]
 
 
@@ -104,6 +145,7 @@ def test_writes_are_refused_and_change_nothing(
     )
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+    assert response.json()["code"] == "method-not-allowed"
     assert isomorphic(fetched(client, f"graph={name}"), graphs[name])
 
 
@@ -127,3 +169,32 @@ def test_a_graph_over_the_row_cap_is_refused_with_the_downloads(
     response = capped.get(f"/store?graph={large}")
     assert response.status_code == 413
     assert "/downloads/smqi.trig" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "accept"), [("nq", None), ("trig", None), (None, "text/x-nquads")]
+)
+def test_an_iri_dereferences_as_quads_too(
+    client: TestClient, graphs: dict[str, rdflib.Graph], name: str | None, accept: str | None
+) -> None:
+    reviews = next(graph for key, graph in graphs.items() if key.endswith("graph/reviews"))
+    review = next(s for s in reviews.subjects() if str(s).endswith("review/walsh-2021"))
+    path = "/id/" + str(review).removeprefix("https://w3id.org/smqi/id/")
+    response = client.get(
+        path,
+        params={"format": name} if name else {},
+        headers=({"Accept": accept} if accept else {}),
+    )
+    assert response.status_code == 200
+    parser = "trig" if name == "trig" else "nquads"
+    assert response.headers["content-type"].split(";")[0] == PARSERS[name or "nq"][0]
+    dataset = rdflib.Dataset()
+    dataset.parse(data=response.content, format=parser)
+    described = set(dataset.default_graph)
+    assert set(reviews.triples((review, None, None))) <= described
+
+
+def test_a_path_that_is_not_utf8_is_refused_not_replaced(client: TestClient) -> None:
+    response = client.get("/id/study/doi/10.1%FF/x")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid-encoding"

@@ -128,6 +128,78 @@ def test_queries_also_come_in_the_url_and_bad_ones_are_refused(client: TestClien
         assert says in response.json()["message"]
 
 
+def test_every_query_shape_of_the_0_2_schema_is_read(
+    client: TestClient, study_titles: dict[str, str]
+) -> None:
+    rows = [row for row in sheet_rows() if row["doi"] and row["pmid"]]
+    first, second = rows[0], rows[1]
+    wrong_doi = "10.5555/not-in-the-graph"
+    answer = ask(
+        client,
+        {
+            "type list": {"query": first["title"], "type": [STUDY]},
+            "type list with others": {
+                "query": first["title"],
+                "type": ["http://xmlns.com/foaf/0.1/Person", "Study"],
+                "type_strict": "any",
+            },
+            "only other types": {
+                "query": first["title"],
+                "type": ["http://xmlns.com/foaf/0.1/Person"],
+            },
+            "values as a list": {
+                "query": "",
+                "properties": [{"pid": "doi", "v": [wrong_doi, second["doi"].upper()]}],
+            },
+            "an entity value": {
+                "properties": [
+                    {"pid": "pmid", "v": {"id": f"PMID:{second['pmid']}", "name": "a paper"}}
+                ]
+            },
+            "a number for the year": {
+                "query": first["title"],
+                "properties": [{"pid": "year", "v": int(first["year"])}],
+                "limit": 1.0,
+            },
+            "years as a list": {
+                "query": first["title"],
+                "properties": [{"pid": "year", "v": ["1990", first["year"]]}],
+            },
+        },
+    )
+    for key in ("type list", "type list with others", "a number for the year", "years as a list"):
+        best = answer[key]["result"][0]
+        assert study_titles[best["id"]] == normal(first["title"]), key
+        assert best["match"] is True, key
+    assert len(answer["a number for the year"]["result"]) == 1
+    assert answer["only other types"]["result"] == []
+    for key in ("values as a list", "an entity value"):
+        (only,) = answer[key]["result"]
+        assert study_titles[only["id"]] == normal(second["title"]) and only["match"] is True
+
+
+def test_a_json_body_is_a_batch_and_a_post_without_queries_is_refused(
+    client: TestClient, study_titles: dict[str, str]
+) -> None:
+    title = sheet_rows()[2]["title"]
+    batch = {"q": {"query": title}}
+    for body in (batch, {"queries": batch}):
+        response = client.post("/reconcile", json=body)
+        assert response.status_code == 200, response.text
+        assert study_titles[response.json()["q"]["result"][0]["id"]] == normal(title)
+    empty = client.post(
+        "/reconcile", content=b"", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert empty.status_code == 400
+    assert empty.headers["content-type"] == "application/problem+json"
+    assert "queries=" in empty.json()["message"]
+    xml = client.post("/reconcile", content=b"<q/>", headers={"Content-Type": "text/xml"})
+    assert xml.status_code == 415
+    no_query = client.post("/reconcile", json={"q": {"type": STUDY}})
+    assert no_query.status_code == 400
+    assert "needs a query or some properties" in no_query.json()["message"]
+
+
 def _index(titles_by_study: dict[str, str]) -> StudyTitles:
     return index_titles(titles_by_study, {}, {study: "2020" for study in titles_by_study}, {})
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import (
     CSV,
     GET,
@@ -74,6 +75,7 @@ QUADS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 SLACK_S = 4.0
 RESULTS_NS = "{http://www.w3.org/2005/sparql-results#}"
+RDFS_COMMENT = rdflib.URIRef("http://www.w3.org/2000/01/rdf-schema#comment")
 
 
 @dataclass(frozen=True)
@@ -426,9 +428,9 @@ REFUSED: dict[str, tuple[dict[str, object], str]] = {
         {"data": b"CLEAR ALL", "content_type": "application/sparql-update"},
         "this endpoint is read-only",
     ),
-    "default-graph-uri": (
-        {"params": [("query", "ASK {}"), ("default-graph-uri", "urn:x:graph")]},
-        "'default-graph-uri' is not supported",
+    "using-graph-uri": (
+        {"params": [("query", "ASK {}"), ("using-graph-uri", "urn:x:graph")]},
+        "'using-graph-uri' was sent, but this endpoint is read-only",
     ),
 }
 
@@ -439,10 +441,13 @@ def test_updates_and_federation_are_refused_and_change_nothing(
 ) -> None:
     quads_in_build = sum(1 for line in built_nquads.read_text().splitlines() if line.strip())
     before = quad_count(endpoint)
-    assert before == quads_in_build + 1  # and the store's own version marker
+    # and, in a remote store, its version marker
+    kept = endpoint.store.settings.bookkeeping_graph  # type: ignore[attr-defined]
+    assert before == quads_in_build + (kept is not None)
     request, phrase = REFUSED[case]
     answer = http(endpoint.url, **request)  # type: ignore[arg-type]
     assert answer.status == 400
+    assert answer.headers.get_content_type() == "application/problem+json"
     problem = answer.json()
     assert problem["code"] == "query-refused"
     assert phrase in str(problem["message"])
@@ -545,6 +550,183 @@ def test_a_query_past_the_timeout_is_stopped_while_others_are_answered(
     assert answer.status == 504, answer.body
     assert answer.json()["code"] == "query-timeout"
     assert endpoint.timeout_s - 0.5 <= slow["seconds"] <= endpoint.timeout_s + SLACK_S  # type: ignore[operator]
+
+
+# -- datasets: FROM, FROM NAMED, default-graph-uri, named-graph-uri --------------------------
+
+ALIGNMENTS = "https://w3id.org/smqi/id/graph/alignments"
+REVIEWS = "https://w3id.org/smqi/id/graph/reviews"
+COUNT = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
+LIST_GRAPHS = "SELECT DISTINCT ?g {dataset} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+@pytest.fixture(scope="module")
+def build_graphs(built_nquads: Path) -> dict[str, set[tuple[str, str, str]]]:
+    """Each named graph's triples, read from the build's N-Quads file by rdflib."""
+    dataset = rdflib.Dataset()
+    dataset.parse(built_nquads, format="nquads")
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        found.setdefault(str(g), set()).add((str(s), str(p), str(o)))
+    return found
+
+
+def csv_column(answer: Answer) -> list[str]:
+    assert answer.status == 200, answer.body
+    return [row[0] for row in csv.reader(io.StringIO(answer.body.decode(), newline=""))][1:]
+
+
+def ask_csv(
+    endpoint: Endpoint, query: str, params: list[tuple[str, str]] | None = None, post: bool = False
+) -> list[str]:
+    fields = [("query", query), *(params or [])]
+    if post:
+        body = urllib.parse.urlencode(fields).encode()
+        answer = http(endpoint.url, data=body, content_type=FORM, headers={"Accept": "text/csv"})
+    else:
+        answer = http(endpoint.url, params=fields, headers={"Accept": "text/csv"})
+    return csv_column(answer)
+
+
+def test_from_counts_only_the_graphs_it_names(
+    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+) -> None:
+    assert len(build_graphs[ALIGNMENTS]) == 14  # the confirmed alignments: small, and not all
+    count = COUNT.format(dataset=f"FROM <{ALIGNMENTS}>")
+    assert ask_csv(endpoint, count) == [str(len(build_graphs[ALIGNMENTS]))]
+    nowhere = COUNT.format(dataset="FROM <urn:nonexistent>")
+    assert ask_csv(endpoint, nowhere) == ["0"]
+    both = COUNT.format(dataset=f"FROM <{ALIGNMENTS}> FROM <{REVIEWS}>")
+    assert ask_csv(endpoint, both) == [str(len(build_graphs[ALIGNMENTS] | build_graphs[REVIEWS]))]
+
+
+def test_without_a_dataset_the_union_and_every_data_graph(
+    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+) -> None:
+    kept = endpoint.store.settings.bookkeeping_graph  # type: ignore[attr-defined]
+    union = set().union(*build_graphs.values())
+    assert ask_csv(endpoint, COUNT.format(dataset="")) == [str(len(union) + (kept is not None))]
+    listed = set(ask_csv(endpoint, LIST_GRAPHS.format(dataset="")))
+    assert listed == set(build_graphs) | ({kept} if kept else set())
+
+
+@pytest.mark.parametrize("post", [False, True], ids=["GET", "POST form"])
+def test_the_protocols_dataset_wins_over_from(
+    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]], post: bool
+) -> None:
+    count = COUNT.format(dataset=f"FROM <{REVIEWS}>")
+    default = [("default-graph-uri", ALIGNMENTS)]
+    assert ask_csv(endpoint, count, default, post) == [str(len(build_graphs[ALIGNMENTS]))]
+    graphs = LIST_GRAPHS.format(dataset=f"FROM NAMED <{REVIEWS}>")
+    named = [("named-graph-uri", ALIGNMENTS)]
+    assert ask_csv(endpoint, graphs, named, post) == [ALIGNMENTS]
+    assert ask_csv(endpoint, COUNT.format(dataset=""), named, post) == ["0"]  # no default graph
+
+
+def test_a_sparql_query_body_takes_its_dataset_from_the_url(
+    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+) -> None:
+    url = endpoint.url + "?" + urllib.parse.urlencode({"default-graph-uri": ALIGNMENTS})
+    answer = http(
+        url,
+        data=COUNT.format(dataset="").encode(),
+        content_type=SPARQL_QUERY,
+        headers={"Accept": "text/csv"},
+    )
+    assert csv_column(answer) == [str(len(build_graphs[ALIGNMENTS]))]
+
+
+def test_relative_iris_resolve_against_the_base_the_service_description_names(
+    endpoint: Endpoint,
+) -> None:
+    answer = http(
+        endpoint.url,
+        params=[("query", "CONSTRUCT { <s> <p> 1 } WHERE {}")],
+        headers={"Accept": "application/n-triples"},
+    )
+    assert answer.status == 200, answer.body
+    ((subject, predicate, _),) = triples_of(answer.body, "nt")
+    base = endpoint.store.settings.base_iri  # type: ignore[attr-defined]
+    assert (subject, predicate) == (f"{base}s", f"{base}p")
+    description = rdflib.Graph().parse(
+        data=http(endpoint.url, headers={"Accept": "text/turtle"}).body, format="turtle"
+    )
+    comments = " ".join(
+        str(o) for o in description.objects(rdflib.URIRef(endpoint.url), RDFS_COMMENT)
+    )
+    assert f"base IRI <{base}>" in comments
+
+
+def test_rdflib_sparqlstore_reads_a_named_graph_and_the_dataset(
+    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+) -> None:
+    # a Graph on a named graph: rdflib sends default-graph-uri=<that graph> with each query
+    graph = rdflib.Graph(store=SPARQLStore(endpoint.url), identifier=rdflib.URIRef(ALIGNMENTS))
+    assert len(graph) == len(build_graphs[ALIGNMENTS])
+    assert {(str(s), str(p), str(o)) for s, p, o in graph} == build_graphs[ALIGNMENTS]
+    counted = graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert [int(row.n) for row in counted] == [len(build_graphs[ALIGNMENTS])]  # type: ignore[union-attr]
+    # a Dataset: its graphs, one of them, and a query over the union (with default_union, rdflib
+    # sends no dataset; without it, it names its own default graph, urn:x-rdflib:default)
+    dataset = rdflib.Dataset(store=SPARQLStore(endpoint.url), default_union=True)
+    kept = endpoint.store.settings.bookkeeping_graph  # type: ignore[attr-defined]
+    expected = {name: len(triples) for name, triples in build_graphs.items()}
+    expected |= {kept: 1} if kept else {}
+    assert {str(name) for name in dataset.store.contexts()} == set(expected)
+    reviews = dataset.get_context(rdflib.URIRef(REVIEWS))
+    assert {(str(s), str(p), str(o)) for s, p, o in reviews} == build_graphs[REVIEWS]
+    per_graph = dataset.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    assert {str(row.g): int(row.n) for row in per_graph} == expected  # type: ignore[union-attr]
+
+
+# -- what is refused, and how -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("SELECT * WHERE " + "{" * 5000 + "}" * 5000, 400, "query-too-complex"),
+        ("SELECT (" + "+".join(["1"] * 20_000) + " AS ?x) {}", 400, "query-too-complex"),
+        ('SELECT ?x WHERE { BIND("' + "x" * 1_100_000 + '" AS ?x) }', 413, "request-too-large"),
+    ],
+    ids=["nested 5000 deep", "20000-term chain", "1.1 MB literal"],
+)
+def test_bad_queries_get_a_4xx_and_the_endpoint_keeps_answering(
+    endpoint: Endpoint, query: str, status: int, code: str
+) -> None:
+    answer = http(endpoint.url, data=form(query=query), content_type=FORM)
+    assert answer.status == status
+    assert answer.json()["code"] == code
+    assert ask_csv(endpoint, "SELECT (1 AS ?one) {}") == ["1"]
+
+
+def test_a_long_literal_under_the_limit_is_answered(endpoint: Endpoint) -> None:
+    literal = "x" * 500_000
+    query = f'SELECT (STRLEN("{literal}") AS ?n) {{}}'
+    assert ask_csv(endpoint, query, post=True) == [str(len(literal))]
+
+
+@pytest.mark.parametrize(
+    "raw_query",
+    ["query=ASK%20%7B%7D%FF", "query=ASK%20%7B%7D&default-graph-uri=urn%3A%FF"],
+)
+def test_percent_escapes_that_are_not_utf8_are_a_400(endpoint: Endpoint, raw_query: str) -> None:
+    answer = http(f"{endpoint.url}?{raw_query}")
+    assert answer.status == 400
+    assert answer.json()["code"] == "invalid-encoding"
+    posted = http(endpoint.url, data=raw_query.encode(), content_type=FORM)
+    assert posted.status == 400
+    assert posted.json()["code"] == "invalid-encoding"
+
+
+def test_other_methods_get_405_naming_get_and_post(endpoint: Endpoint) -> None:
+    for method in ("PUT", "DELETE", "PATCH"):
+        answer = http(endpoint.url, params=[("query", "ASK {}")], method=method, data=b"")
+        assert answer.status == 405
+        assert answer.headers["Allow"] == "GET, HEAD, POST"
+        assert answer.json()["code"] == "method-not-allowed"
 
 
 # -- caching ---------------------------------------------------------------------------------

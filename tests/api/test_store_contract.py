@@ -23,7 +23,7 @@ from smqi.api.errors import (
     QuerySyntaxError,
     QueryTimeoutError,
 )
-from smqi.api.store import Store
+from smqi.api.store import QueryDataset, Store
 from smqi.api.store.formats import (
     CSV,
     JSON_LD,
@@ -43,7 +43,9 @@ from .conftest import (
     NOTE,
     PREFIXES,
     QUERY_TIMEOUT_S,
+    RECORDS_GRAPH,
     STUDIES,
+    STUDIES_GRAPH,
     TITLES,
     expected_titles,
     nquads,
@@ -169,6 +171,95 @@ def test_default_graph_is_the_union_of_named_graphs(store: Store) -> None:
         + "SELECT ?title WHERE { ?record smqi:codesStudy ?study . ?study dcterms:title ?title }"
     )
     assert {row["title"].value for row in store.select(query).rows} == {s.title for s in STUDIES}
+
+
+# -- datasets: FROM, FROM NAMED, the protocol's, and the union --------------------------------
+
+STUDIES_IRI, RECORDS_IRI = STUDIES_GRAPH[1:-1], RECORDS_GRAPH[1:-1]
+# triples per graph, counted from the records the dataset file is written from
+IN_STUDIES = sum(3 + len(s.labels) for s in STUDIES)
+IN_RECORDS = 6 * len(STUDIES)
+COUNT = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
+GRAPHS = "SELECT ?g (COUNT(*) AS ?n) {dataset} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
+
+
+def raw_rows(store: Store, query: str, dataset: QueryDataset | None = None) -> list[list[str]]:
+    """The rows of a SELECT sent as a client's query (CSV), without the header."""
+    body = store.query_raw(query, CSV, dataset).body.decode("utf-8")
+    return list(csv.reader(io.StringIO(body, newline="")))[1:]
+
+
+def count(store: Store, dataset_clause: str = "", dataset: QueryDataset | None = None) -> int:
+    return int(raw_rows(store, COUNT.format(dataset=dataset_clause), dataset)[0][0])
+
+
+def graph_counts(
+    store: Store, dataset_clause: str = "", dataset: QueryDataset | None = None
+) -> dict[str, int]:
+    rows = raw_rows(store, GRAPHS.format(dataset=dataset_clause), dataset)
+    return {graph: int(n) for graph, n in rows}
+
+
+def data_graphs(store: Store) -> dict[str, int]:
+    """Each data graph's triples, and the graph a store keeps for itself (the remote store's
+    version marker: one triple, which a client querying the endpoint directly sees too)."""
+    found = {STUDIES_IRI: IN_STUDIES, RECORDS_IRI: IN_RECORDS}
+    kept = store.settings.bookkeeping_graph  # type: ignore[attr-defined]
+    if kept is not None:
+        found[kept] = 1
+    return found
+
+
+def test_without_a_dataset_the_default_graph_is_the_union(store: Store) -> None:
+    assert count(store) == sum(data_graphs(store).values())
+    assert graph_counts(store) == data_graphs(store)
+
+
+def test_from_makes_the_default_graph_those_graphs_only(store: Store) -> None:
+    assert count(store, f"FROM {STUDIES_GRAPH}") == IN_STUDIES
+    assert count(store, f"FROM {STUDIES_GRAPH} FROM {RECORDS_GRAPH}") == IN_STUDIES + IN_RECORDS
+    assert count(store, "FROM <urn:x-smqi:no-such-graph>") == 0
+    assert graph_counts(store, f"FROM {STUDIES_GRAPH}") == {}  # and no named graphs
+
+
+def test_from_named_makes_those_the_only_named_graphs(store: Store) -> None:
+    assert graph_counts(store, f"FROM NAMED {RECORDS_GRAPH}") == {RECORDS_IRI: IN_RECORDS}
+    assert count(store, f"FROM NAMED {RECORDS_GRAPH}") == 0  # an empty default graph
+    both = f"FROM {STUDIES_GRAPH} FROM NAMED {RECORDS_GRAPH}"
+    assert (count(store, both), graph_counts(store, both)) == (
+        IN_STUDIES,
+        {RECORDS_IRI: IN_RECORDS},
+    )
+
+
+def test_the_protocol_dataset_wins_over_the_querys(store: Store) -> None:
+    records = QueryDataset((RECORDS_IRI,), ())
+    assert count(store, f"FROM {STUDIES_GRAPH}", records) == IN_RECORDS
+    named = QueryDataset((), (STUDIES_IRI,))
+    assert count(store, "", named) == 0
+    assert graph_counts(store, f"FROM NAMED {RECORDS_GRAPH}", named) == {STUDIES_IRI: IN_STUDIES}
+    assert graph_counts(store, "", records) == {}
+
+
+def test_the_dataset_applies_to_every_form(store: Store) -> None:
+    ask = PREFIXES + "ASK {dataset} {{ ?study a smqi:Study }}"
+    assert store.ask(ask.format(dataset=f"FROM {STUDIES_GRAPH}"))
+    assert not store.ask(ask.format(dataset=f"FROM {RECORDS_GRAPH}"))
+    graph = store.query_raw(
+        TITLE_GRAPH.replace("WHERE", f"FROM {RECORDS_GRAPH} WHERE"), N_TRIPLES
+    ).body
+    assert graph.strip() == b""
+    titles_only = store.query_raw(TITLE_GRAPH, N_TRIPLES, QueryDataset((STUDIES_IRI,), ()))
+    assert len(titles_only.body.strip().splitlines()) == len(STUDIES)
+
+
+def test_relative_iris_resolve_against_the_stores_base(store: Store) -> None:
+    base = store.settings.base_iri  # type: ignore[attr-defined]
+    raw = store.query_raw("CONSTRUCT { <s> <p> 1 } WHERE {}", N_TRIPLES)
+    (triple,) = [q.triple for q in ox.parse(raw.body, format=ox.RdfFormat.N_TRIPLES)]
+    assert (triple.subject, triple.predicate) == (iri(f"{base}s"), iri(f"{base}p"))
+    own = "BASE <https://example.org/own/> ASK { FILTER(<x> = <https://example.org/own/x>) }"
+    assert store.ask(own)
 
 
 # -- bindings ----------------------------------------------------------------------------------
@@ -369,6 +460,31 @@ def test_updates_and_federation_are_refused(store: Store, query: str) -> None:
 def test_the_wrong_method_for_a_form_is_a_programming_error(store: Store) -> None:
     with pytest.raises(ValueError, match="SELECT"):
         store.ask(TITLES)
+
+
+def test_runaway_client_queries_leave_the_apis_own_queries_answering(fresh_store: Store) -> None:
+    patterns = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(8))
+    runaway = f"SELECT (COUNT(*) AS ?n) WHERE {{ {patterns} }}"
+    ended: list[float] = []
+
+    def run() -> None:
+        with pytest.raises(QueryTimeoutError):
+            fresh_store.query_raw(runaway, CSV)
+        ended.append(time.monotonic())
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # the runaways are running
+    started = time.monotonic()
+    answered = study_count(fresh_store)
+    took = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=QUERY_TIMEOUT_S + 30)
+
+    assert answered == len(STUDIES)
+    assert took < QUERY_TIMEOUT_S / 2 and len(ended) == 3
+    assert all(end > started + took for end in ended)
 
 
 def test_a_runaway_query_times_out_and_the_store_keeps_answering(fresh_store: Store) -> None:

@@ -11,7 +11,12 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from smqi.api.errors import NotAcceptableError, QueryRefusedError, QuerySyntaxError
+from smqi.api.errors import (
+    NotAcceptableError,
+    QueryRefusedError,
+    QuerySyntaxError,
+    QueryTooComplexError,
+)
 from smqi.api.store.formats import (
     CSV,
     JSON_LD,
@@ -23,7 +28,14 @@ from smqi.api.store.formats import (
     capped_results,
     negotiate,
 )
-from smqi.api.store.sparql import QueryForm, bind, check_query
+from smqi.api.store.sparql import (
+    MAX_NESTING,
+    MAX_TOKENS,
+    QueryDataset,
+    QueryForm,
+    bind,
+    check_query,
+)
 
 EX = "http://example.org/"
 DATA = f"""
@@ -112,6 +124,80 @@ def test_text_without_a_query_form_is_a_syntax_error(query: str) -> None:
 def test_an_unclosed_string_is_a_syntax_error() -> None:
     with pytest.raises(QuerySyntaxError, match="character 27"):
         check_query('SELECT * WHERE { ?s ?p ?o "open }')
+
+
+# -- what no store parses safely --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000,
+        "SELECT (" + "(" * 5000 + "1" + ")" * 5000 + " AS ?x) {}",
+        "SELECT * { ?s ?p " + "[ <http://x/p> " * 5000 + "1" + " ]" * 5000 + " }",
+        "SELECT * WHERE " + "{ SELECT * WHERE " * 300 + "{}" + " }" * 300,
+    ],
+)
+def test_deep_nesting_is_refused_before_any_store_parses_it(query: str) -> None:
+    with pytest.raises(QueryTooComplexError, match=f"more than {MAX_NESTING} deep"):
+        check_query(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT (" + "+".join(["1"] * 10_000) + " AS ?x) {}",
+        "SELECT * { " + " ".join(f"BIND({i} AS ?v{i})" for i in range(3000)) + " }",
+        "SELECT * { " + "FILTER(true) " * 10_000 + "}",
+    ],
+)
+def test_overlong_chains_are_refused(query: str) -> None:
+    with pytest.raises(QueryTooComplexError, match=f"more than {MAX_TOKENS}"):
+        check_query(query)
+
+
+def test_long_literals_and_comments_are_not_counted() -> None:
+    literal = "x" * 500_000
+    query = f'# {"comment " * 10_000}\nSELECT ?v WHERE {{ BIND("{literal}" AS ?v) }}'
+    assert check_query(query).form is QueryForm.SELECT
+    nested = "SELECT * WHERE " + "{" * MAX_NESTING + "}" * MAX_NESTING
+    assert check_query(nested).form is QueryForm.SELECT
+
+
+# -- datasets and base ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "dataset"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", None),
+        ("SELECT ?from WHERE { ?s <http://x/FROM> ?from } # FROM <http://x/g>", None),
+        ('SELECT * WHERE { ?s ?p "FROM <http://x/g>" }', None),
+        ("SELECT * FROM <http://x/a> WHERE {}", QueryDataset(("http://x/a",), ())),
+        ("ASK FROM NAMED <http://x/n> {}", QueryDataset((), ("http://x/n",))),
+        (
+            "PREFIX ex: <http://x/> SELECT * FROM ex:a FROM NAMED ex:b from named <http://x/c> {}",
+            QueryDataset(("http://x/a",), ("http://x/b", "http://x/c")),
+        ),
+        ("BASE <http://b/d/> CONSTRUCT {} FROM <g> WHERE {}", QueryDataset(("http://b/d/g",), ())),
+        ("DESCRIBE ?s FROM <rel> WHERE { ?s ?p ?o }", QueryDataset(("http://base/rel",), ())),
+    ],
+)
+def test_the_dataset_a_query_names(query: str, dataset: QueryDataset | None) -> None:
+    checked = check_query(query)
+    assert checked.dataset("http://base/") == dataset
+    assert checked.names_dataset == (dataset is not None)
+
+
+def test_relative_iris_are_noticed() -> None:
+    assert check_query("CONSTRUCT { <s> <p> 1 } WHERE {}").has_relative_iri
+    assert not check_query("SELECT * WHERE { <urn:x:s> <http://x/p> ?o }").has_relative_iri
+    assert not check_query('SELECT * WHERE { ?s ?p "<s>" }').has_relative_iri
+
+
+def test_a_from_with_an_undeclared_prefix_is_a_syntax_error() -> None:
+    with pytest.raises(QuerySyntaxError, match="not an IRI or a declared prefixed name"):
+        check_query("SELECT * FROM ex:g WHERE {}").dataset()
 
 
 # -- binding ----------------------------------------------------------------------------------
