@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from smqi.api.environment import ENVIRONMENT_VARIABLES
 from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
 from smqi.loader.settings import BuildSettings
 
@@ -35,18 +36,6 @@ class ApiSettings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
-
-
-ENVIRONMENT_VARIABLES = {
-    "SMQI_RELOAD_TOKEN": "bearer token that enables POST /admin/reload (unset: no write endpoint)",
-    "SMQI_STORE_DIR": "directory of the embedded store (default PROJECT/var/store)",
-    "SMQI_ENDPOINT": "query URL of a remote SPARQL 1.1 store (instead of the embedded one)",
-    "SMQI_UPDATE_ENDPOINT": "update URL of the remote store (needed to load builds into it)",
-    "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
-    "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
-    "SMQI_ANSWER_TTL": "remote store that others write to: renew cached answers every N seconds",
-    "SMQI_PUBLIC_URL": "the URL this server is reached at, for links",
-}
 
 
 def settings_from(
@@ -116,3 +105,6 @@ def _number(env: Mapping[str, str], name: str, kind: Callable[[str], N]) -> N | 
     except ValueError:
         expected = "a whole number" if kind is int else "a number"
         raise ValueError(f"{name} must be {expected}, not {value!r}") from None
+
+
+__all__ = ["ENVIRONMENT_VARIABLES", "ApiSettings", "settings_from"]
