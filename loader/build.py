@@ -24,6 +24,7 @@ from smqi.loader.assembly import (
     timed,
     without_gc,
 )
+from smqi.loader.agreement import DimensionAgreement
 from smqi.loader.consistency import checked_terms
 from smqi.loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
 from smqi.loader.inference import Facts
@@ -44,6 +45,9 @@ class BuildReport:
     inferred: int
     timings: dict[str, float] = field(default_factory=dict)
     files: BuildFiles | None = None
+    # per collection with several coders and coded dimension: the coders' agreement and
+    # each disagreement with its sheets and rows (loader.agreement)
+    agreement: list[DimensionAgreement] = field(default_factory=list)
 
 
 def build(settings: BuildSettings, progress: Progress = quiet) -> BuildReport:
@@ -244,6 +248,7 @@ def _reason_and_write(
                 quads=asserted_quads + inferred + len(build_metadata),
                 inferred=inferred,
                 timings=timings,
+                agreement=assembled.agreement,
             )
             staging.write_extras(
                 settings.ontology_file,

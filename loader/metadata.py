@@ -273,6 +273,7 @@ def build_json(
         "timings_seconds": {k: round(v, 3) for k, v in report["timings"].items()},
         "sheets": listed,
         "reviews_file": manifest.reviews.name if manifest.reviews else None,
+        "agreement": [result.as_dict() for result in report.get("agreement", [])],
     }
 
 

@@ -16,6 +16,8 @@ FABIO = Namespace("http://purl.org/spar/fabio/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
 CITO = Namespace("http://purl.org/spar/cito/")
+FRBR = Namespace("http://purl.org/vocab/frbr/core#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 SCHEMA = Namespace("https://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -41,6 +43,8 @@ PREFIXES: dict[str, Namespace] = {
     "bibo": BIBO,
     "prism": PRISM,
     "cito": CITO,
+    "frbr": FRBR,
+    "dqv": DQV,
     "foaf": FOAF,
     "schema": SCHEMA,
     "sh": SH,
@@ -55,8 +59,10 @@ __all__ = [
     "DCAT",
     "DCTERMS",
     "DEFAULT_BASE",
+    "DQV",
     "FABIO",
     "FOAF",
+    "FRBR",
     "MESH",
     "ONTOLOGY_IRI",
     "OWL",

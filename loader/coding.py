@@ -1,0 +1,139 @@
+"""Who coded a record, in what role, and the study's published report.
+
+A collection codes a study once (a sole coder's record) unless its sheets declare several
+coders (``manifest`` module): then each independent coder's row is a record of its own,
+attributed to that coder, and a consensus row is the collection's record of the study,
+derived from the independent ones. The record IRIs keep the single-coder form for the
+record that stands for the collection (sole or consensus), so that existing IRIs stay:
+
+    B record/{collection}/{study}                       sole coder, or the consensus
+    B record/{collection}/{study}/coder/{coder}         an independent coder's record
+    {record}/attribution                                prov:qualifiedAttribution
+
+A study (a FaBiO work) is realised by its report (a FaBiO expression), whose IRI is the
+report's DOI IRI, else its PubMed IRI, else one minted beside the study's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smqi.loader import ntriples as nt
+from smqi.loader.manifest import CODER_ROLES
+from smqi.loader.terms import BIBO, FRBR, PROV, RDF, SCHEMA, SMQI
+
+ROLE_IRIS = {
+    "independent": str(SMQI.independentCoder),
+    "consensus": str(SMQI.consensusCoder),
+    "sole": str(SMQI.soleCoder),
+}
+# What a reviewer may write in a coder-role cell, by role.
+ROLE_LABELS = {
+    "independent": ("independent", "independent coder", "independent extraction", "coder"),
+    "consensus": ("consensus", "consensus coder", "agreed", "reconciled", "final"),
+    "sole": ("sole", "sole coder", "single", "single coder", "only coder"),
+}
+_BY_LABEL = {label: role for role, labels in ROLE_LABELS.items() for label in labels}
+assert set(ROLE_IRIS) == set(CODER_ROLES)
+
+RDF_TYPE = nt.term_iri(str(RDF.type))
+REPORT_CLASS = nt.term_iri(str(SMQI.StudyReport))
+ATTRIBUTION_CLASS = nt.term_iri(str(SMQI.CoderAttribution))
+REALIZATION_OF = nt.term_iri(str(FRBR.realizationOf))
+QUALIFIED = nt.term_iri(str(PROV.qualifiedAttribution))
+AGENT = nt.term_iri(str(PROV.agent))
+HAD_ROLE = nt.term_iri(str(PROV.hadRole))
+DOI = nt.term_iri(str(BIBO.doi))
+PMID = nt.term_iri(str(BIBO.pmid))
+SAME_AS = nt.term_iri(str(SCHEMA.sameAs))
+CONSENSUS_OF = nt.term_iri(str(SMQI.consensusOf))
+DERIVED_FROM = nt.term_iri(str(PROV.wasDerivedFrom))
+
+
+def parse_role(text: str) -> str | None:
+    """The coder role a cell names (independent, consensus or sole), or None."""
+    return _BY_LABEL.get(" ".join(text.split()).casefold())
+
+
+def role_choices() -> str:
+    return ", ".join(f"'{labels[0]}'" for labels in ROLE_LABELS.values())
+
+
+def record_iri(base: str, collection: str, study_path: str, role: str, coder: str) -> str:
+    """The record's IRI: the collection's own record (sole or consensus) keeps the
+    single-coder form; an independent coder's record is named after the coder."""
+    record = f"{base}record/{collection}/{study_path.removeprefix('study/')}"
+    return f"{record}/coder/{coder}" if role == "independent" else record
+
+
+def report_iri(base: str, study_path: str) -> str:
+    """The IRI of the study's report: its DOI IRI, else its PubMed IRI, else minted."""
+    scheme, _, key = study_path.removeprefix("study/").partition("/")
+    if scheme == "doi":
+        return f"https://doi.org/{key}"
+    if scheme == "pmid":
+        return f"https://pubmed.ncbi.nlm.nih.gov/{key}/"
+    return f"{base}report/{scheme}/{key}"
+
+
+@dataclass(frozen=True)
+class ReportLines:
+    """What the mapper states about a study's report, and the links it makes."""
+
+    lines: list[str]
+    links: list[tuple[str, str, str]]  # (subject, object property, object) as plain IRIs
+
+
+def report_lines(
+    report: str, study: str, doi: str | None, pmid: str | None, end: str
+) -> ReportLines:
+    """The report, typed and linked to the study it realises, with its identifiers; a PMID
+    of a report named by its DOI is linked as the PubMed record of the same report."""
+    r, s = nt.iri(report), nt.iri(study)
+    lines = [
+        f"{r} {RDF_TYPE} {REPORT_CLASS}{end}",
+        f"{r} {REALIZATION_OF} {s}{end}",
+    ]
+    if doi is not None:
+        lines.append(f"{r} {DOI} {nt.literal(doi)}{end}")
+    if pmid is not None and pmid.isdigit():
+        lines.append(f"{r} {PMID} {nt.literal(pmid)}{end}")
+        pubmed = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+        if pubmed != report:
+            lines.append(f"{r} {SAME_AS} {nt.iri(pubmed)}{end}")
+    return ReportLines(lines, [(report, str(FRBR.realizationOf), study)])
+
+
+def attribution_lines(record: str, agent: str | None, role: str, end: str) -> ReportLines:
+    """The record's qualified attribution: its coder (if named) and the coder's role."""
+    attribution = f"{record}/attribution"
+    a = nt.iri(attribution)
+    role_iri = ROLE_IRIS[role]
+    lines = [
+        f"{nt.iri(record)} {QUALIFIED} {a}{end}",
+        f"{a} {RDF_TYPE} {ATTRIBUTION_CLASS}{end}",
+        f"{a} {HAD_ROLE} {nt.term_iri(role_iri)}{end}",
+    ]
+    links = [
+        (record, str(PROV.qualifiedAttribution), attribution),
+        (attribution, str(PROV.hadRole), role_iri),
+    ]
+    if agent is not None:
+        lines.append(f"{a} {AGENT} {nt.iri(agent)}{end}")
+        links.append((attribution, str(PROV.agent), agent))
+    return ReportLines(lines, links)
+
+
+def consensus_lines(consensus: str, independent: list[str], end: str) -> ReportLines:
+    """The consensus record derived from each independent record of the same study."""
+    c = nt.iri(consensus)
+    lines: list[str] = []
+    links: list[tuple[str, str, str]] = []
+    for record in independent:
+        r = nt.iri(record)
+        lines += [f"{c} {CONSENSUS_OF} {r}{end}", f"{c} {DERIVED_FROM} {r}{end}"]
+        links += [
+            (consensus, str(SMQI.consensusOf), record),
+            (consensus, str(PROV.wasDerivedFrom), record),
+        ]
+    return ReportLines(lines, links)
