@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from smqi.loader import __version__, metadata, reasoning, validation
 from smqi.loader import ntriples as nt
+from smqi.loader.agreement import DimensionAgreement
 from smqi.loader.assembly import (
     Assembled,
     GraphIris,
@@ -24,7 +25,6 @@ from smqi.loader.assembly import (
     timed,
     without_gc,
 )
-from smqi.loader.agreement import DimensionAgreement
 from smqi.loader.consistency import checked_terms
 from smqi.loader.graph_files import NQUADS_FILE, GraphFiles, GraphPart
 from smqi.loader.inference import Facts
