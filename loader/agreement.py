@@ -122,14 +122,14 @@ def cohens_kappa(pairs: list[tuple[str, str]]) -> float | None:
 def krippendorffs_alpha(units: list[list[str]]) -> float | None:
     """Krippendorff's alpha (nominal) of the values each unit was given; units with fewer
     than two values are not pairable and count for nothing. None if undefined."""
-    coincidences: Counter[tuple[str, str]] = Counter()
+    coincidences: defaultdict[tuple[str, str], float] = defaultdict(float)
     for values in units:
         m = len(values)
         if m < 2:
             continue
         for i, j in permutations(range(m), 2):
             coincidences[(values[i], values[j])] += 1 / (m - 1)
-    totals: Counter[str] = Counter()
+    totals: defaultdict[str, float] = defaultdict(float)
     for (c, _), weight in coincidences.items():
         totals[c] += weight
     n = sum(totals.values())
