@@ -330,10 +330,14 @@ class SheetMapper:
             if multi_coded(collection):
                 result.dimensions[self.collection_iri(collection)] = list(
                     dict.fromkeys(
-                        column.scheme
+                        scheme
                         for source in collection.sheets
                         for column in source.mapping.columns.values()
-                        if column.scheme is not None
+                        for scheme in (
+                            column.scheme,
+                            column.classify.scheme if column.classify else None,
+                        )
+                        if scheme is not None
                     )
                 )
         seen_records: dict[str, tuple[Sheet, Row]] = {}
@@ -586,7 +590,10 @@ class SheetMapper:
                 else:
                     literal_subjects[prop].append(key)
             if column.spec.classify is not None:
-                self._classify(result, sheet, row, column.spec, raw, r, record, lines, end)
+                classified = self._classify(
+                    result, sheet, row, column.spec, raw, r, record, lines, end
+                )
+                coded[column.spec.classify.scheme] = frozenset(classified)
         # A row with bad cells is still mapped without them, so that validation can report
         # the row's other problems in the same pass; the build publishes nothing while any
         # error stands.
@@ -677,12 +684,13 @@ class SheetMapper:
         record: str,
         lines: list[str],
         end: str,
-    ) -> None:
+    ) -> list[str]:
         """The concepts the column's value map gives the cell's text, if it lists it."""
         classify = spec.classify
         assert classify is not None
         labels = classify.values.get(value_key(raw), ())
         predicate = nt.term_iri(classify.property)
+        found: list[str] = []
         for label in labels:
             concept = self.resolve_concept(classify.scheme, label)
             if concept is None:
@@ -698,6 +706,8 @@ class SheetMapper:
                 continue
             lines.append(f"{subject} {predicate} {nt.term_iri(concept)}{end}")
             result.statements.links[classify.property].append((record, concept))
+            found.append(concept)
+        return found
 
     def _plan(self, collection: Collection, sheet: Sheet) -> _SheetPlan:
         key = (collection.id, sheet)
