@@ -347,8 +347,8 @@ class ReviewWriter:
                 top,
                 scheme,
                 str(category),
-                f"A {category} of using social media for design and QI, "
-                "as the review groups its results.",
+                f"{_article(str(category))} {category} of using social media for design and "
+                "QI, as the review groups its results.",
                 SMQI.Theme,
             )
             self._add(top, str(SKOS.topConceptOf), scheme)
@@ -362,7 +362,8 @@ class ReviewWriter:
                     theme,
                     scheme,
                     str(heading),
-                    f"A {category} reported by the review, under this heading.",
+                    f"{_article(str(category))} {category} reported by the review, under this "
+                    "heading.",
                     SMQI.Theme,
                 )
                 self._add(theme, str(SKOS.broader), top)
@@ -461,6 +462,10 @@ def finding_parts(entry: object) -> tuple[str, dict[str, list[str]]]:
             str(k): [str(v) for v in values] for k, values in about.items()
         }
     return str(entry), {}
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def _cited_as(review: dict[str, Any]) -> str:
