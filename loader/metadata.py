@@ -59,10 +59,11 @@ def collection_quads(
         c = nt.iri(mapper.collection_iri(collection))
         schemes = sorted(
             {
-                col.scheme
+                scheme
                 for src in collection.sheets
                 for col in src.mapping.columns.values()
-                if col.scheme
+                for scheme in (col.scheme, col.classify.scheme if col.classify else None)
+                if scheme
             }
         )
         for scheme in schemes:

@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
 from smqi.api.linked_data.describe import natural_key
 from smqi.loader.terms import BIBO, SMQI, VOCAB
-from tests.conftest import SHEET, sheet_rows
+from tests.conftest import SHEET, finding_statements, sheet_rows
 from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
@@ -107,7 +107,7 @@ def test_reviews_collections_findings_and_graphs_dereference(client: TestClient)
     )
 
     finding = fetch(client, "/id/finding/walsh-2021/2", "jsonld")
-    statement = REVIEWS["reviews"][0]["findings"][1]
+    statement = finding_statements(REVIEWS["reviews"][0])[1]
     assert (
         URIRef(f"{BASE}finding/walsh-2021/2"),
         SMQI.statement,
