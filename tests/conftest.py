@@ -107,3 +107,18 @@ def finding_statements(review: dict[str, object]) -> list[str]:
     findings = review.get("findings") or []
     assert isinstance(findings, list)
     return [f["statement"] if isinstance(f, dict) else str(f) for f in findings]
+
+
+def design_table() -> dict[str, list[str]]:
+    """The published classification of the illustrative sheet's free-text study designs
+    (data/mappings/study-designs.tsv): text -> study-design labels."""
+    path = REPO / "data" / "mappings" / "study-designs.tsv"
+    lines = [
+        line
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    ]
+    return {
+        row["study_design"]: split_cell(row["design"])
+        for row in csv.DictReader(lines, delimiter="\t")
+    }

@@ -20,7 +20,7 @@ from smqi.api.app import create_app
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
 from smqi.loader.build import BuildReport
 from tests.api.built_graph import make_settings
-from tests.conftest import split_cell
+from tests.conftest import design_table, split_cell
 from tests.paths import DATA
 
 pytestmark = pytest.mark.integration
@@ -206,16 +206,7 @@ def test_a_reviews_codebook_is_served_by_name_and_under_its_dimension(client: Te
 
 
 def test_study_designs_are_a_dimension_counted_from_the_design_table(client: TestClient) -> None:
-    lines = [
-        line
-        for line in (DATA / "mappings" / "study-designs.tsv")
-        .read_text(encoding="utf-8")
-        .splitlines()
-        if line and not line.startswith("#")
-    ]
-    table = {
-        r["study_design"]: split_cell(r["design"]) for r in csv.DictReader(lines, delimiter="\t")
-    }
+    table = design_table()
     with (DATA / "sheets" / "illustrative-extraction.csv").open(
         encoding="utf-8", newline=""
     ) as handle:

@@ -16,7 +16,14 @@ from smqi.api.store.sparql import bind, check_query
 from smqi.loader.build import BuildReport
 from smqi.loader.queries import load_catalogue
 from smqi.loader.terms import SMQI, VOCAB
-from tests.conftest import SHEET, finding_statements, select, sheet_rows, split_cell
+from tests.conftest import (
+    SHEET,
+    design_table,
+    finding_statements,
+    select,
+    sheet_rows,
+    split_cell,
+)
 from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
@@ -241,8 +248,10 @@ def test_cq10_provenance_of_a_study_by_doi(built: Built) -> None:
     expected_values = {v for column in DIMENSIONS for v in split_cell(first[column])} | {
         first["country"]
     }
+    expected_values |= set(design_table()[first["study_design"]])  # classified by the table
     assert {r["valueLabel"] for r in rows} == expected_values
     assert {r["coder"] for r in rows} == {first["extracted_by"]}
+    assert {r["role"] for r in rows} == {str(SMQI.soleCoder)}
     assert {r["extracted"] for r in rows} == {first["extraction_date"]}
     assert {r["row"] for r in rows} == {"2"}
     assert {r["sheetTitle"] for r in rows} == {SHEET.name}

@@ -6,7 +6,6 @@ loader."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,7 +16,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from smqi.loader.build import BuildReport
 from smqi.loader.terms import BIBO, DCTERMS, FABIO, FRBR, PROV, SKOS, SMQI, VOCAB
-from tests.conftest import select, sheet_rows, split_cell
+from tests.conftest import design_table, select, sheet_rows
 from tests.paths import DATA, ONTOLOGY
 
 pytestmark = pytest.mark.integration
@@ -54,10 +53,21 @@ def test_each_study_is_a_work_realised_by_its_report_named_by_doi_else_pubmed(
     built: Built,
 ) -> None:
     _, store = built
+    studies = {
+        r["s"]: r["title"]
+        for r in select(
+            store, f"SELECT ?s ?title WHERE {{ ?s a <{SMQI.Study}> ; <{DCTERMS.title}> ?title }}"
+        )
+    }
+    assert len(studies) == len(sheet_rows())
     for row in sheet_rows():
         doi, pmid = row["doi"].strip().lower(), row["pmid"].strip()
-        study = f"{BASE}study/doi/{doi}" if doi else f"{BASE}study/pmid/{pmid}"
-        report = f"https://doi.org/{doi}" if doi else f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+        if doi or pmid:
+            study = f"{BASE}study/doi/{doi}" if doi else f"{BASE}study/pmid/{pmid}"
+            report = f"https://doi.org/{doi}" if doi else f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+        else:  # named by first author, year and title: the report is minted beside it
+            [study] = [s for s, title in studies.items() if title == row["title"]]
+            report = study.replace(f"{BASE}study/", f"{BASE}report/")
         assert objects(store, study, FRBR.realization) == {report}, row["study_id"]
         assert objects(store, report, FRBR.realizationOf) == {study}
         assert str(SMQI.StudyReport) in objects(store, report, RDF.type)
@@ -81,13 +91,21 @@ def test_records_keep_their_iris_and_a_sole_coders_attribution(built: Built) -> 
                 <{PROV.qualifiedAttribution}> [ <{PROV.hadRole}> ?role ;
                                                 <{PROV.agent}>/<{RDFS.label}> ?coder ] }}""",
     )
+    studies = {
+        r["title"]: r["s"]
+        for r in select(
+            store, f"SELECT ?s ?title WHERE {{ ?s a <{SMQI.Study}> ; <{DCTERMS.title}> ?title }}"
+        )
+    }
+    # a record is named after its collection and its study, as in 0.1.0
     expected = {
-        f"{BASE}record/illustrative-extraction/doi/{r['doi'].lower()}"
-        if r["doi"]
-        else f"{BASE}record/illustrative-extraction/pmid/{r['pmid']}"
+        studies[r["title"]].replace(f"{BASE}study/", f"{BASE}record/illustrative-extraction/")
         for r in sheet_rows()
     }
     assert {r["record"] for r in rows} == expected
+    assert sum("/doi/" in record for record in expected) == sum(
+        bool(r["doi"]) for r in sheet_rows()
+    )
     assert {r["role"] for r in rows} == {str(SMQI.soleCoder)}
     assert {r["coder"] for r in rows} == {r["extracted_by"] for r in sheet_rows()}
 
@@ -157,18 +175,6 @@ def test_findings_are_about_the_concepts_their_published_wording_names(built: Bu
 # -- study design: a controlled vocabulary the sheet's text is mapped onto ------------------
 
 
-def design_table() -> dict[str, set[str]]:
-    lines = [
-        line
-        for line in (DATA / "mappings" / "study-designs.tsv")
-        .read_text(encoding="utf-8")
-        .splitlines()
-        if line and not line.startswith("#")
-    ]
-    reader = csv.DictReader(lines, delimiter="\t")
-    return {row["study_design"]: set(split_cell(row["design"])) for row in reader}
-
-
 def test_every_free_text_design_of_the_sheet_is_mapped_and_the_text_kept(built: Built) -> None:
     _, store = built
     table = design_table()
@@ -180,12 +186,19 @@ def test_every_free_text_design_of_the_sheet_is_mapped_and_the_text_kept(built: 
                 ?concept <{SKOS.inScheme}> <{VOCAB}study-design> ; <{SKOS.prefLabel}> ?label }}""",
         )
     }
+    studies = {
+        r["title"]: r["s"]
+        for r in select(
+            store, f"SELECT ?s ?title WHERE {{ ?s a <{SMQI.Study}> ; <{DCTERMS.title}> ?title }}"
+        )
+    }
     for row in sheet_rows():
         assert row["study_design"] in table, row["study_id"]
-        key = f"doi/{row['doi'].lower()}" if row["doi"] else f"pmid/{row['pmid']}"
-        record = f"{BASE}record/illustrative-extraction/{key}"
+        record = studies[row["title"]].replace(
+            f"{BASE}study/", f"{BASE}record/illustrative-extraction/"
+        )
         designs = {labels[c] for c in objects(store, record, SMQI.design)}
-        assert designs == table[row["study_design"]], row["study_id"]
+        assert designs == set(table[row["study_design"]]), row["study_id"]
         assert objects(store, record, SMQI.studyDesign) == {row["study_design"]}
 
 

@@ -19,6 +19,7 @@ import pyoxigraph as ox
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
+from smqi.api.store.sparql import bind, check_query
 from smqi.loader.build import BuildReport
 from smqi.loader.cli import main
 from smqi.loader.queries import load_catalogue
@@ -252,14 +253,14 @@ def test_cq01_counts_each_study_by_its_consensus_record(dual_coded: Built, colum
         if row["_role"] == "consensus":
             for value in set(split_cell(row[column])):
                 counts[value] += 1
-    rows = select(
-        store,
-        CATALOGUE["cq01-studies-per-concept"].text,
+    query = bind(
+        check_query(CATALOGUE["cq01-studies-per-concept"].text),
         {
-            ox.Variable("property"): ox.NamedNode(str(COLUMNS[column][1])),
-            ox.Variable("collection"): ox.NamedNode(collection_of(data_dir)),
+            "property": ox.NamedNode(str(COLUMNS[column][1])),
+            "collection": ox.NamedNode(collection_of(data_dir)),
         },
     )
+    rows = select(store, query)
     assert {r["label"]: int(r["studies"]) for r in rows} == dict(counts)
 
 
@@ -317,6 +318,7 @@ def test_two_rows_of_a_study_without_declared_roles_are_refused_with_the_way_out
     sheet = _write(tmp_path / "undeclared.csv", rows)
     mapping = tmp_path / "layout.yaml"
     layout = (data_dir / "mappings" / "dual-coded.yaml").read_text(encoding="utf-8")
+    layout = "\n".join(line for line in layout.splitlines() if "coder_role:" not in line)
     mapping.write_text(layout.replace("name: dual-coded", "name: undeclared"), encoding="utf-8")
     assert (
         main(["validate", str(sheet), "--project", str(tmp_path), "--mapping", str(mapping)]) == 1
