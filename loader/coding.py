@@ -16,10 +16,13 @@ report's DOI IRI, else its PubMed IRI, else one minted beside the study's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from smqi.loader import ntriples as nt
-from smqi.loader.manifest import CODER_ROLES
+from smqi.loader.errors import SheetError
+from smqi.loader.manifest import CODER_ROLES, Mapping
+from smqi.loader.sheets import Row, Sheet
 from smqi.loader.terms import BIBO, FRBR, PROV, RDF, SCHEMA, SMQI
 
 ROLE_IRIS = {
@@ -137,3 +140,116 @@ def consensus_lines(consensus: str, independent: list[str], end: str) -> ReportL
             (consensus, str(PROV.wasDerivedFrom), record),
         ]
     return ReportLines(lines, links)
+
+
+def row_role(
+    sheet_role: str | None, mapping: Mapping, sheet: Sheet, row: Row
+) -> tuple[str, SheetError | None]:
+    """The role of the row's coder: its sheet's, else its coder-role cell's, else sole; with
+    an error for a cell that names no role."""
+    if sheet_role is not None:
+        return sheet_role, None
+    column = mapping.column_for_role("coder_role")
+    if column is None:
+        return "sole", None
+    text = row.cells.get(column, "").strip()
+    role = parse_role(text)
+    if role is not None:
+        return role, None
+    return "sole", SheetError(
+        sheet.location(row.number, column),
+        (f"'{text}' is not a coder role" if text else "is empty")
+        + f"; say in what role the row was coded: {role_choices()}",
+        "coder-role" if text else "required",
+        value=text,
+    )
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A row about to be mapped as a record of a study in a collection."""
+
+    collection: str  # the collection's id
+    multi: bool  # the collection declares several coders
+    sheet: Sheet
+    row: Row
+    study_path: str
+    role: str
+    record: str
+
+
+@dataclass
+class Roster:
+    """The records of a build so far: one per coder and role of a study in a collection,
+    a sole coder's never beside independent ones; and what each consensus derives from."""
+
+    count: int = 0
+    _seen: dict[str, tuple[Sheet, Row]] = field(default_factory=dict)
+    _roles: dict[tuple[str, str], dict[str, tuple[Sheet, Row]]] = field(default_factory=dict)
+    _consensus: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    _independent: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def admit(self, row: Admission, graph: str, role_column: str | None) -> SheetError | None:
+        """Note the row's record, or say why it cannot be one (it is not mapped then)."""
+        where = (row.collection, row.study_path)
+        if row.record in self._seen:
+            return _duplicate(row, self._seen[row.record])
+        clash = _clash(self._roles.get(where, {}), row.role)
+        if clash is not None:
+            other, (first_sheet, first_row) = clash
+            return SheetError(
+                row.sheet.location(row.row.number, role_column),
+                f"is a {row.role} record of the study coded in {first_sheet.name} row "
+                f"{first_row.number} by a {other} coder, in collection '{row.collection}'; a "
+                "sole coder's record cannot sit beside independent records of the same study: "
+                "say independent or consensus",
+                "coder-role",
+            )
+        self._roles.setdefault(where, {})[row.role] = (row.sheet, row.row)
+        self._seen[row.record] = (row.sheet, row.row)
+        self.count += 1
+        if row.role == "consensus":
+            self._consensus[where] = (row.record, graph)
+        elif row.role == "independent":
+            self._independent.setdefault(where, []).append(row.record)
+        return None
+
+    def derivations(self) -> Iterator[tuple[str, ReportLines]]:
+        """Per consensus record, its graph and the lines deriving it from the independent
+        records of its study."""
+        for where, (record, graph) in sorted(self._consensus.items()):
+            yield (
+                graph,
+                consensus_lines(
+                    record, sorted(self._independent.get(where, [])), f" {nt.iri(graph)} .\n"
+                ),
+            )
+
+
+def _clash(found: dict[str, tuple[Sheet, Row]], role: str) -> tuple[str, tuple[Sheet, Row]] | None:
+    """A sole record of a study beside an independent one (either way round)."""
+    other = {"sole": "independent", "independent": "sole"}.get(role)
+    if other is not None and other in found:
+        return other, found[other]
+    return None
+
+
+def _duplicate(row: Admission, first: tuple[Sheet, Row]) -> SheetError:
+    first_sheet, first_row = first
+    what = f"({row.study_path.removeprefix('study/')}) in collection '{row.collection}'"
+    if row.multi:
+        advice = (
+            "each coder codes a study once, and a collection has one consensus (or sole) "
+            "record of it: merge the two rows, or correct the coder or the role"
+        )
+    else:
+        advice = (
+            "a collection codes each study once: merge the two rows, or, for several "
+            "coders of one study, declare their roles (a coder_role column in the layout, "
+            "or coder_role: on each coder's sheet in the manifest)"
+        )
+    return SheetError(
+        row.sheet.location(row.row.number),
+        f"codes the same study as {first_sheet.name} row {first_row.number} {what}; {advice}",
+        "duplicate-study",
+    )

@@ -37,6 +37,11 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
 
 
+def slug(text: str) -> str:
+    """A lower-case, hyphenated IRI path segment naming ``text`` (a coder, a theme)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
 def title_key(first_author: str, year: str, title: str) -> str:
     return f"{_fold(first_author)}|{year.strip()}|{_fold(title)}"
 

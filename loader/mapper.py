@@ -7,7 +7,6 @@ reported by sheet, row and column.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,13 +15,21 @@ from functools import lru_cache
 from smqi.loader import coding, lexical
 from smqi.loader import ntriples as nt
 from smqi.loader.agreement import Coding
-from smqi.loader.codebooks import CODEBOOKS, resolution_order
+from smqi.loader.codebooks import resolution_order
 from smqi.loader.concepts import ConceptIndex
 from smqi.loader.errors import Location, SheetError
-from smqi.loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
+from smqi.loader.identity import (
+    StudyKeys,
+    StudyResolver,
+    normalise_doi,
+    normalise_pmid,
+    slug,
+    title_key,
+)
 from smqi.loader.manifest import Collection, ColumnMapping, Mapping, SheetSource, value_key
+from smqi.loader.origins import OriginIndex
 from smqi.loader.sheets import Row, Sheet
-from smqi.loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOCAB, XSD
+from smqi.loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SMQI, XSD
 
 # Vocabulary terms pre-rendered once: the mapper writes them millions of times at scale.
 RDF_TYPE = nt.term_iri(str(RDF.type))
@@ -81,115 +88,12 @@ def web_address(value: str) -> str | None:
         return None
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
 def multi_coded(collection: Collection) -> bool:
     """Whether the collection's sheets declare several coders of one study."""
     return any(
         source.coder_role is not None or source.mapping.column_for_role("coder_role")
         for source in collection.sheets
     )
-
-
-@dataclass(frozen=True)
-class Origin:
-    sheet: Sheet
-    row: Row
-    mapping: Mapping
-    target: str  # study, record or row
-
-
-@dataclass
-class OriginIndex:
-    """Where each minted subject came from."""
-
-    sheets: dict[str, Sheet] = field(default_factory=dict)  # sheet IRI -> sheet
-    other: dict[str, Location] = field(default_factory=dict)  # review records, vocabularies
-    # each mapped row with the study, record, row and report IRIs it mints; indexed by
-    # subject only when a result must be located (most builds never need it)
-    rows: list[tuple[Sheet, Row, Mapping, str, str, str, str]] = field(default_factory=list)
-    _by_subject: dict[str, list[Origin]] = field(default_factory=dict)
-    _indexed: int = 0
-
-    def add_row(
-        self,
-        sheet: Sheet,
-        row: Row,
-        mapping: Mapping,
-        subjects: tuple[str, str, str, str],  # study, record, row, report
-    ) -> None:
-        self.rows.append((sheet, row, mapping, *subjects))
-
-    @property
-    def by_subject(self) -> dict[str, list[Origin]]:
-        """Where each minted subject came from (a study may come from several rows)."""
-        for sheet, row, mapping, *subjects in self.rows[self._indexed :]:
-            for target, subject in zip(("study", "record", "row", "report"), subjects, strict=True):
-                self._by_subject.setdefault(subject, []).append(Origin(sheet, row, mapping, target))
-        self._indexed = len(self.rows)
-        return self._by_subject
-
-    def locate(self, focus: str, path: str | None, value: str | None) -> Location:
-        """The sheet, row and column a SHACL result on (focus, path, value) came from."""
-        if focus in self.other:
-            return self.other[focus]
-        if focus in self.sheets:
-            return Location(self.sheets[focus].name)
-        origins = self.by_subject.get(focus)
-        if not origins:
-            return _vocabulary_location(focus, path, value) or Location("(graph)", None, None)
-        chosen = origins[0]
-        column: str | None = None
-        first_cell: str | None = None
-        for origin in origins:
-            columns = origin.mapping.columns_for_property(origin.target, path) if path else []
-            if not columns:
-                continue
-            if value is not None:
-                lexical = _lexical(value)
-                for candidate in columns:
-                    if lexical and lexical in origin.row.cells.get(candidate, ""):
-                        return origin.sheet.location(origin.row.number, candidate)
-            cell = origin.row.cells.get(columns[0], "").strip()
-            if column is None:
-                chosen, column, first_cell = origin, columns[0], cell
-            elif value is None and cell != first_cell:
-                # rows disagree (e.g. two titles for one study): point at the row that differs
-                return origin.sheet.location(origin.row.number, columns[0])
-        return chosen.sheet.location(chosen.row.number, column)
-
-
-# Where each scheme's concepts come from, for results whose focus is a concept or scheme.
-GENERATED_SCHEMES = {"country": "country scheme (generated from ISO 3166)"}
-MATCH_PROPERTIES = {
-    str(SKOS[name])
-    for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
-}
-
-
-def _vocabulary_location(focus: str, path: str | None, value: str | None) -> Location | None:
-    vocab = str(VOCAB)
-    if not focus.startswith(vocab):
-        return None
-    scheme = focus.removeprefix(vocab).split("/", 1)[0]
-    concept = focus.removeprefix(vocab)
-    if value is not None and value.startswith("<") and not value[1:].startswith(vocab):
-        return Location(f"the project's vocabularies/{scheme}.ttl (concept {value})")
-    if path in MATCH_PROPERTIES:
-        return Location(f"concept-alignments.sssom.tsv (concept {concept})")
-    source = GENERATED_SCHEMES.get(scheme, f"ontology/vocabularies/{scheme}.ttl")
-    if scheme.endswith(tuple(f"-{suffix}" for suffix in CODEBOOKS.values())):
-        source = "reviews.yaml (a review's own codebook)"
-    return Location(f"{source} ({concept})")
-
-
-def _lexical(value: str) -> str:
-    """The lexical form of an N-Triples literal, or the local part of an IRI."""
-    if value.startswith('"'):
-        return value[1 : value.rfind('"')]
-    return value.strip("<>").rsplit("/", 1)[-1]
 
 
 @dataclass
@@ -340,53 +244,30 @@ class SheetMapper:
                         if scheme is not None
                     )
                 )
-        seen_records: dict[str, tuple[Sheet, Row]] = {}
-        roles: dict[tuple[str, str], dict[str, tuple[Sheet, Row]]] = {}
-        consensus: dict[tuple[str, str], tuple[str, str]] = {}  # -> (record, graph)
-        independent: dict[tuple[str, str], list[str]] = {}
+        roster = coding.Roster()
         for collection, sheet, row, keys in keyed:
             plan = self._plan(collection, sheet)
             study_path = resolver.canonical(keys)
-            role = self._role(result, plan, sheet, row)
-            if role is None:
-                continue
-            coder = self._coder(plan.mapping, row)
-            record = coding.record_iri(self.base, collection.id, study_path, role, slug(coder))
-            where = (collection.id, study_path)
-            if record in seen_records:
-                result.errors.append(
-                    self._duplicate(collection, sheet, row, study_path, seen_records[record], plan)
+            role, problem = coding.row_role(plan.source.coder_role, plan.mapping, sheet, row)
+            if problem is None:
+                coder = self._coder(plan.mapping, row)
+                record = coding.record_iri(self.base, collection.id, study_path, role, slug(coder))
+                problem = roster.admit(
+                    coding.Admission(
+                        collection.id, plan.multi, sheet, row, study_path, role, record
+                    ),
+                    plan.graph_iri,
+                    plan.mapping.column_for_role("coder_role"),
                 )
+            if problem is not None:
+                result.errors.append(problem)
                 continue
-            clash = self._role_clash(roles.get(where, {}), role)
-            if clash is not None:
-                first_sheet, first_row = clash[1]
-                result.errors.append(
-                    SheetError(
-                        sheet.location(row.number, plan.mapping.column_for_role("coder_role")),
-                        f"is a {role} record of the study coded in {first_sheet.name} row "
-                        f"{first_row.number} by a {clash[0]} coder, in collection "
-                        f"'{collection.id}'; a sole coder's record cannot sit beside "
-                        "independent records of the same study: say independent or consensus",
-                        "coder-role",
-                    )
-                )
-                continue
-            roles.setdefault(where, {})[role] = (sheet, row)
-            seen_records[record] = (sheet, row)
-            if role == "consensus":
-                consensus[where] = (record, plan.graph_iri)
-            elif role == "independent":
-                independent.setdefault(where, []).append(record)
             self._map_row(
                 result, collection, sheet, row, f"{self.base}{study_path}", record, keys, role
             )
-            if sink is not None and len(seen_records) % SINK_ROWS == 0:
+            if sink is not None and roster.count % SINK_ROWS == 0:
                 result.hand_over(sink)
-        for where, (record, graph_iri) in sorted(consensus.items()):
-            derived = coding.consensus_lines(
-                record, sorted(independent.get(where, [])), f" {nt.iri(graph_iri)} .\n"
-            )
+        for graph_iri, derived in roster.derivations():
             result.quads.setdefault(graph_iri, []).extend(derived.lines)
             self._note_links(result, derived.links)
         for collection, sheet in sheets:
@@ -395,71 +276,10 @@ class SheetMapper:
             result.hand_over(sink)
         return result
 
-    def _role(self, result: MappedSheets, plan: _SheetPlan, sheet: Sheet, row: Row) -> str | None:
-        """The role of the row's coder: the sheet's, the row's coder-role cell, else sole;
-        None (an error noted) for a cell that names none."""
-        if plan.source.coder_role is not None:
-            return plan.source.coder_role
-        column = plan.mapping.column_for_role("coder_role")
-        if column is None:
-            return "sole"
-        text = row.cells.get(column, "").strip()
-        role = coding.parse_role(text)
-        if role is None:
-            result.errors.append(
-                SheetError(
-                    sheet.location(row.number, column),
-                    (f"'{text}' is not a coder role" if text else "is empty")
-                    + f"; say in what role the row was coded: {coding.role_choices()}",
-                    "coder-role" if text else "required",
-                    value=text,
-                    suggestion=None,
-                )
-            )
-        return role
-
     @staticmethod
     def _coder(mapping: Mapping, row: Row) -> str:
         column = mapping.column_for_role("coder")
         return row.cells.get(column, "").strip() if column else ""
-
-    @staticmethod
-    def _role_clash(
-        found: dict[str, tuple[Sheet, Row]], role: str
-    ) -> tuple[str, tuple[Sheet, Row]] | None:
-        """A sole record of a study beside an independent one (either way round)."""
-        other = {"sole": "independent", "independent": "sole"}.get(role)
-        if other is not None and other in found:
-            return other, found[other]
-        return None
-
-    @staticmethod
-    def _duplicate(
-        collection: Collection,
-        sheet: Sheet,
-        row: Row,
-        study_path: str,
-        first: tuple[Sheet, Row],
-        plan: _SheetPlan,
-    ) -> SheetError:
-        first_sheet, first_row = first
-        what = f"({study_path.removeprefix('study/')}) in collection '{collection.id}'"
-        if plan.multi:
-            advice = (
-                "each coder codes a study once, and a collection has one consensus (or sole) "
-                "record of it: merge the two rows, or correct the coder or the role"
-            )
-        else:
-            advice = (
-                "a collection codes each study once: merge the two rows, or, for several "
-                "coders of one study, declare their roles (a coder_role column in the layout, "
-                "or coder_role: on each coder's sheet in the manifest)"
-            )
-        return SheetError(
-            sheet.location(row.number),
-            f"codes the same study as {first_sheet.name} row {first_row.number} {what}; {advice}",
-            "duplicate-study",
-        )
 
     @staticmethod
     def _note_links(result: MappedSheets, links: list[tuple[str, str, str]]) -> None:

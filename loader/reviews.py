@@ -31,26 +31,22 @@ from typing import Any
 import yaml
 
 from smqi.loader import ntriples as nt
-from smqi.loader.codebooks import CODEBOOKS, codebook_scheme, resolution_order
+from smqi.loader.codebooks import CODEBOOKS, CodebookWriter, codebook_scheme, resolution_order
 from smqi.loader.coding import report_lines
-from smqi.loader.concepts import SCHEME_LICENSE, SCHEME_VERSION, ConceptIndex, scheme_iri
+from smqi.loader.concepts import ConceptIndex, scheme_iri
 from smqi.loader.errors import ConfigurationError, Location
-from smqi.loader.identity import normalise_doi
-from smqi.loader.mapper import slug
+from smqi.loader.identity import normalise_doi, slug
 from smqi.loader.terms import (
     BIBO,
     CITO,
     DCTERMS,
     FABIO,
     FOAF,
-    OWL,
     PRISM,
     PROV,
     RDF,
     RDFS,
-    SKOS,
     SMQI,
-    VOCAB,
     XSD,
 )
 
@@ -84,7 +80,6 @@ PRISMA_COUNTS = {
     "reports_included": SMQI.reportsIncluded,
     "studies_included": SMQI.reportedStudyCount,
 }
-CODEBOOK_TITLES = {"theme": "Themes", "model-of-use": "Models of social media use"}
 
 
 @dataclass
@@ -118,6 +113,7 @@ class ReviewWriter:
         self.source = source
         self.concepts = concepts
         self.out = ReviewRecords()
+        self._codebooks = CodebookWriter(self._add, concepts, self.out.reviews, source)
 
     def _add(self, s: str, p: str, o: str) -> None:
         self.out.quads.append(nt.quad(s, nt.iri(p), o, self.g))
@@ -188,7 +184,7 @@ class ReviewWriter:
         self._prisma(rid, iri, review)
         for dimension in self._schemes(rid, review.get("coded_dimensions") or []):
             if dimension in CODEBOOKS:
-                self._codebook(rid, review, dimension)
+                self._codebooks.write(rid, review, dimension)
                 dimension = codebook_scheme(rid, dimension)
             self._add(s, str(SMQI.codedDimension), nt.iri(scheme_iri(dimension)))
         for included in review.get("includes") or []:
@@ -303,112 +299,6 @@ class ReviewWriter:
                 )
             self._add(node, str(SMQI.reportCount), nt.literal(str(count), str(XSD.integer)))
 
-    def _codebook(self, rid: str, review: dict[str, Any], dimension: str) -> None:
-        """The review's own codebook for a shared dimension (themes or typology): a scheme
-        named for the review, holding what reviews.yaml publishes of it and nothing more."""
-        name = codebook_scheme(rid, dimension)
-        if name in self.concepts.labels:
-            return  # two coded dimensions of the record give the same codebook
-        self.concepts.labels.setdefault(name, {})
-        scheme = nt.iri(scheme_iri(name))
-        review_iri = nt.iri(self.out.reviews[rid])
-        title = f"{CODEBOOK_TITLES[dimension]} of {_cited_as(review)}"
-        self._add(scheme, str(RDF.type), nt.iri(str(SKOS.ConceptScheme)))
-        self._add(scheme, str(SKOS.prefLabel), nt.literal(title, language="en"))
-        self._add(scheme, str(DCTERMS.title), nt.literal(title, language="en"))
-        self._add(
-            scheme,
-            str(SKOS.definition),
-            nt.literal(
-                f"The review's own codebook of {CODEBOOK_TITLES[dimension].lower()}, as it "
-                "publishes them.",
-                language="en",
-            ),
-        )
-        self._add(scheme, str(SMQI.codebookOf), review_iri)
-        self._add(scheme, str(SMQI.codebookFor), nt.iri(scheme_iri(dimension)))
-        self._add(scheme, str(DCTERMS.source), review_iri)
-        self._add(scheme, str(DCTERMS.license), nt.iri(SCHEME_LICENSE))
-        self._add(scheme, str(OWL.versionInfo), nt.literal(SCHEME_VERSION))
-        if dimension == "theme":
-            self._themes(rid, name, review.get("themes") or {}, review.get("themes_formerly"))
-        else:
-            self._typology(rid, name, review.get("typology") or [])
-
-    def _themes(self, rid: str, name: str, themes: dict[str, list[str]], formerly: object) -> None:
-        """The review's published theme headings, under the categories it groups them in."""
-        scheme = nt.iri(scheme_iri(name))
-        review = nt.iri(self.out.reviews[rid])
-        for category, headings in themes.items():
-            top_iri = str(VOCAB[f"{name}/{slug(category)}"])
-            top = nt.iri(top_iri)
-            self.concepts.add(name, top_iri, str(category), [])
-            self._concept(
-                top,
-                scheme,
-                str(category),
-                f"{_article(str(category))} {category} of using social media for design and "
-                "QI, as the review groups its results.",
-                SMQI.Theme,
-            )
-            self._add(top, str(SKOS.topConceptOf), scheme)
-            self._add(scheme, str(SKOS.hasTopConcept), top)
-            self._replaces(formerly, f"{slug(category)}", top, str(category))
-            for heading in headings:
-                theme_iri = str(VOCAB[f"{name}/{slug(category)}/{slug(heading)}"])
-                theme = nt.iri(theme_iri)
-                self.concepts.add(name, theme_iri, str(heading), [])
-                self._concept(
-                    theme,
-                    scheme,
-                    str(heading),
-                    f"{_article(str(category))} {category} reported by the review, under this "
-                    "heading.",
-                    SMQI.Theme,
-                )
-                self._add(theme, str(SKOS.broader), top)
-                self._add(theme, str(DCTERMS.source), review)
-                self._replaces(formerly, f"{slug(category)}/{slug(heading)}", theme, str(heading))
-
-    def _replaces(self, formerly: object, path: str, concept: str, label: str) -> None:
-        """The IRI a concept had before it moved to its review's codebook, deprecated and
-        pointing to its new IRI (dcterms:isReplacedBy), so that old links still lead to it."""
-        if not formerly:
-            return
-        old = nt.iri(f"{formerly}{path}")
-        self._add(old, str(OWL.deprecated), nt.literal("true", str(XSD.boolean)))
-        self._add(old, str(DCTERMS.isReplacedBy), concept)
-        self._add(old, str(RDFS.label), nt.literal(f"{label} (moved)", language="en"))
-
-    def _typology(self, rid: str, name: str, typology: list[Any]) -> None:
-        """The review's published models of use; an unpublished typology stays empty."""
-        scheme = nt.iri(scheme_iri(name))
-        if not typology:
-            self._add(
-                scheme,
-                str(SKOS.scopeNote),
-                nt.literal(
-                    "The review's typology is not public, so this codebook has no concepts; "
-                    "they are not invented.",
-                    language="en",
-                ),
-            )
-            return
-        for entry in typology:
-            label = str(entry["label"] if isinstance(entry, dict) else entry)
-            definition = str(entry.get("definition", "")) if isinstance(entry, dict) else ""
-            if not definition:
-                raise ConfigurationError(
-                    f"{self.source}: review {rid}: the model of use '{label}' needs its "
-                    "published definition"
-                )
-            concept_iri = str(VOCAB[f"{name}/{slug(label)}"])
-            concept = nt.iri(concept_iri)
-            self.concepts.add(name, concept_iri, label, [])
-            self._concept(concept, scheme, label, definition, SMQI.ModelOfUse)
-            self._add(concept, str(SKOS.topConceptOf), scheme)
-            self._add(scheme, str(SKOS.hasTopConcept), concept)
-
     def _subjects(self, rid: str, where: str, about: dict[str, list[str]]) -> list[str]:
         """The concepts a finding is about, by their labels in the schemes named."""
         found: list[str] = []
@@ -431,12 +321,6 @@ class ReviewWriter:
                     )
                 found.append(concept)
         return found
-
-    def _concept(self, concept: str, scheme: str, label: str, definition: str, cls: object) -> None:
-        self._add(concept, str(RDF.type), nt.iri(str(cls)))
-        self._add(concept, str(SKOS.inScheme), scheme)
-        self._add(concept, str(SKOS.prefLabel), nt.literal(label, language="en"))
-        self._add(concept, str(SKOS.definition), nt.literal(definition, language="en"))
 
     def _citation(self, review: dict[str, Any]) -> str:
         authors = ", ".join(_short_name(str(name)) for name in review.get("authors") or [])
@@ -462,20 +346,6 @@ def finding_parts(entry: object) -> tuple[str, dict[str, list[str]]]:
             str(k): [str(v) for v in values] for k, values in about.items()
         }
     return str(entry), {}
-
-
-def _article(word: str) -> str:
-    return "An" if word[:1].lower() in "aeiou" else "A"
-
-
-def _cited_as(review: dict[str, Any]) -> str:
-    """The review as a short citation: Walsh et al. 2021."""
-    authors = review.get("authors") or []
-    year = _iso_date(review["published"])[:4] if "published" in review else "n.d."
-    if not authors:
-        return f"{review['id']} ({year})"
-    family = str(authors[0]).split()[-1]
-    return f"{family}{' et al.' if len(authors) > 1 else ''} {year}"
 
 
 def _short_name(name: str) -> str:
