@@ -151,8 +151,12 @@ def test_the_ontology_is_served_whole(client: TestClient) -> None:
         missing = [t for t in named if t not in served]
         assert not missing, missing[:3]
         assert any(isinstance(s, BNode) for s in served.subjects())  # restrictions, lists
-    version = client.get("/ontology/0.1.0", headers={"Accept": "text/turtle"})
-    assert version.status_code == 200
+    for number in ("0.2.0", "0.1.0"):  # this version's IRI, and the prior one's still resolves
+        version = client.get(f"/ontology/{number}", headers={"Accept": "text/turtle"})
+        assert version.status_code == 200
+        served = Graph().parse(data=version.text, format="turtle")
+        assert (ontology, OWL.versionIRI, URIRef(f"{ontology}/0.2.0")) in served
+        assert (ontology, OWL.priorVersion, URIRef(f"{ontology}/0.1.0")) in served
     assert client.get("/ontology/9.9.9").status_code == 404
 
 
