@@ -141,6 +141,19 @@ def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) ->
     assert (URIRef(f"{VOCAB}platform/online-forum"), SKOS.closeMatch, mesh) in forum
 
 
+def test_a_theme_iri_of_0_1_0_still_dereferences_and_says_where_the_theme_went(
+    client: TestClient,
+) -> None:
+    old = URIRef(f"{VOCAB}theme/benefit/builds-relationships")
+    new = URIRef(f"{VOCAB}walsh-2022-themes/benefit/builds-relationships")
+    moved = fetch(client, "/vocab/theme/benefit/builds-relationships")
+    assert (old, DCTERMS.isReplacedBy, new) in moved
+    assert (old, OWL.deprecated, Literal(True)) in moved
+    theme = fetch(client, "/vocab/walsh-2022-themes/benefit/builds-relationships")
+    assert (new, SKOS.prefLabel, Literal("Builds relationships", lang="en")) in theme
+    assert (new, SKOS.inScheme, URIRef(f"{VOCAB}walsh-2022-themes")) in theme
+
+
 def test_the_ontology_is_served_whole(client: TestClient) -> None:
     source = Graph().parse(REPO / "ontology" / "smqi.ttl")
     for fmt in FORMATS:
