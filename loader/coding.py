@@ -88,11 +88,12 @@ class ReportLines:
 
 
 def report_lines(
-    report: str, study: str, doi: str | None, pmid: str | None, end: str
+    report: str, study: str, s: str, doi: str | None, pmid: str | None, end: str
 ) -> ReportLines:
-    """The report, typed and linked to the study it realises, with its identifiers; a PMID
-    of a report named by its DOI is linked as the PubMed record of the same report."""
-    r, s = nt.iri(report), nt.iri(study)
+    """The report, typed and linked to the study it realises (``s``: the study as an
+    N-Triples term), with its identifiers; a PMID of a report named by its DOI is linked
+    as the PubMed record of the same report."""
+    r = nt.iri(report)
     lines = [
         f"{r} {RDF_TYPE} {REPORT_CLASS}{end}",
         f"{r} {REALIZATION_OF} {s}{end}",
@@ -107,13 +108,14 @@ def report_lines(
     return ReportLines(lines, [(report, str(FRBR.realizationOf), study)])
 
 
-def attribution_lines(record: str, agent: str | None, role: str, end: str) -> ReportLines:
-    """The record's qualified attribution: its coder (if named) and the coder's role."""
+def attribution_lines(record: str, r: str, agent: str | None, role: str, end: str) -> ReportLines:
+    """The record's qualified attribution (``r``: the record as an N-Triples term): its coder
+    (if named) and the coder's role."""
     attribution = f"{record}/attribution"
-    a = nt.iri(attribution)
+    a = f"{r[:-1]}/attribution>"  # the record's IRI was checked; a path below it is an IRI
     role_iri = ROLE_IRIS[role]
     lines = [
-        f"{nt.iri(record)} {QUALIFIED} {a}{end}",
+        f"{r} {QUALIFIED} {a}{end}",
         f"{a} {RDF_TYPE} {ATTRIBUTION_CLASS}{end}",
         f"{a} {HAD_ROLE} {nt.term_iri(role_iri)}{end}",
     ]
@@ -122,7 +124,7 @@ def attribution_lines(record: str, agent: str | None, role: str, end: str) -> Re
         (attribution, str(PROV.hadRole), role_iri),
     ]
     if agent is not None:
-        lines.append(f"{a} {AGENT} {nt.iri(agent)}{end}")
+        lines.append(f"{a} {AGENT} {nt.term_iri(agent)}{end}")
         links.append((attribution, str(PROV.agent), agent))
     return ReportLines(lines, links)
 

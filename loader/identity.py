@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from smqi.loader import ntriples as nt
 
@@ -37,6 +38,7 @@ def _fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
 
 
+@lru_cache(maxsize=4096)
 def slug(text: str) -> str:
     """A lower-case, hyphenated IRI path segment naming ``text`` (a coder, a theme)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"

@@ -133,8 +133,9 @@ class MappedSheets:
 class _Column:
     """A column's mapping, with whether its cells are plain literals (the common case)."""
 
-    def __init__(self, spec: ColumnMapping) -> None:
+    def __init__(self, spec: ColumnMapping, schemes: tuple[str, ...] = ()) -> None:
         self.spec = spec
+        self.schemes = schemes  # where its values resolve (a review's codebook first)
         self.column = spec.column
         self.target = spec.target
         self.required = spec.required
@@ -183,7 +184,7 @@ class SheetMapper:
             concepts.resolve
         )
         self._plans: dict[tuple[str, Sheet], _SheetPlan] = {}
-        self._cell_terms: dict[tuple[ColumnMapping, str, tuple[str, ...]], list[str]] = {}
+        self._cell_terms: dict[tuple[_Column, str], list[str]] = {}
         # lines about a study and its report already stated in a graph, where a study may
         # have several rows (several coders): the text states each statement once
         self._stated: dict[str, set[str]] = {}
@@ -263,7 +264,14 @@ class SheetMapper:
                 result.errors.append(problem)
                 continue
             self._map_row(
-                result, collection, sheet, row, f"{self.base}{study_path}", record, keys, role
+                result,
+                collection,
+                sheet,
+                row,
+                f"{self.base}{study_path}",
+                record,
+                keys,
+                (role, coder),
             )
             if sink is not None and roster.count % SINK_ROWS == 0:
                 result.hand_over(sink)
@@ -344,7 +352,7 @@ class SheetMapper:
         study: str,
         record: str,
         keys: StudyKeys,
-        role: str,
+        coded_by: tuple[str, str],  # the coder's role and name
     ) -> None:
         # At 100k rows this loop writes millions of lines: what is the same for every row
         # of a sheet is worked out once (_SheetPlan), and lines are formatted inline.
@@ -364,7 +372,7 @@ class SheetMapper:
         result.origins.add_row(sheet, row, plan.mapping, (study, record, row_iri, report))
         first_line = len(lines)
         study_lines: list[str] = []  # stated once per graph where a study has several rows
-        coded: dict[str, frozenset[str]] = {}
+        coded: dict[str, frozenset[str]] | None = {} if plan.multi else None
         cells = row.cells
         for column, predicate in plan.columns:
             if column.column not in cells or column.skipped:
@@ -389,19 +397,19 @@ class SheetMapper:
                 out.append(f"{subject} {predicate} {nt.literal(raw, column.datatype)}{end}")
                 literal_subjects[prop].append(key)
                 continue
-            schemes = self._schemes(collection, column.spec)
+            schemes = column.schemes
             if not schemes:
                 terms = self._terms(result, sheet, row, column.spec, raw, graph, lines, schemes)
             else:  # a coded cell: the same text resolves to the same concepts every time
-                cached = cell_terms.get((column.spec, raw, schemes))
+                cached = cell_terms.get((column, raw))
                 if cached is None:
                     errors = len(result.errors)
                     terms = self._terms(result, sheet, row, column.spec, raw, graph, lines, schemes)
                     if len(result.errors) == errors:
-                        cell_terms[(column.spec, raw, schemes)] = terms
+                        cell_terms[(column, raw)] = terms
                 else:
                     terms = cached
-                if column.spec.scheme is not None:
+                if coded is not None and column.spec.scheme is not None:
                     coded[column.spec.scheme] = frozenset(term[1:-1] for term in terms)
             for term in terms:
                 out.append(f"{subject} {predicate} {term}{end}")
@@ -413,7 +421,8 @@ class SheetMapper:
                 classified = self._classify(
                     result, sheet, row, column.spec, raw, r, record, lines, end
                 )
-                coded[column.spec.classify.scheme] = frozenset(classified)
+                if coded is not None:
+                    coded[column.spec.classify.scheme] = frozenset(classified)
         # A row with bad cells is still mapped without them, so that validation can report
         # the row's other problems in the same pass; the build publishes nothing while any
         # error stands.
@@ -443,9 +452,9 @@ class SheetMapper:
         links[_SOURCE_ROW].append((record, row_iri))
         links[_GENERATED_BY].append((record, self.build_iri))
         links[_IN_SHEET].append((row_iri, plan.sheet_iri))
-        coder = self._coder(plan.mapping, row)
+        role, coder = coded_by
         agent = f"{self.base}agent/{slug(coder)}" if coder else None
-        attributed = coding.attribution_lines(record, agent, role, end)
+        attributed = coding.attribution_lines(record, r, agent, role, end)
         lines += attributed.lines
         said.types[_ATTRIBUTION].append(f"{record}/attribution")
         self._note_links(result, attributed.links)
@@ -458,7 +467,7 @@ class SheetMapper:
             link = f"https://pubmed.ncbi.nlm.nih.gov/{keys.pmid}/"
             study_lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
             links[_SEE_ALSO].append((study, link))
-        reported = coding.report_lines(report, study, keys.doi, keys.pmid, end)
+        reported = coding.report_lines(report, study, s, keys.doi, keys.pmid, end)
         study_lines += reported.lines
         said.types[_REPORT].append(report)
         self._note_links(result, reported.links)
@@ -469,7 +478,7 @@ class SheetMapper:
             stated = self._stated.setdefault(plan.graph_iri, set())
             study_lines = [line for line in study_lines if line not in stated]
             stated.update(study_lines)
-            if role == "independent":
+            if role == "independent" and coded is not None:
                 result.codings.append(
                     Coding(
                         collection=plan.collection_iri,
@@ -543,7 +552,8 @@ class SheetMapper:
                 sheet=nt.iri(self.sheet_iri(sheet)),
                 collection=nt.iri(self.collection_iri(collection)),
                 columns=[
-                    (_Column(spec), nt.iri(spec.property)) for spec in mapping.columns.values()
+                    (_Column(spec, self._schemes(collection, spec)), nt.iri(spec.property))
+                    for spec in mapping.columns.values()
                 ],
                 sheet_iri=self.sheet_iri(sheet),
                 collection_iri=self.collection_iri(collection),

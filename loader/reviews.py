@@ -245,7 +245,7 @@ class ReviewWriter:
         else:
             return
         self.out.locations[report] = self.out.locations[iri]
-        for line in report_lines(report, iri, doi, pmid, f" {self.g} .\n").lines:
+        for line in report_lines(report, iri, nt.iri(iri), doi, pmid, f" {self.g} .\n").lines:
             self.out.quads.append(line)
         self._add(nt.iri(report), str(RDF.type), nt.iri(str(FABIO.ReviewArticle)))
         self._add(
