@@ -1,9 +1,10 @@
 """The one place the loader calls owlready2 and its HermiT reasoner.
 
-owlready2 cannot read Turtle, so every graph reaches it as N-Triples bytes. HermiT runs
-with ``--ignoreUnsupportedDatatypes`` because ``xsd:date`` (the range of
-``smqi:searchDate``) is not in the OWL 2 datatype map and HermiT refuses the ontology
-otherwise. owlready2's errors are translated into ``ReasoningError`` here and nowhere else.
+owlready2 cannot read Turtle, so every graph reaches it as N-Triples bytes. HermiT checks
+every datatype: the graph gives data properties only values of the OWL 2 datatype map
+(dates, which it lacks, are values of annotation properties; see the ontology's comment),
+so a value of another datatype is refused rather than silently ignored. owlready2's errors
+are translated into ``ReasoningError`` here and nowhere else.
 """
 
 from __future__ import annotations
@@ -49,13 +50,28 @@ def run_hermit(world: Any, *, infer_property_values: bool = False) -> bool:
             world,
             infer_property_values=infer_property_values,
             debug=0,
-            ignore_unsupported_datatypes=True,
+            ignore_unsupported_datatypes=False,
         )
     except owlready2.OwlReadyInconsistentOntologyError:
         return False
-    except (owlready2.OwlReadyJavaError, OSError) as exc:
+    except owlready2.OwlReadyJavaError as exc:
+        if "UnsupportedDatatypeException" in str(exc):
+            raise ReasoningError(
+                "HermiT refuses a value whose datatype is not in the OWL 2 datatype map (such "
+                "as xsd:date or xsd:gYear) given to a data property; give the property an OWL 2 "
+                f"datatype, or make it an annotation property: {_java_message(exc)}"
+            ) from exc
+        raise ReasoningError(f"HermiT could not run (is Java 11+ installed?): {exc}") from exc
+    except OSError as exc:
         raise ReasoningError(f"HermiT could not run (is Java 11+ installed?): {exc}") from exc
     return True
+
+
+def _java_message(error: Exception) -> str:
+    """The Java exception's own message, without the stack trace owlready2 appends."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    found = [line for line in lines if "Exception" in line or "datatype" in line]
+    return " ".join(found[:3]) or lines[-1] if lines else str(error)
 
 
 def is_user_entity(entity: Any) -> bool:

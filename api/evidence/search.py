@@ -191,6 +191,8 @@ def study_summaries(
     ).rows
     if review is not None:  # filtered here: bound, the collection would lead the query plan
         provenance = [row for row in provenance if iri(row, "collection") == review.iri]
+    superseded = study_index(snapshot).superseded  # counted by their consensus, as in CQ1
+    provenance = [row for row in provenance if iri(row, "record") not in superseded]
     coded = coded_values(provenance, by="study")
     summaries = []
     for study in studies:

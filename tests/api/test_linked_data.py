@@ -15,7 +15,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
 from smqi.api.linked_data.describe import natural_key
 from smqi.loader.terms import BIBO, SMQI, VOCAB
-from tests.conftest import SHEET, sheet_rows
+from tests.conftest import SHEET, finding_statements, sheet_rows
 from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
@@ -107,7 +107,7 @@ def test_reviews_collections_findings_and_graphs_dereference(client: TestClient)
     )
 
     finding = fetch(client, "/id/finding/walsh-2021/2", "jsonld")
-    statement = REVIEWS["reviews"][0]["findings"][1]
+    statement = finding_statements(REVIEWS["reviews"][0])[1]
     assert (
         URIRef(f"{BASE}finding/walsh-2021/2"),
         SMQI.statement,
@@ -141,6 +141,19 @@ def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) ->
     assert (URIRef(f"{VOCAB}platform/online-forum"), SKOS.closeMatch, mesh) in forum
 
 
+def test_a_theme_iri_of_0_1_0_still_dereferences_and_says_where_the_theme_went(
+    client: TestClient,
+) -> None:
+    old = URIRef(f"{VOCAB}theme/benefit/builds-relationships")
+    new = URIRef(f"{VOCAB}walsh-2022-themes/benefit/builds-relationships")
+    moved = fetch(client, "/vocab/theme/benefit/builds-relationships")
+    assert (old, DCTERMS.isReplacedBy, new) in moved
+    assert (old, OWL.deprecated, Literal(True)) in moved
+    theme = fetch(client, "/vocab/walsh-2022-themes/benefit/builds-relationships")
+    assert (new, SKOS.prefLabel, Literal("Builds relationships", lang="en")) in theme
+    assert (new, SKOS.inScheme, URIRef(f"{VOCAB}walsh-2022-themes")) in theme
+
+
 def test_the_ontology_is_served_whole(client: TestClient) -> None:
     source = Graph().parse(REPO / "ontology" / "smqi.ttl")
     for fmt in FORMATS:
@@ -151,8 +164,12 @@ def test_the_ontology_is_served_whole(client: TestClient) -> None:
         missing = [t for t in named if t not in served]
         assert not missing, missing[:3]
         assert any(isinstance(s, BNode) for s in served.subjects())  # restrictions, lists
-    version = client.get("/ontology/0.1.0", headers={"Accept": "text/turtle"})
-    assert version.status_code == 200
+    for number in ("0.2.0", "0.1.0"):  # this version's IRI, and the prior one's still resolves
+        version = client.get(f"/ontology/{number}", headers={"Accept": "text/turtle"})
+        assert version.status_code == 200
+        served = Graph().parse(data=version.text, format="turtle")
+        assert (ontology, OWL.versionIRI, URIRef(f"{ontology}/0.2.0")) in served
+        assert (ontology, OWL.priorVersion, URIRef(f"{ontology}/0.1.0")) in served
     assert client.get("/ontology/9.9.9").status_code == 404
 
 
