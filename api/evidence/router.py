@@ -27,6 +27,7 @@ from smqi.api.evidence.dimensions import (
     BY_NAME,
     SCHEMES,
     YEAR,
+    codebooks,
     collections,
     dimension_named,
     resolve_collection,
@@ -475,8 +476,13 @@ def get_review(
         detail = collection_detail(snapshot, identifier)
         if media_type != HTML:
             return _json(detail)
-        schemes = {scheme.id for scheme in detail.coded_dimensions}
-        themes = concept_scheme(snapshot, "theme", None) if "theme" in schemes else None
+        # the review's own theme codebook (e.g. walsh-2022-themes), as it published it
+        own = [
+            name
+            for name, (shared, collection, _) in codebooks(snapshot).items()
+            if shared == "theme" and collection == detail.iri
+        ]
+        themes = concept_scheme(snapshot, own[0], None) if own else None
         local = IriSpace(snapshot.base_iri).local_path
         return _page(views.render_review(detail, themes, views.notice_of(snapshot), local))
 

@@ -40,9 +40,23 @@ DIMENSION_TITLES = {
     "country": "Country",
     "model_of_use": "Model of use",
     "theme": "Theme",
+    "study_design": "Study design",
     YEAR: "Publication year",
 }
 PAGE_SIZES = (20, 50, 100)
+# The PRISMA 2020 flow diagram's boxes, in its order, as PrismaFlow names them.
+PRISMA_STEPS = (
+    ("records_identified", "Records identified"),
+    ("duplicates_removed", "Duplicate records removed"),
+    ("records_screened", "Records screened"),
+    ("records_excluded", "Records excluded"),
+    ("reports_sought", "Reports sought for retrieval"),
+    ("reports_not_retrieved", "Reports not retrieved"),
+    ("reports_assessed", "Reports assessed for eligibility"),
+    ("reports_excluded", "Reports excluded"),
+    ("reports_included", "Reports included"),
+    ("studies_included", "Studies included"),
+)
 RDF_FORMATS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML"), ("nt", "N-Triples"))
 
 
@@ -255,6 +269,8 @@ def render_review(
         supplement_url=doi_url(review.supplement_doi),
         local=local,
         rdf_formats=RDF_FORMATS,
+        titles=DIMENSION_TITLES,
+        prisma_steps=PRISMA_STEPS,
     )
 
 

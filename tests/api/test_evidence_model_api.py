@@ -217,3 +217,43 @@ def test_study_designs_are_a_dimension_counted_from_the_design_table(client: Tes
             expected[design] += 1
     facets = client.get("/studies?limit=1").json()["facets"]["study_design"]
     assert {f["label"]: f["count"] for f in facets} == dict(expected)
+
+
+def test_the_review_page_shows_prisma_agreement_and_each_disagreement(
+    dual_client: TestClient, dual_coded: Built
+) -> None:
+    """The page a reader sees carries the same figures as the JSON tested above."""
+    from tests.api.html_tree import parse
+
+    from .test_pages import BROWSER
+
+    answer = dual_client.get("/reviews/synthetic-review").json()
+    html = dual_client.get("/reviews/synthetic-review", headers={"Accept": BROWSER})
+    assert html.headers["content-type"].startswith("text/html")
+    doc = parse(html.text)
+    prisma = doc.find("table", class_="prisma")
+    for row in prisma.find_all("tr"):
+        step = row.attrs.get("data-step")
+        if not step or step == "excluded-for":
+            continue
+        value = answer["prisma"][step]
+        shown = row.find("td").text.strip()
+        assert shown == ("—not in the public record" if value is None else str(value)), step
+    reasons = [r for r in prisma.find_all("tr") if r.attrs.get("data-step") == "excluded-for"]
+    assert len(reasons) == len(answer["prisma"]["exclusion_reasons"])
+    table = doc.find("table", class_="agreement")
+    for entry in answer["agreement"]:
+        row = table.find("tr", data_dimension=entry["dimension"])
+        cells = [td.text.strip() for td in row.find_all("td")]
+        assert cells[2] == str(entry["disagreements"])
+        if entry["cohens_kappa"] is not None:
+            assert cells[4] == f"{entry['cohens_kappa']:.2f}"
+    listed = doc.find("ul", class_="disagreements").find_all("li")
+    assert len(listed) == len(answer["disagreements"]) > 0
+    for item, disagreement in zip(listed, answer["disagreements"], strict=True):
+        assert item.attrs["data-study"] == disagreement["study"]
+        for record in disagreement["records"]:
+            assert f"row {record['row']} of {record['sheet_title']}" in item.text
+    assert doc.find("strong", data_included="synthetic-review").text == str(
+        len(answer["included_studies"])
+    )

@@ -341,7 +341,7 @@ def test_a_study_page_reads_as_the_sheet_row(client: TestClient, index: int) -> 
             assert set(shown[TITLES[dimension]].split("; ")) == set(split_cell(row[column]))
     assert shown["Summary"] == normal(row["summary"])
     assert shown["Setting"] == normal(row["setting"])
-    assert shown["Study design"] == normal(row["study_design"])
+    assert shown["Study design, as the coder wrote it"] == normal(row["study_design"])
     provenance = normal(record.find("p", class_="provenance").text)
     assert f"in row {index + 2} ({row['study_id']}) of the sheet illustrative-extraction.csv" in (
         provenance
@@ -367,7 +367,9 @@ def test_review_pages_show_findings_with_sources_themes_and_counts(client: TestC
         doc = page(client, f"/reviews/{review['id']}")
         assert normal(doc.find("h1").text) == normal(review["title"])
         statements = [normal(p.text) for p in doc.find_all("p", class_="statement")]
-        assert statements == [normal(f) for f in review["findings"]]
+        assert statements == [
+            normal(f["statement"] if isinstance(f, dict) else f) for f in review["findings"]
+        ]
         sources = {
             a.attrs["href"] for p in doc.find_all("p", class_="sources") for a in p.find_all("a")
         }
@@ -593,3 +595,13 @@ def test_the_map_exports_as_svg_and_csv(client: TestClient) -> None:
             for p in values(r, "population")
         )
         assert {k: n for k, n in split.items() if n} == dict(want)
+
+
+def test_every_coded_dimension_has_a_title_for_pages() -> None:
+    """A dimension added to the model without a page title broke every page that lists it."""
+    from smqi.api.evidence.dimensions import DIMENSIONS, YEAR
+    from smqi.api.pages.views import DIMENSION_TITLES
+
+    missing = [d.name for d in DIMENSIONS if d.name not in DIMENSION_TITLES]
+    assert missing == []
+    assert YEAR in DIMENSION_TITLES
