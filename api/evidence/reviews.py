@@ -44,6 +44,7 @@ from smqi.api.evidence.queries import (
     resource_properties,
     text,
 )
+from smqi.loader.reviews import PRISMA_COUNTS
 from smqi.loader.terms import (
     BIBO,
     CITO,
@@ -58,18 +59,7 @@ from smqi.loader.terms import (
 )
 
 # The PRISMA flow counts, as the API names them (studies_included is reportedStudyCount).
-PRISMA = {
-    "records_identified": SMQI.recordsIdentified,
-    "duplicates_removed": SMQI.duplicatesRemoved,
-    "records_screened": SMQI.recordsScreened,
-    "records_excluded": SMQI.recordsExcluded,
-    "reports_sought": SMQI.reportsSought,
-    "reports_not_retrieved": SMQI.reportsNotRetrieved,
-    "reports_assessed": SMQI.reportsAssessed,
-    "reports_excluded": SMQI.reportsExcluded,
-    "reports_included": SMQI.reportsIncluded,
-    "studies_included": SMQI.reportedStudyCount,
-}
+PRISMA = PRISMA_COUNTS
 METRICS = {
     str(SMQI.percentAgreement): "percent_agreement",
     str(SMQI.cohensKappa): "cohens_kappa",
