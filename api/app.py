@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import ASGIApp
 
 from smqi.api import errors
 from smqi.api.context import AnswerCache, AppContext
@@ -26,6 +27,7 @@ from smqi.api.http.encoding import RefuseUndecodableUrls
 from smqi.api.http.head import HeadAsGet
 from smqi.api.http.problems import PROBLEM_JSON, problem
 from smqi.api.http.replay import ReplayAnswers
+from smqi.api.http.security import SecurityHeaders
 from smqi.api.http.signposting import SignpostLinks
 from smqi.api.settings import ApiSettings
 from smqi.api.sparql.admission import QueryGate
@@ -107,6 +109,15 @@ def _allowed_methods(app: FastAPI, request: Request) -> tuple[str, ...]:
     return tuple(sorted(allowed, key=("GET", "HEAD", *_METHODS).index))
 
 
+class EvidenceApp(FastAPI):
+    """The application, with the security headers as its outermost layer: outside
+    Starlette's error middleware, so that the 500 of an unexpected failure carries them too
+    (middleware added with ``add_middleware`` runs inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     """The application over ``store``; the caller owns opening it, the app closes it."""
 
@@ -118,7 +129,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         yield
         store.close()
 
-    app = FastAPI(
+    app = EvidenceApp(
         title="SMQI Evidence Graph",
         version=__version__,
         description=DESCRIPTION,

@@ -55,7 +55,6 @@ from smqi.api.http.negotiation import choose_or_refuse
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import IriSpace
 from smqi.api.pages import views
-from smqi.api.pages.templating import PAGE_CSP
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Evidence"])
@@ -115,7 +114,7 @@ def _media_type(request: Request, format_: str | None, offered: tuple[str, ...])
 
 
 def _page(html: str) -> Representation:
-    return Representation(html.encode("utf-8"), HTML_PAGE, (("Content-Security-Policy", PAGE_CSP),))
+    return Representation(html.encode("utf-8"), HTML_PAGE)
 
 
 def _answer(

@@ -38,7 +38,6 @@ from smqi.api.linked_data.describe import (
 from smqi.api.linked_data.ontology_docs import ontology_page
 from smqi.api.linked_data.page import render_html
 from smqi.api.pages.templating import HTML as HTML_PAGE
-from smqi.api.pages.templating import PAGE_CSP
 from smqi.api.pages.views import notice_of, render_problem, render_study
 from smqi.loader.terms import ONTOLOGY_IRI, RDF, SMQI, VOCAB
 
@@ -109,7 +108,7 @@ def _dereference(
         )
     except EvidenceError as error:
         if media_type == HTML:
-            headers = {"Content-Security-Policy": PAGE_CSP, "Vary": "Accept"}
+            headers = {"Vary": "Accept"}
             return HTMLResponse(render_problem(error), error.status, headers=headers)
         return problem(error)
 
@@ -129,14 +128,13 @@ def _page(snapshot: Snapshot, description: Description, space: IriSpace) -> Repr
     """The HTML page: a study's reader page, else the description with a link to the page
     for readers about the same resource (a review's, a concept's) where there is one."""
     types = _types(description)
-    csp = (("Content-Security-Policy", PAGE_CSP),)
     local = space.local_path
     if str(SMQI.Study) in types:
         path = local(description.resource) or ""
         page = render_study(
             study_detail(snapshot, description.resource), notice_of(snapshot), local, path
         )
-        return Representation(page.encode("utf-8"), HTML_PAGE, csp)
+        return Representation(page.encode("utf-8"), HTML_PAGE)
     reader = None
     resource = description.resource
     if types & {str(SMQI.Review), str(SMQI.IllustrativeExtraction), str(SMQI.EvidenceCollection)}:
@@ -147,7 +145,7 @@ def _page(snapshot: Snapshot, description: Description, space: IriSpace) -> Repr
         anchor = f"#{concept.rsplit('/', 1)[-1]}" if concept else ""
         reader = (f"/concepts/{scheme}{anchor}", "the concept scheme's page")
     page = render_html(description, space, reader)
-    return Representation(page.encode("utf-8"), HTML_PAGE, csp)
+    return Representation(page.encode("utf-8"), HTML_PAGE)
 
 
 @router.get("/id/{path:path}", responses=RESPONSES, summary="Dereference an instance IRI")

@@ -27,7 +27,7 @@ from smqi.api.http.dependencies import get_context
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import IriSpace
 from smqi.api.pages.map_page import map_csv, render_map, render_map_svg
-from smqi.api.pages.templating import HTML, PAGE_CSP
+from smqi.api.pages.templating import HTML
 from smqi.api.pages.views import notice_of, render_problem
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -143,7 +143,7 @@ def get_map(
             _filters(snapshot, asked),
             tuple(study_index(snapshot).years),
         )
-        return Representation(html.encode("utf-8"), HTML, (("Content-Security-Policy", PAGE_CSP),))
+        return Representation(html.encode("utf-8"), HTML)
 
     key = "/map?" + "&".join(f"{k}={v}" for k, v in sorted(params)) + f"|{media_type}"
     try:
@@ -151,8 +151,7 @@ def get_map(
     except EvidenceError as error:
         if media_type != HTML:
             return problem(error)
-        headers = {"Content-Security-Policy": PAGE_CSP}
-        return Response(render_problem(error), error.status, headers, HTML)
+        return Response(render_problem(error), error.status, media_type=HTML)
 
 
 def _filters(snapshot: Snapshot, asked: MapRequest) -> list[tuple[Dimension, list[Concept], str]]:

@@ -107,8 +107,7 @@ def _editor(context: AppContext) -> HTMLResponse:
     html = pages.render_editor(
         query, pages.examples_of(catalogue, base_iri), "SMQI Evidence Graph", base_iri
     )
-    headers = {**_NOT_CACHED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
-    return HTMLResponse(html, headers=headers)
+    return HTMLResponse(html, headers=_NOT_CACHED)
 
 
 async def _service_description(
