@@ -103,6 +103,8 @@ def _dereference(
         return Representation(render_rdf(description, media_type), media_type)
 
     try:
+        if not is_iri(iri):  # a path with a space, "<", "{" ... names nothing the graph holds
+            raise NotFoundError(f"{request.url.path} names no IRI this server mints", {"iri": iri})
         return respond(
             request, context, f"ld|{iri}|{media_type}", render_description, vary="Accept"
         )
@@ -111,6 +113,15 @@ def _dereference(
             headers = {"Vary": "Accept"}
             return HTMLResponse(render_problem(error), error.status, headers=headers)
         return problem(error)
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (RFC 3987), as the store takes one."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _types(description: Description) -> set[str]:
@@ -184,4 +195,5 @@ def get_ontology_version(
 ) -> Response:
     """The ontology document, when ``version`` names its owl:versionIRI
     (https://w3id.org/smqi/ontology/{version}); 404 for other versions."""
-    return _dereference(request, context, f"{ONTOLOGY_IRI}/{version}", format_name)
+    version_iri = f"{ONTOLOGY_IRI}/{_raw_remainder(request, '/ontology/')}"
+    return _dereference(request, context, version_iri, format_name)
