@@ -86,7 +86,7 @@ def parse_filter(
         if given:
             resolved = {known.resolve(dimension, value) for value in given}
             concepts.append((dimension.name, tuple(sorted(resolved, key=lambda c: c.iri))))
-    years = {int(year_term(value).value) for value in values.get(YEAR, ()) if value.strip()}
+    years = {int(year_term(value).value) for value in values.get(YEAR, ()) if value}
     words = " ".join(query_words(free_text or ""))
     return StudyFilter(scope, tuple(concepts), tuple(sorted(years)), words)
 

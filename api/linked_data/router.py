@@ -18,12 +18,12 @@ from fastapi.responses import HTMLResponse, Response
 from smqi.api.context import AppContext
 from smqi.api.errors import NotAcceptableError
 from smqi.api.evidence.errors import EvidenceError, NotFoundError
-from smqi.api.evidence.models import Problem
 from smqi.api.evidence.queries import Snapshot
 from smqi.api.evidence.study import study_detail
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, HTML, choose_or_refuse
+from smqi.api.http.openapi import answers, one_of, refusals
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import (
     FORMAT_NAMES,
@@ -46,16 +46,15 @@ router = APIRouter(tags=["Linked data"])
 
 Format = Annotated[
     str | None,
-    Query(alias="format", description="ttl, jsonld, rdf, nt, nq, trig or html: overrides Accept."),
+    Query(
+        alias="format",
+        description="ttl, jsonld, rdf, nt, nq, trig or html: overrides Accept.",
+        json_schema_extra=one_of(["", *sorted(FORMAT_NAMES)]),
+    ),
 ]
-RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {
-        "description": "The resource's description",
-        "content": {media_type: {} for media_type in MEDIA_TYPES},
-    },
-    304: {"description": "Not modified"},
-    404: {"model": Problem, "description": "The graph says nothing about this IRI"},
-    406: {"description": "None of the offered formats is acceptable"},
+RESPONSES = {
+    **answers(*MEDIA_TYPES, description="The resource's description"),
+    **refusals(304, 404, 406, pages=True),
 }
 
 
@@ -159,7 +158,12 @@ def _page(snapshot: Snapshot, description: Description, space: IriSpace) -> Repr
     return Representation(page.encode("utf-8"), HTML_PAGE)
 
 
-@router.get("/id/{path:path}", responses=RESPONSES, summary="Dereference an instance IRI")
+@router.get(
+    "/id/{path:path}",
+    response_class=Response,
+    responses=RESPONSES,
+    summary="Dereference an instance IRI",
+)
 def get_instance(
     request: Request, context: Context, path: str, format_name: Format = None
 ) -> Response:
@@ -171,7 +175,12 @@ def get_instance(
     )
 
 
-@router.get("/vocab/{path:path}", responses=RESPONSES, summary="Dereference a concept IRI")
+@router.get(
+    "/vocab/{path:path}",
+    response_class=Response,
+    responses=RESPONSES,
+    summary="Dereference a concept IRI",
+)
 def get_concept(
     request: Request, context: Context, path: str, format_name: Format = None
 ) -> Response:
@@ -181,7 +190,9 @@ def get_concept(
     )
 
 
-@router.get("/ontology", responses=RESPONSES, summary="The ontology document")
+@router.get(
+    "/ontology", response_class=Response, responses=RESPONSES, summary="The ontology document"
+)
 def get_ontology(request: Request, context: Context, format_name: Format = None) -> Response:
     """Every triple of the ontology graph (https://w3id.org/smqi/ontology); in a browser,
     its documentation by pyLODE, whose sections the terms' hash IRIs
@@ -189,7 +200,12 @@ def get_ontology(request: Request, context: Context, format_name: Format = None)
     return _dereference(request, context, ONTOLOGY_IRI, format_name)
 
 
-@router.get("/ontology/{version}", responses=RESPONSES, summary="A version of the ontology")
+@router.get(
+    "/ontology/{version}",
+    response_class=Response,
+    responses=RESPONSES,
+    summary="A version of the ontology",
+)
 def get_ontology_version(
     request: Request, context: Context, version: str, format_name: Format = None
 ) -> Response:

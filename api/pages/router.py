@@ -25,6 +25,7 @@ from smqi.api.fair.router import NEGOTIATED, base_url, dataset_description, serv
 from smqi.api.fair.schema_org import dataset_markup
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse
+from smqi.api.http.openapi import answers, refusals
 from smqi.api.pages import render as pages
 from smqi.api.pages.templating import render_page
 from smqi.loader import __version__
@@ -45,7 +46,12 @@ PACKAGED = {"pylode.css": Path(pylode.__file__).resolve().parent / "pylode.css"}
 TITLE = "SMQI Evidence Graph"
 
 
-@router.get("/", summary="Home page; the dataset description to RDF and JSON clients")
+@router.get(
+    "/",
+    response_class=Response,
+    responses={**answers(HTML, *GRAPH_TYPES), **refusals(406)},
+    summary="Home page; the dataset description to RDF and JSON clients",
+)
 def home(request: Request, context: Context) -> Response:
     media_type = choose_or_refuse(
         request.headers.get("accept"), (HTML, *GRAPH_TYPES), GRAPH_ALIASES, "the home page"
