@@ -1,25 +1,47 @@
-"""The OpenAPI document describes what is served: each operation's media types, every error
-as the one problem shape, the enumerated parameters with the served dataset's values (read
-here from reviews.yaml, the manifest and the vocabulary files), and 404s as problems.
+"""The OpenAPI document describes what is served, and Schemathesis finds nothing it does not.
+
+The document is read for what it must say (each operation's media types, every error as
+the one problem shape, the enumerated parameters with the served dataset's values, read
+here from reviews.yaml, the manifest and the vocabulary files); then Schemathesis 4 calls
+every operation of the real app over the real build, in process (ASGI), with every check it
+has (``not_a_server_error`` and ``response_schema_conformance`` among them) and the bounded
+examples and the few documented exceptions of tests/api/schemathesis.toml. The server's own
+refusals (413, 414, 431), made before a request reaches the app, are test_request_limits.py's.
 """
 
 from __future__ import annotations
 
 import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
 import yaml
+from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
 from rdflib import Graph
 from rdflib.namespace import SKOS
+from schemathesis import engine
+from schemathesis.config import SchemathesisConfig
+from schemathesis.engine import Status, events
 
+from smqi.api.app import create_app
 from smqi.api.http.media import GRAPH_TYPES, RESULTS_TYPES
 from smqi.api.http.openapi import BLANK
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
 from tests.paths import REPO
+
+from .built_graph import make_settings
+from .served_app import UnclosableStore
 
 pytestmark = pytest.mark.integration
 
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 PROBLEM_JSON = "application/problem+json"
 VOCABULARIES = {
     "platform": "platform",
@@ -152,3 +174,111 @@ def test_404s_are_problems(client: TestClient) -> None:
         assert response.status_code == 404, path
         assert response.headers["content-type"] == PROBLEM_JSON, path
         assert response.json()["code"] == "not-found", path
+
+
+# -- Schemathesis ------------------------------------------------------------------------------
+
+
+@dataclass
+class ContractRun:
+    """What a Schemathesis run did and found."""
+
+    seconds: float = 0.0
+    scenarios: Counter[str] = field(default_factory=Counter)  # by phase
+    operations: set[str] = field(default_factory=set)
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: dict[tuple[str, str], str] = field(default_factory=dict)  # (operation, check): why
+    errors: list[str] = field(default_factory=list)
+    stop_reason: str = ""
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+    def summary(self) -> str:
+        return (
+            f"Schemathesis: {self.requests} requests to {len(self.operations)} operations in "
+            f"{self.seconds:.1f} s ({dict(self.scenarios)}); statuses "
+            f"{dict(sorted(self.statuses.items()))}; {len(self.failures)} failures, "
+            f"{len(self.errors)} errors; stopped: {self.stop_reason}"
+        )
+
+
+def run_schemathesis(app: Any, config: SchemathesisConfig) -> ContractRun:
+    """Every phase Schemathesis has (examples, coverage, fuzzing, stateful) over ``app``'s own
+    document, in process (ASGI), with every check ``config`` enables."""
+    contract = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    run = ContractRun()
+    started = time.monotonic()
+    for event in engine.from_schema(contract).execute():
+        if isinstance(event, events.ScenarioFinished):
+            run.scenarios[f"{event.phase.value} {event.status.value}"] += 1
+            if event.status is not Status.SKIP and event.label:
+                run.operations.add(event.label)
+            recorder = event.recorder
+            for interaction in recorder.interactions.values():
+                if interaction.response is not None:
+                    run.statuses[interaction.response.status_code] += 1
+            for case_id, checks in recorder.checks.items():
+                for check in checks:
+                    if check.status is Status.FAILURE and check.failure_info is not None:
+                        request = recorder.interactions.get(case_id)
+                        sent = f"{request.request.method} {request.request.uri}" if request else ""
+                        why = f"{check.failure_info.failure.title}: {sent}"
+                        run.failures.setdefault((event.label or "", check.name), why)
+        elif isinstance(event, events.NonFatalError):
+            run.errors.append(f"{event.label}: {event.value!r}")
+        elif isinstance(event, events.FatalError):
+            run.errors.append(f"fatal: {event.exception!r}")
+        elif isinstance(event, events.EngineFinished):
+            run.stop_reason = event.stop_reason.value
+    run.seconds = time.monotonic() - started
+    return run
+
+
+def test_every_check_is_on() -> None:
+    """Every check Schemathesis has runs, the two the issue names among them."""
+    checks = SchemathesisConfig.from_path(CONFIG).projects.default.checks
+    for name in ("not_a_server_error", "response_schema_conformance", "status_code_conformance",
+                 "content_type_conformance", "response_headers_conformance",
+                 "negative_data_rejection", "positive_data_acceptance", "unsupported_method",
+                 "allow_header_conformance", "use_after_free",
+                 "ensure_resource_availability"):  # fmt: skip
+        assert getattr(checks, name).enabled, name
+
+
+def test_schemathesis_finds_what_a_lying_document_hides() -> None:
+    """The control: the same run over an app whose document says what it does not do."""
+    lying = FastAPI()
+
+    class Count(BaseModel):
+        count: int
+
+    @lying.get("/count", response_model=Count)
+    def count() -> Response:
+        return Response('{"count": "many"}', media_type="application/json")
+
+    @lying.get("/fails")
+    def fails() -> Response:
+        return Response("the disk is on fire", status_code=500)
+
+    run = run_schemathesis(lying, SchemathesisConfig.from_path(CONFIG))
+    print(run.summary())
+    found = {check for _, check in run.failures}
+    assert {"response_schema_conformance", "not_a_server_error"} <= found, run.failures
+
+
+def test_schemathesis_finds_nothing(
+    built_data: Path, embedded_store: EmbeddedStore, embedded_settings: EmbeddedStoreSettings
+) -> None:
+    settings = make_settings(built_data, embedded_settings)
+    app = create_app(settings, UnclosableStore(embedded_store))  # type: ignore[arg-type]
+    with TestClient(app) as warm:  # the ontology's page (pyLODE) is made once, in seconds
+        assert warm.get("/ontology", headers={"Accept": "text/html"}).status_code == 200
+    run = run_schemathesis(app, SchemathesisConfig.from_path(CONFIG))
+    print(f"\n{run.summary()}")
+    assert run.failures == {} and run.errors == [], run.failures or run.errors
+    assert run.stop_reason == "completed"
+    documented = {f"{method} {path}" for method, path, _ in operations(app.openapi())}
+    assert run.operations == documented
+    assert run.statuses[200] > 500 and run.statuses[400] > 100  # valid and invalid requests
