@@ -23,7 +23,9 @@ import pytest
 
 from smqi.api.app import create_app
 from smqi.api.http.limits import RequestLimits
+from smqi.api.settings import settings_from
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
+from smqi.loader.settings import BuildSettings
 
 from .built_graph import make_settings
 from .served_app import UnclosableStore, serving
@@ -144,6 +146,23 @@ def assert_harmless(took: float, prober: Prober, grown: float) -> None:
     assert prober.failures == [] and len(prober.latencies) >= 3
     assert max(prober.latencies) < PROBE_WITHIN_S
     assert grown < RSS_GROWTH_MIB
+
+
+def test_the_limits_come_from_the_environment() -> None:
+    project = BuildSettings.for_project(Path("/a/project/folder"))  # nothing is read from it
+    environ = {
+        "SMQI_MAX_HEAD_BYTES": "20000",
+        "SMQI_MAX_HEADERS": "12",
+        "SMQI_MAX_URL_BYTES": "9000",
+        "SMQI_MAX_BODY_BYTES": "1048576",
+        "SMQI_HEAD_TIMEOUT": "2.5",
+    }
+    limits = settings_from(environ=environ, build=project).limits
+    assert (limits.max_head_bytes, limits.max_headers, limits.max_url_bytes) == (20000, 12, 9000)
+    assert (limits.max_body_bytes, limits.head_timeout_s) == (1048576, 2.5)
+    assert settings_from(environ={}, build=project).limits == DEFAULTS
+    with pytest.raises(ValueError, match="SMQI_MAX_HEADERS must be a whole number"):
+        settings_from(environ={"SMQI_MAX_HEADERS": "many"}, build=project)
 
 
 @pytest.mark.parametrize("megabytes", [64, 200])
