@@ -168,6 +168,23 @@ def test_reviews_and_labels_are_listed_from_the_served_dataset(
     assert map_platform["items"] == parameter(studies, "platform")["items"]
 
 
+def test_the_reload_endpoint_documents_its_refusals(
+    built_data: Path, embedded_store: EmbeddedStore, embedded_settings: EmbeddedStoreSettings
+) -> None:
+    """POST /admin/reload exists only with a token; its 401, 409 and 422 are documented."""
+    settings = make_settings(built_data, embedded_settings, reload_token="a-token")
+    app = create_app(settings, UnclosableStore(embedded_store))  # type: ignore[arg-type]
+    with TestClient(app) as client:
+        operation = client.get("/openapi.json").json()["paths"]["/admin/reload"]["post"]
+        problem = {"$ref": "#/components/schemas/Problem"}
+        for status in ("401", "409", "422"):
+            assert operation["responses"][status]["content"][PROBLEM_JSON]["schema"] == problem
+        refused = client.post("/admin/reload", headers={"Authorization": "Bearer not-it"})
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == PROBLEM_JSON
+    assert refused.json()["status"] == 401 and refused.json()["code"]
+
+
 def test_404s_are_problems(client: TestClient) -> None:
     for path in ("/fdp/distribution/nothing", "/downloads/nothing", "/static/nothing.css",
                  "/nothing", "/id/nothing", "/concepts/nothing"):  # fmt: skip
