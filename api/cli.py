@@ -92,7 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"serving {build_iri} at {settings.base_url}/", file=sys.stderr)
     app = create_app(settings, store)
-    uvicorn.Server(server_config(app, settings.host, settings.port)).run()
+    uvicorn.Server(server_config(app, settings.host, settings.port, limits=settings.limits)).run()
     return 0
 
 

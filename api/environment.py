@@ -11,4 +11,9 @@ ENVIRONMENT_VARIABLES = {
     "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
     "SMQI_ANSWER_TTL": "remote store that others write to: renew cached answers every N seconds",
     "SMQI_PUBLIC_URL": "the URL this server is reached at, for links",
+    "SMQI_MAX_HEAD_BYTES": "most bytes of a request's line and headers (default 65536; 431)",
+    "SMQI_MAX_HEADERS": "most header fields of a request (default 100; 431)",
+    "SMQI_MAX_URL_BYTES": "most bytes of a request's URL (default 32768; 414)",
+    "SMQI_MAX_BODY_BYTES": "most bytes of a request's body (default 16777216; 413)",
+    "SMQI_HEAD_TIMEOUT": "seconds a request's headers may take to arrive (default 10; 408)",
 }

@@ -4,11 +4,12 @@ environment) and passed to ``create_app``; no other module reads the environment
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from smqi.api.environment import ENVIRONMENT_VARIABLES
+from smqi.api.http.limits import RequestLimits
 from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
 from smqi.loader.settings import BuildSettings
 
@@ -21,7 +22,8 @@ class ApiSettings:
     where this server answers (used in links, the service description and the VoID); the
     graph's own IRIs stay under ``build.base_iri`` and dereference under ``/id/``.
     ``sparql_queue`` SPARQL queries may wait for one of the store's ``workers`` slots
-    (``api.sparql.admission``); more are refused with 503 and Retry-After.
+    (``api.sparql.admission``); more are refused with 503 and Retry-After. ``limits``: how
+    much of a request the server reads (``api.http.limits``).
     """
 
     store: EmbeddedStoreSettings | RemoteStoreSettings
@@ -32,6 +34,7 @@ class ApiSettings:
     public_url: str | None = None
     cache_entries: int = 512
     sparql_queue: int = 16
+    limits: RequestLimits = field(default_factory=RequestLimits)
 
     @property
     def base_url(self) -> str:
@@ -89,6 +92,19 @@ def settings_from(
         port=port,
         reload_token=env.get("SMQI_RELOAD_TOKEN") or None,
         public_url=env.get("SMQI_PUBLIC_URL") or None,
+        limits=_limits(env),
+    )
+
+
+def _limits(env: Mapping[str, str]) -> RequestLimits:
+    """The request limits, each from its ``SMQI_*`` variable when set."""
+    defaults = RequestLimits()
+    return RequestLimits(
+        max_head_bytes=_number(env, "SMQI_MAX_HEAD_BYTES", int) or defaults.max_head_bytes,
+        max_headers=_number(env, "SMQI_MAX_HEADERS", int) or defaults.max_headers,
+        max_url_bytes=_number(env, "SMQI_MAX_URL_BYTES", int) or defaults.max_url_bytes,
+        max_body_bytes=_number(env, "SMQI_MAX_BODY_BYTES", int) or defaults.max_body_bytes,
+        head_timeout_s=_number(env, "SMQI_HEAD_TIMEOUT", float) or defaults.head_timeout_s,
     )
 
 

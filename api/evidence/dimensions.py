@@ -8,6 +8,7 @@ the store so that the API knows exactly the concepts that are loaded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -232,12 +233,11 @@ def resolve_collection(snapshot: Snapshot, value: str, parameter: str = "review"
 
 
 def year_term(value: str) -> ox.Literal:
-    """A publication year as the xsd:integer the graph stores."""
-    try:
-        year = int(value.strip())
-    except ValueError:
+    """A publication year (four digits, as the API documents it) as the xsd:integer the
+    graph stores."""
+    if re.fullmatch("[0-9]{4}", value) is None:
         raise InvalidParameterError(
             f"year={value!r} is not a year; give four digits, e.g. year=2016",
             {"parameter": YEAR, "value": value},
-        ) from None
-    return ox.Literal(str(year), datatype=ox.NamedNode(str(XSD.integer)))
+        )
+    return ox.Literal(str(int(value)), datatype=ox.NamedNode(str(XSD.integer)))

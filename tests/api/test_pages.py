@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from smqi.api.pages.templating import ENVIRONMENT, PAGE_CSP, safe_url
+from smqi.api.http.security import PAGE_POLICY
+from smqi.api.pages.templating import ENVIRONMENT, safe_url
 from tests.conftest import sheet_rows, split_cell
 from tests.paths import REPO
 
@@ -102,7 +103,7 @@ def test_a_browser_gets_a_page_and_a_client_json_from_the_same_url(
     as_page = client.get(url, headers={"Accept": BROWSER})
     assert as_page.status_code == 200
     assert as_page.headers["content-type"] == "text/html; charset=utf-8"
-    assert as_page.headers["content-security-policy"] == PAGE_CSP
+    assert as_page.headers["content-security-policy"] == PAGE_POLICY
     assert "Accept" in as_page.headers["vary"]
     for accept in ("application/json", "*/*", None):
         headers = {"Accept": accept} if accept else {}
