@@ -201,7 +201,7 @@ def get_ontology(request: Request, context: Context, format_name: Format = None)
 
 
 @router.get(
-    "/ontology/{version}",
+    "/ontology/{version:path}",
     response_class=Response,
     responses=RESPONSES,
     summary="A version of the ontology",
@@ -210,6 +210,7 @@ def get_ontology_version(
     request: Request, context: Context, version: str, format_name: Format = None
 ) -> Response:
     """The ontology document, when ``version`` names its owl:versionIRI
-    (https://w3id.org/smqi/ontology/{version}); 404 for other versions."""
+    (https://w3id.org/smqi/ontology/{version}); 404 for other versions. A path, so that no
+    remainder (``/ontology/%20%2F``) falls through to the framework's slash redirect."""
     version_iri = f"{ONTOLOGY_IRI}/{_raw_remainder(request, '/ontology/')}"
     return _dereference(request, context, version_iri, format_name)

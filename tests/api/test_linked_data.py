@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
@@ -315,6 +315,8 @@ def test_a_malformed_linked_data_path_is_404(served: str, prefix: str, breaker: 
     accept=st.sampled_from(ACCEPTS),
 )
 @settings(max_examples=150, deadline=None)
+# found by this test once: "/ontology/ /" fell through to the framework's slash redirect (307)
+@example(prefix="/ontology/", before="", breaker=" ", after="/", raw=False, accept="text/turtle")
 def test_any_path_holding_what_no_iri_may_is_404(
     served: str, prefix: str, before: str, breaker: str, after: str, raw: bool, accept: str
 ) -> None:
