@@ -127,7 +127,7 @@ def test_each_operation_says_what_it_answers(document: dict[str, Any]) -> None:
 def test_enumerated_parameters_are_enums(document: dict[str, Any]) -> None:
     paths = document["paths"]
     dimensions = ["platform", "population", "communication_model", "activity", "stage",
-                  "country", "model_of_use", "theme"]  # fmt: skip
+                  "country", "model_of_use", "theme", "study_design"]  # fmt: skip
     for path in ("/summary", "/gaps"):
         for name in ("rows", "cols"):
             assert parameter(paths[path]["get"], name)["enum"] == dimensions, (path, name)
