@@ -42,6 +42,10 @@ ENVIRONMENT_VARIABLES = {
     "SMQI_STORE_DIR": "directory of the embedded store (default PROJECT/var/store)",
     "SMQI_ENDPOINT": "query URL of a remote SPARQL 1.1 store (instead of the embedded one)",
     "SMQI_UPDATE_ENDPOINT": "update URL of the remote store (needed to load builds into it)",
+    "SMQI_STORE_KIND": "sparql (any SPARQL 1.1 store, the default) or virtuoso",
+    "SMQI_ENDPOINT_USER": "account that may write to the remote store (its update URL)",
+    "SMQI_ENDPOINT_PASSWORD": "that account's password",
+    "SMQI_ENDPOINT_AUTH": "basic or digest (default: digest for virtuoso, else basic)",
     "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
     "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
     "SMQI_ANSWER_TTL": "remote store that others write to: renew cached answers every N seconds",
@@ -59,25 +63,46 @@ def settings_from(
     timeout: float | None = None,
     max_rows: int | None = None,
     answer_ttl: float | None = None,
+    store_kind: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    auth: str | None = None,
     environ: Mapping[str, str] | None = None,
     build: BuildSettings,
 ) -> ApiSettings:
-    """Settings from command-line values, falling back to ``environ`` (``SMQI_*``)."""
+    """Settings from command-line values, falling back to ``environ`` (``SMQI_*``).
+
+    A load or replace touches only the project's own graphs (those under its base IRI's
+    ``graph/``), so several projects may share one store."""
     env = environ or {}
     query_timeout = timeout or _number(env, "SMQI_QUERY_TIMEOUT", float) or 10.0
     rows = max_rows or _number(env, "SMQI_MAX_ROWS", int) or 10_000
     remote = endpoint or env.get("SMQI_ENDPOINT")
     ttl = answer_ttl or _number(env, "SMQI_ANSWER_TTL", float)
+    prefix = f"{build.base_iri}graph/"
+    kind = store_kind or env.get("SMQI_STORE_KIND") or "sparql"
     store: EmbeddedStoreSettings | RemoteStoreSettings
     if remote:
+        if kind not in ("sparql", "virtuoso"):
+            raise ValueError(f"the store kind must be sparql or virtuoso, not {kind!r}")
+        scheme = auth or env.get("SMQI_ENDPOINT_AUTH") or _default_auth(kind)
+        if scheme not in ("basic", "digest"):
+            raise ValueError(f"the endpoint's authentication is basic or digest, not {scheme!r}")
         store = RemoteStoreSettings(
             query_url=remote,
             update_url=update_endpoint or env.get("SMQI_UPDATE_ENDPOINT"),
+            user=user or env.get("SMQI_ENDPOINT_USER") or None,
+            password=password or env.get("SMQI_ENDPOINT_PASSWORD") or None,
+            auth="digest" if scheme == "digest" else "basic",
             query_timeout_s=query_timeout,
             max_rows=rows,
             answer_ttl_s=ttl,
             base_iri=build.base_iri,
+            graph_prefix=prefix,
+            kind="virtuoso" if kind == "virtuoso" else "sparql",
         )
+    elif kind != "sparql" and (store_kind or env.get("SMQI_STORE_KIND")):
+        raise ValueError("a store kind is for a remote store (--endpoint)")
     elif ttl is not None:
         raise ValueError(
             "an answer TTL is for a remote store that others write to (--endpoint); "
@@ -92,6 +117,7 @@ def settings_from(
             query_timeout_s=query_timeout,
             max_rows=rows,
             base_iri=build.base_iri,
+            graph_prefix=prefix,
         )
     return ApiSettings(
         store=store,
@@ -101,6 +127,11 @@ def settings_from(
         reload_token=env.get("SMQI_RELOAD_TOKEN") or None,
         public_url=env.get("SMQI_PUBLIC_URL") or None,
     )
+
+
+def _default_auth(kind: str) -> str:
+    """Virtuoso's authenticated endpoint (/sparql-auth) asks for HTTP digest."""
+    return "digest" if kind == "virtuoso" else "basic"
 
 
 N = TypeVar("N", int, float)

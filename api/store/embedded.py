@@ -18,8 +18,9 @@ the version it wants, so a worker reopens when the dataset changes.
 ``replace`` writes the new dataset into a fresh version and only then switches ``current``:
 readers see the old dataset or the new one, never a mix, and a file that fails to load
 leaves the old one served. ``load`` does the same starting from a copy (hard links) of the
-current version. The version's directory name is the dataset's version: the data holds no
-bookkeeping triple.
+current version, and so does ``replace`` with a ``graph_prefix``, after removing from the
+copy the graphs under it and those the file fills (another project's graphs stay). The
+version's directory name is the dataset's version: the data holds no bookkeeping triple.
 """
 
 from __future__ import annotations
@@ -143,7 +144,7 @@ class EmbeddedStore:
 
     def replace(self, nquads_file: Path) -> None:
         with self._writing():
-            self._publish(nquads_file, additive=False)
+            self._publish(nquads_file, additive=False, scope=self._settings.graph_prefix)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -152,8 +153,9 @@ class EmbeddedStore:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
-    def _publish(self, source: Path | None, additive: bool) -> None:
-        """Write a new version from the current one (if additive) plus ``source``, then serve it."""
+    def _publish(self, source: Path | None, additive: bool, scope: str | None = None) -> None:
+        """Write a new version from the current one (if additive, or all but the graphs under
+        ``scope`` and those ``source`` fills) plus ``source``, then serve it."""
         if source is not None and not source.is_file():
             raise DatasetError(f"{source} is not a file. The dataset being served is unchanged.")
         for orphan in (self._dir / "staging").iterdir():  # left by a writer that died
@@ -161,9 +163,9 @@ class EmbeddedStore:
         version_id = new_version_id()
         staging = self._dir / "staging" / version_id
         try:
-            if additive:
+            if additive or scope is not None:
                 _copy_version(self._current_location(), staging)
-            _write_version(staging, source)
+            _write_version(staging, source, None if additive else scope)
         except SyntaxError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             name = source.name if source else "the dataset"
@@ -220,8 +222,9 @@ def _copy_version(current: Path, target: Path) -> None:
         del reader
 
 
-def _write_version(location: Path, source: Path | None) -> None:
-    """Bulk-load ``source`` into the store at ``location``, compact it and close it.
+def _write_version(location: Path, source: Path | None, scope: str | None = None) -> None:
+    """Bulk-load ``source`` into the store at ``location``, compact it and close it; with
+    ``scope``, first remove the named graphs under it and those ``source`` fills.
 
     The version is only ever read afterwards, by worker processes that open it read-only
     and so never compact it themselves: uncompacted, the bulk loader's many overlapping
@@ -229,9 +232,25 @@ def _write_version(location: Path, source: Path | None) -> None:
     """
     store = ox.Store(str(location))
     try:
+        if scope is not None:
+            incoming = _graph_names(source) if source is not None else set()
+            for graph in list(store.named_graphs()):
+                if isinstance(graph, ox.NamedNode) and (
+                    graph.value.startswith(scope) or graph.value in incoming
+                ):
+                    store.remove_graph(graph)
         if source is not None:
             store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
         store.flush()
         store.optimize()
     finally:
         del store  # closes the store, so worker processes may open it read-only
+
+
+def _graph_names(source: Path) -> set[str]:
+    """The named graphs an N-Quads file fills (SyntaxError if it does not parse)."""
+    return {
+        quad.graph_name.value
+        for quad in ox.parse(path=str(source), format=ox.RdfFormat.N_QUADS)
+        if isinstance(quad.graph_name, ox.NamedNode)
+    }

@@ -11,14 +11,20 @@ is sent after a ``BASE`` declaration of the store's base IRI.
 Results are always fetched as SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
 DESCRIBE), parsed by pyoxigraph into the same terms the embedded store returns, cut at the
 row cap, and written in the type the client asked for by the same code as the embedded store.
+A server that cuts an answer itself must say so: ``X-SPARQL-MaxRows`` (Virtuoso's row limit
+was reached) marks the rows truncated, and ``X-SQL-State: S1TAT`` (Virtuoso's partial
+answer at its time limit) is a timeout, never an answer.
 
-``replace`` and ``load`` send one SPARQL Update request (``DROP ALL ; INSERT DATA {...}``
-and ``INSERT DATA {...}``), built only after the whole file has parsed; with
-``graph_prefix`` set, ``replace`` drops only the graphs under that prefix. On a store that runs
-an update request as one transaction (Oxigraph, Fuseki/TDB2, GraphDB) readers see the old
-dataset or the new one, and a refused request changes nothing. Staging into temporary
-graphs would not help: with a union default graph, readers would see them. The request
-holds the whole dataset in memory; for millions of triples, load the server offline.
+``replace`` and ``load`` are built only after the whole file has parsed (``api.store.updates``).
+On a SPARQL 1.1 store they send one SPARQL Update request (``DROP ... ; INSERT DATA {...}``):
+on a store that runs an update request as one transaction (Oxigraph, Fuseki/TDB2, GraphDB)
+readers see the old dataset or the new one, and a refused request changes nothing. With
+``graph_prefix`` set (``smqi load`` sets the project's), ``replace`` drops only the graphs
+under that prefix and those the file fills, so the datasets of other projects in a shared
+store stay as they are. Staging into temporary graphs would not help there: with a union
+default graph, readers would see them. The request holds the whole dataset in memory; for
+millions of triples, load the server offline. On Virtuoso, which limits the size of a
+request, the dataset goes in pieces through private staging graphs (``api.store.virtuoso``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import logging
 import math
 import time
 import urllib.error
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -71,7 +78,24 @@ from smqi.api.store.formats import (
     triples_from_ntriples,
     write_graph,
 )
-from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
+from smqi.api.store.sparql import (
+    Bindings,
+    CheckedQuery,
+    QueryDataset,
+    QueryForm,
+    check_query,
+    with_base,
+    without_dataset_clauses,
+)
+from smqi.api.store.updates import SEPARATOR, drop, insert_operations, read_quads
+from smqi.api.store.virtuoso import (
+    ANYTIME_STATE,
+    DESCRIBE_PRAGMA,
+    TIMEOUT_PARAMETER,
+    explicit_dataset,
+    plain_blank_nodes,
+    publish_staged,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +103,20 @@ logger = logging.getLogger(__name__)
 _SERVER_CANCELLED = b"operation has been cancelled"
 UNVERSIONED = "unversioned"
 _CHUNK_BYTES = 1 << 16
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A response body, and whether the server said it cut the answer at its row limit."""
+
+    body: bytes
+    cut: bool = False
+
+
+_CUT_GRAPH = (
+    "the SPARQL endpoint cut the graph at its own limit on answers; raise it (Virtuoso: "
+    "ResultSetMaxRows) above the largest graph this API serves"
+)
 
 
 class RemoteStore:
@@ -101,11 +139,14 @@ class RemoteStore:
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         checked, text = prepare(query, bindings, QueryForm.ASK)
-        return _boolean(self._query(checked, text, SPARQL_JSON))
+        return _boolean(self._query(checked, text, SPARQL_JSON).body)
 
     def construct(self, query: str, bindings: Bindings | None = None) -> list[ox.Triple]:
         checked, text = prepare(query, bindings, QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
-        return _triples(self._query(checked, text, N_TRIPLES))
+        answer = self._query(checked, text, N_TRIPLES)
+        if answer.cut:
+            raise StoreError(_CUT_GRAPH)
+        return _triples(answer.body)
 
     def query_raw(
         self, query: str, accept: str | None, dataset: QueryDataset | None = None
@@ -113,18 +154,20 @@ class RemoteStore:
         checked = check_query(query)
         media_type = negotiate(accept, graph=checked.form.returns_graph)
         if checked.form.returns_graph:
-            triples = _triples(self._query(checked, checked.text, N_TRIPLES, dataset))
-            return RawResult(write_graph(triples, media_type), media_type)
-        body = self._query(checked, checked.text, SPARQL_JSON, dataset)
+            graph = self._query(checked, checked.text, N_TRIPLES, dataset)
+            written = write_graph(_triples(graph.body), media_type)
+            return RawResult(written, media_type, graph.cut)
+        answer = self._query(checked, checked.text, SPARQL_JSON, dataset)
+        body = answer.body
         try:
             results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             if isinstance(results, ox.QueryBoolean):
-                answer = results.serialize(format=results_format(media_type)) or b""
-                return RawResult(answer, media_type)
+                boolean = results.serialize(format=results_format(media_type)) or b""
+                return RawResult(boolean, media_type)
             table, truncated = capped_results(results, media_type, self._settings.max_rows)
         except SyntaxError as exc:
             raise _malformed(body) from exc
-        return RawResult(table, media_type, truncated)
+        return RawResult(table, media_type, truncated or answer.cut)
 
     def version(self) -> str:
         now = time.monotonic()
@@ -156,32 +199,57 @@ class RemoteStore:
 
     def _publish(self, source: Path, clear_first: bool) -> None:
         version_id = new_version_id()
+        quads = read_quads(source)  # the whole file parses before the store is touched
         marker = version_quad(self._settings.version_graph, version_id)
-        insert, graphs = _insert_data(source)  # parse the whole file before touching the store
-        operations = [
-            *(self._drop_dataset(graphs) if clear_first else []),
-            insert,
-            f"DROP SILENT GRAPH {marker.graph_name}",
+        recorded = [
+            drop(marker.graph_name.value),  # type: ignore[union-attr]
             f"INSERT DATA {{ GRAPH {marker.graph_name} {{ {marker.triple} . }} }}",
         ]
-        self._update(" ;\n".join(operations), source)
+        replaced = self._dataset_graphs() if clear_first else set()
+        if self._settings.kind == "virtuoso":
+            publish_staged(
+                quads,
+                replaced or set(),
+                version_id,
+                recorded,
+                lambda text: self._update(text, source),
+                self._call,
+                additive=not clear_first,
+            )
+        else:
+            drops = ["DROP ALL"] if replaced is None else [drop(g) for g in sorted(replaced)]
+            operations = [*drops, *insert_operations(quads), *recorded]
+            self._update(SEPARATOR.join(operations), source)
         self._version = (time.monotonic(), version_id)
 
-    def _drop_dataset(self, incoming: set[str]) -> list[str]:
-        """Operations removing the dataset: every graph, or those under graph_prefix and those
-        the new file fills."""
+    def _dataset_graphs(self) -> set[str] | None:
+        """The graphs a replace removes: those under graph_prefix (None without one: all)."""
         prefix = self._settings.graph_prefix
         if prefix is None:
-            return ["DROP ALL"]
+            return None
+        # Virtuoso answers this form from its list of graphs, private ones included
         present = self.select("SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?s ?p ?o } }")
         if present.truncated:
             raise StoreError("the store holds more graphs than the row cap; nothing was replaced")
-        ours = {
+        return {
             row["graph"].value
             for row in present.rows
             if isinstance(row["graph"], ox.NamedNode) and row["graph"].value.startswith(prefix)
         }
-        return [f"DROP SILENT GRAPH <{graph}>" for graph in sorted(ours | incoming)]
+
+    def _call(self, query: str) -> None:
+        """Run a SELECT at the update endpoint, as the loading account (Virtuoso's
+        ``sql:`` procedure calls)."""
+        if self._settings.update_url is None:
+            raise StoreError("no update URL is configured, so this store cannot be written")
+        sparql = self._wrapper(self._settings.update_timeout_s)
+        sparql.endpoint = self._settings.update_url
+        sparql.setMethod(POST)
+        sparql.setRequestMethod(URLENCODED)
+        sparql.queryString = query
+        sparql.queryType = QueryForm.SELECT.value
+        sparql.addCustomHttpHeader("Accept", SPARQL_JSON)
+        self._send(sparql)
 
     def _update(self, update: str, source: Path) -> None:
         if self._settings.update_url is None:
@@ -199,6 +267,15 @@ class RemoteStore:
             raise DatasetError(
                 f"the SPARQL endpoint refused the data in {source.name}: {exc}. "
                 "The dataset being served is unchanged."
+            ) from exc
+        except StoreError as exc:
+            if type(exc) is not StoreError:  # a timeout, an unreachable endpoint: as they are
+                raise
+            cause = exc.__cause__
+            said = _server_message(cause) if isinstance(cause, SPARQLWrapperException) else ""
+            raise DatasetError(
+                f"the SPARQL endpoint failed to write {source.name}"
+                f"{': ' + said if said else ''}. The dataset being served is unchanged."
             ) from exc
 
     # -- talking to the endpoint ------------------------------------------------------------
@@ -219,25 +296,42 @@ class RemoteStore:
         text: str,
         accept: str,
         dataset: QueryDataset | None = None,
-    ) -> bytes:
+    ) -> _Answer:
         """Send ``text`` (``checked`` with any bindings in place) on the dataset it names."""
         base = self._settings.base_iri
         sparql = self._wrapper(self._settings.query_timeout_s)
+        virtuoso = self._settings.kind == "virtuoso"
+        if virtuoso and dataset is not None and checked.names_dataset:
+            text = without_dataset_clauses(checked)  # the protocol's dataset replaces them
+        if virtuoso:  # the server stops the query itself at our timeout
+            milliseconds = math.ceil(self._settings.query_timeout_s * 1000)
+            sparql.addParameter(TIMEOUT_PARAMETER, str(milliseconds))
         sparql.setMethod(POST)
         sparql.setRequestMethod(URLENCODED)
         # Our lexer has decided the form; SPARQLWrapper's own guess must not route it elsewhere.
-        sparql.queryString = f"BASE <{base}> {text}" if checked.has_relative_iri else text
+        text = with_base(checked, text, base)
+        if virtuoso and checked.form is QueryForm.DESCRIBE:
+            text = f"{DESCRIBE_PRAGMA} {text}"
+        sparql.queryString = text
         sparql.queryType = checked.form.value
         sparql.addCustomHttpHeader("Accept", accept)
         named = dataset or checked.dataset(base)
         if named is not None:
+            if virtuoso:
+                named = explicit_dataset(named)
             for graph in named.default_graphs:
                 sparql.addParameter("default-graph-uri", graph)
             for graph in named.named_graphs:
                 sparql.addParameter("named-graph-uri", graph)
-        return self._send(sparql)
+        try:
+            answer = self._send(sparql)
+        except QuerySyntaxError as exc:
+            raise QuerySyntaxError(located_syntax_error(checked.text, base) or str(exc)) from exc
+        if virtuoso and accept == SPARQL_JSON:
+            return _Answer(plain_blank_nodes(answer.body), answer.cut)
+        return answer
 
-    def _send(self, sparql: SPARQLWrapper) -> bytes:
+    def _send(self, sparql: SPARQLWrapper) -> _Answer:
         """Send the request and read the whole body, translating every failure once.
 
         The socket timeout bounds each wait for the endpoint; the body must also arrive
@@ -247,13 +341,19 @@ class RemoteStore:
         try:
             response = sparql.query().response
             try:
+                headers = response.headers
+                if headers.get("X-SQL-State", "").strip() == ANYTIME_STATE:
+                    raise QueryTimeoutError(
+                        "the SPARQL endpoint stopped the query at its time limit; its partial "
+                        "answer was discarded"
+                    )
                 deadline = time.monotonic() + timeout
                 chunks = []
                 while chunk := response.read(_CHUNK_BYTES):
                     chunks.append(chunk)
                     if time.monotonic() > deadline:
                         raise TimeoutError
-                return b"".join(chunks)
+                return _Answer(b"".join(chunks), headers.get("X-SPARQL-MaxRows") is not None)
             finally:
                 response.close()
         except QueryBadFormed as exc:
@@ -285,9 +385,17 @@ class RemoteStore:
         except (http.client.HTTPException, ConnectionError) as exc:
             raise StoreUnavailableError("the connection to the SPARQL endpoint broke") from exc
 
-    def _rows(self, body: bytes) -> tuple[list[str], list[Row], bool]:
-        """Variables, the rows up to the cap, and whether more rows were left out."""
+    def _rows(self, answer: _Answer) -> tuple[list[str], list[Row], bool]:
+        """Variables, the rows up to the cap, and whether more rows were left out (by us, or
+        by the server at its own limit)."""
         max_rows = self._settings.max_rows
+        body = answer.body
+        if answer.cut:
+            logger.warning(
+                "the SPARQL endpoint cut an answer at its own row limit; raise it above "
+                "%s (Virtuoso: ResultSetMaxRows)",
+                max_rows,
+            )
         try:
             solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             if not isinstance(solutions, ox.QuerySolutions):
@@ -300,7 +408,7 @@ class RemoteStore:
                 rows.append(tuple(solution))
         except SyntaxError as exc:
             raise _malformed(body) from exc
-        return variables, rows, False
+        return variables, rows, answer.cut
 
     def close(self) -> None:
         """Nothing to release: every request opens and closes its own connection."""
@@ -341,40 +449,17 @@ def _server_message(exc: SPARQLWrapperException) -> str:
     return message.strip()[:500] or "the SPARQL endpoint could not parse the query"
 
 
-def _insert_data(source: Path) -> tuple[str, set[str]]:
-    """An INSERT DATA operation holding every quad of an N-Quads file, and its graph names.
+def located_syntax_error(query: str, base: str) -> str | None:
+    """Where ``query`` fails to parse, as the embedded store says it (line:column), for a
+    server whose own message gives no position; None if pyoxigraph parses it.
 
-    Terms are written by pyoxigraph in N-Triples syntax, which SPARQL reads the same way.
+    The query runs on an empty in-memory store: the lexer's limits have already bounded
+    its nesting and length, and there is nothing for it to read.
     """
-    if not source.is_file():
-        raise DatasetError(f"{source} is not a file. The dataset being served is unchanged.")
-    parts = ["INSERT DATA {\n"]
-    names: set[str] = set()
-    graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
     try:
-        for quad in ox.parse(path=source, format=ox.RdfFormat.N_QUADS):
-            if quad.graph_name != graph:
-                if isinstance(graph, ox.NamedNode):
-                    parts.append("}\n")
-                graph = quad.graph_name
-                if isinstance(graph, ox.BlankNode):
-                    raise DatasetError(
-                        f"{source.name} names a graph with a blank node, which SPARQL Update "
-                        "cannot write. The dataset being served is unchanged."
-                    )
-                if isinstance(graph, ox.NamedNode):
-                    names.add(graph.value)
-                    parts.append(f"GRAPH {graph} {{\n")
-            parts.append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+        ox.Store().query(query, base_iri=base)
     except SyntaxError as exc:
-        raise DatasetError(
-            f"{source.name} is not valid N-Quads: {exc}. The dataset being served is unchanged."
-        ) from exc
-    except OSError as exc:
-        raise DatasetError(
-            f"{source.name} could not be read. The dataset being served is unchanged."
-        ) from exc
-    if isinstance(graph, ox.NamedNode):
-        parts.append("}\n")
-    parts.append("}")
-    return "".join(parts), names
+        return str(exc)
+    except (ValueError, OSError, RuntimeError):
+        return None
+    return None

@@ -185,6 +185,49 @@ class CheckedQuery:
         return QueryDataset(tuple(default), tuple(named))
 
 
+def with_base(checked: CheckedQuery, text: str, base: str) -> str:
+    """``text`` (``checked`` with any bindings in place) with its relative IRIs resolving
+    against ``base``: a ``BASE`` declaration first when it has relative IRIs, and a relative
+    ``BASE`` of its own made absolute (some servers, Virtuoso, read one BASE only).
+
+    Bindings are placed after the prologue, so the prologue's offsets hold in ``text``.
+    """
+    if not checked.has_relative_iri:
+        return text
+    tokens = checked.tokens
+    own = next((i for i in range(checked.form_index) if _keyword(tokens[i]) == "BASE"), None)
+    if own is None or own + 1 >= len(tokens) or not tokens[own + 1].is_iri:
+        return f"BASE <{base}> {text}"
+    declared = tokens[own + 1]
+    absolute = urljoin(base, declared.text[1:-1])
+    end = declared.start + len(declared.text)
+    text = f"{text[: declared.start]}<{absolute}>{text[end:]}"
+    before = any(t.is_iri and not _SCHEME.match(t.text[1:]) for t in tokens[:own])
+    return f"BASE <{base}> {text}" if before else text
+
+
+def without_dataset_clauses(checked: CheckedQuery) -> str:
+    """The query's text without its FROM and FROM NAMED clauses, for a dataset given with the
+    query (the protocol's), which replaces them; a server that merges the two (Virtuoso)
+    then answers on the protocol's alone."""
+    tokens = checked.tokens
+    spans: list[tuple[int, int]] = []
+    index = checked.form_index + 1
+    while index < len(tokens) - 1:
+        if _keyword(tokens[index]) == "FROM":
+            last = index + 2 if _keyword(tokens[index + 1]) == "NAMED" else index + 1
+            if last < len(tokens):
+                target = tokens[last]
+                spans.append((tokens[index].start, target.start + len(target.text)))
+            index = last + 1
+        else:
+            index += 1
+    text = checked.text
+    for start, end in reversed(spans):
+        text = f"{text[:start]} {text[end:]}"
+    return text
+
+
 def _graph_iri(token: _Token, prefixes: Mapping[str, str], base: str) -> str:
     """The IRI a FROM clause names: ``<iri>`` resolved against ``base``, or a prefixed name."""
     if token.is_iri:
