@@ -85,9 +85,11 @@ def _block(graph: str | None, lines: list[str]) -> str:
 
 
 def insert_operations(
-    quads: Quads, target: Target = _same, per_operation: int = TRIPLES_PER_OPERATION
+    quads: Quads, target: Target = _same, per_operation: int | None = None
 ) -> list[str]:
-    """Operations inserting ``quads``, each graph written to ``target(graph)``."""
+    """Operations inserting ``quads``, each graph written to ``target(graph)``, at most
+    ``per_operation`` triples each (default TRIPLES_PER_OPERATION)."""
+    per_operation = per_operation or TRIPLES_PER_OPERATION
     operations = []
     for graph, lines in quads.plain.items():
         for start in range(0, len(lines), per_operation):

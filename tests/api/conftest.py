@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 EX = "https://example.org/smqi-test/"
+OTHER = "https://example.org/smqi-other-project/"  # another project's dataset in the store
 STUDIES_GRAPH = f"<{EX}graph/studies>"
 RECORDS_GRAPH = f"<{EX}graph/records>"
 NOTE = f"{EX}note"
@@ -113,9 +114,9 @@ def study_count(store: Store) -> int:
     return int(store.select(STUDY_COUNT).rows[0]["n"].value)
 
 
-def expected_titles(studies: Sequence[Study]) -> dict[str, str]:
-    """Each study's title, from the records."""
-    return {study.iri: study.title for study in studies}
+def expected_titles(studies: Sequence[Study], base: str = EX) -> dict[str, str]:
+    """Each study's title, from the records (under ``base``, see ``write_dataset``)."""
+    return {study.iri.replace(EX, base): study.title for study in studies}
 
 
 def _literal(text: str) -> str:
@@ -149,8 +150,10 @@ def nquads(studies: Sequence[Study]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_dataset(path: Path, studies: Sequence[Study]) -> Path:
-    path.write_text(nquads(studies), encoding="utf-8")
+def write_dataset(path: Path, studies: Sequence[Study], base: str = EX) -> Path:
+    """The studies as N-Quads in ``path``; with ``base``, every IRI under it instead of EX
+    (another project's dataset: its own studies, records and graphs)."""
+    path.write_text(nquads(studies).replace(EX, base), encoding="utf-8")
     return path
 
 
