@@ -53,6 +53,12 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
         choices=("basic", "digest"),
         help="HTTP authentication of the update URL (default: digest for virtuoso, else basic)",
     )
+    parser.add_argument(
+        "--dataset-only",
+        action="store_true",
+        help="a store shared by several projects: answer from this project's dataset only "
+        "(default: from every dataset the store holds)",
+    )
     parser.add_argument("--timeout", type=float, help="seconds a query may run (default 10)")
     parser.add_argument("--max-rows", type=int, help="most rows a SELECT returns (default 10000)")
     parser.add_argument(
@@ -81,6 +87,7 @@ def _settings(args: argparse.Namespace) -> ApiSettings:
             user=args.endpoint_user,
             password=args.endpoint_password,
             auth=args.endpoint_auth,
+            dataset_only=args.dataset_only,
             environ=os.environ,
             build=build,
         )

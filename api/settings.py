@@ -46,6 +46,7 @@ ENVIRONMENT_VARIABLES = {
     "SMQI_ENDPOINT_USER": "account that may write to the remote store (its update URL)",
     "SMQI_ENDPOINT_PASSWORD": "that account's password",
     "SMQI_ENDPOINT_AUTH": "basic or digest (default: digest for virtuoso, else basic)",
+    "SMQI_DATASET_ONLY": "1: serve this project's dataset only, not every dataset in the store",
     "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
     "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
     "SMQI_ANSWER_TTL": "remote store that others write to: renew cached answers every N seconds",
@@ -67,13 +68,15 @@ def settings_from(
     user: str | None = None,
     password: str | None = None,
     auth: str | None = None,
+    dataset_only: bool = False,
     environ: Mapping[str, str] | None = None,
     build: BuildSettings,
 ) -> ApiSettings:
     """Settings from command-line values, falling back to ``environ`` (``SMQI_*``).
 
     A load or replace touches only the project's own graphs (those under its base IRI's
-    ``graph/``), so several projects may share one store."""
+    ``graph/``), so several projects may share one store; the API serves every dataset the
+    store holds, or (``dataset_only``) the project's own."""
     env = environ or {}
     query_timeout = timeout or _number(env, "SMQI_QUERY_TIMEOUT", float) or 10.0
     rows = max_rows or _number(env, "SMQI_MAX_ROWS", int) or 10_000
@@ -81,6 +84,7 @@ def settings_from(
     ttl = answer_ttl or _number(env, "SMQI_ANSWER_TTL", float)
     prefix = f"{build.base_iri}graph/"
     kind = store_kind or env.get("SMQI_STORE_KIND") or "sparql"
+    only = dataset_only or env.get("SMQI_DATASET_ONLY", "").strip().lower() in ("1", "true", "yes")
     store: EmbeddedStoreSettings | RemoteStoreSettings
     if remote:
         if kind not in ("sparql", "virtuoso"):
@@ -100,6 +104,7 @@ def settings_from(
             base_iri=build.base_iri,
             graph_prefix=prefix,
             kind="virtuoso" if kind == "virtuoso" else "sparql",
+            dataset_only=only,
         )
     elif kind != "sparql" and (store_kind or env.get("SMQI_STORE_KIND")):
         raise ValueError("a store kind is for a remote store (--endpoint)")
@@ -118,6 +123,7 @@ def settings_from(
             max_rows=rows,
             base_iri=build.base_iri,
             graph_prefix=prefix,
+            dataset_only=only,
         )
     return ApiSettings(
         store=store,

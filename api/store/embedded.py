@@ -42,7 +42,14 @@ from smqi.api.store.base import RawResult, SelectResult, new_version_id, prepare
 from smqi.api.store.config import EmbeddedStoreSettings
 from smqi.api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
 from smqi.api.store.pool import WorkerPool
-from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
+from smqi.api.store.sparql import (
+    NO_GRAPH,
+    Bindings,
+    CheckedQuery,
+    QueryDataset,
+    QueryForm,
+    check_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,7 @@ class EmbeddedStore:
 
     def __init__(self, settings: EmbeddedStoreSettings) -> None:
         self._settings = settings
+        self._scope: tuple[str, tuple[str, ...]] | None = None  # (version, the project's graphs)
         self._dir = settings.data_dir.resolve()  # workers run in another directory
         self._write_lock = threading.Lock()
         self._closed = False
@@ -97,6 +105,21 @@ class EmbeddedStore:
         body, truncated = self._call(self._sparql, "raw", checked, checked.text, argument, dataset)
         return RawResult(body, media_type, truncated)
 
+    def _project_dataset(self) -> QueryDataset | None:
+        """With ``dataset_only``, the dataset every query naming none runs on: the named
+        graphs under graph_prefix (read once per version), as default and as named graphs."""
+        prefix = self._settings.graph_prefix
+        if not self._settings.dataset_only or prefix is None:
+            return None
+        version = self.version()
+        cached = self._scope
+        if cached is None or cached[0] != version:
+            graphs = self._call(self._api, "graphs", check_query("ASK {}"), "", prefix)
+            cached = (version, tuple(graphs))
+            self._scope = cached
+        graphs = cached[1] or (NO_GRAPH,)
+        return QueryDataset(graphs, graphs)
+
     def version(self) -> str:
         try:
             return Path(os.readlink(self._dir / "current")).name
@@ -128,6 +151,8 @@ class EmbeddedStore:
             location = str(self._current_location())
         except OSError as exc:
             raise StoreUnavailableError("no dataset is being served") from exc
+        if dataset is None and not checked.names_dataset and operation != "graphs":
+            dataset = self._project_dataset()
         options = {
             "base_iri": self._settings.base_iri,
             "dataset": None if dataset is None else (dataset.default_graphs, dataset.named_graphs),

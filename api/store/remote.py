@@ -79,6 +79,7 @@ from smqi.api.store.formats import (
     write_graph,
 )
 from smqi.api.store.sparql import (
+    NO_GRAPH,
     Bindings,
     CheckedQuery,
     QueryDataset,
@@ -125,6 +126,7 @@ class RemoteStore:
     def __init__(self, settings: RemoteStoreSettings) -> None:
         self._settings = settings
         self._version: tuple[float, str] | None = None  # (read at, monotonic seconds; value)
+        self._scope: tuple[str, QueryDataset] | None = None  # (version, the project's graphs)
 
     @property
     def settings(self) -> RemoteStoreSettings:
@@ -133,8 +135,12 @@ class RemoteStore:
     # -- reading ----------------------------------------------------------------------------
 
     def select(self, query: str, bindings: Bindings | None = None) -> SelectResult:
+        return self._select(query, bindings, scoped=True)
+
+    def _select(self, query: str, bindings: Bindings | None, *, scoped: bool) -> SelectResult:
         checked, text = prepare(query, bindings, QueryForm.SELECT)
-        variables, rows, truncated = self._rows(self._query(checked, text, SPARQL_JSON))
+        answer = self._query(checked, text, SPARQL_JSON, scoped=scoped)
+        variables, rows, truncated = self._rows(answer)
         return SelectResult(variables, row_dicts(variables, rows), truncated)
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
@@ -174,14 +180,29 @@ class RemoteStore:
         cached = self._version
         if cached is not None and now - cached[0] < self._settings.version_ttl_s:
             return self._in_period(cached[1])
-        result = self.select(
+        result = self._select(
             "SELECT ?version WHERE { GRAPH ?graph { ?graph ?identifier ?version } } LIMIT 1",
             {"graph": ox.NamedNode(self._settings.version_graph), "identifier": VERSION_PREDICATE},
+            scoped=False,
         )
         term = result.rows[0]["version"] if result.rows else None
         value = term.value if isinstance(term, ox.Literal) else UNVERSIONED
         self._version = (now, value)  # one tuple, replaced whole: safe across threads
         return self._in_period(value)
+
+    def _project_dataset(self) -> QueryDataset | None:
+        """With ``dataset_only``, the dataset every query naming none runs on: the graphs
+        under graph_prefix (read once per version), as default and as named graphs."""
+        if not self._settings.dataset_only:
+            return None
+        version = self.version()
+        cached = self._scope
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        graphs = tuple(sorted(self._dataset_graphs() or set()))
+        scope = QueryDataset(graphs or (NO_GRAPH,), graphs or (NO_GRAPH,))
+        self._scope = (version, scope)
+        return scope
 
     def _in_period(self, marker: str) -> str:
         ttl = self._settings.answer_ttl_s
@@ -228,13 +249,18 @@ class RemoteStore:
         if prefix is None:
             return None
         # Virtuoso answers this form from its list of graphs, private ones included
-        present = self.select("SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?s ?p ?o } }")
+        present = self._select(
+            "SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?s ?p ?o } }", None, scoped=False
+        )
         if present.truncated:
             raise StoreError("the store holds more graphs than the row cap; nothing was replaced")
+        kept = self._settings.version_graph
         return {
             row["graph"].value
             for row in present.rows
-            if isinstance(row["graph"], ox.NamedNode) and row["graph"].value.startswith(prefix)
+            if isinstance(row["graph"], ox.NamedNode)
+            and row["graph"].value.startswith(prefix)
+            and row["graph"].value != kept
         }
 
     def _call(self, query: str) -> None:
@@ -296,8 +322,11 @@ class RemoteStore:
         text: str,
         accept: str,
         dataset: QueryDataset | None = None,
+        *,
+        scoped: bool = True,
     ) -> _Answer:
-        """Send ``text`` (``checked`` with any bindings in place) on the dataset it names."""
+        """Send ``text`` (``checked`` with any bindings in place) on the dataset it names, or
+        (``scoped``, with ``dataset_only``) the project's own."""
         base = self._settings.base_iri
         sparql = self._wrapper(self._settings.query_timeout_s)
         virtuoso = self._settings.kind == "virtuoso"
@@ -315,7 +344,7 @@ class RemoteStore:
         sparql.queryString = text
         sparql.queryType = checked.form.value
         sparql.addCustomHttpHeader("Accept", accept)
-        named = dataset or checked.dataset(base)
+        named = dataset or checked.dataset(base) or (self._project_dataset() if scoped else None)
         if named is not None:
             if virtuoso:
                 named = explicit_dataset(named)

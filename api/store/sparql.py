@@ -43,6 +43,7 @@ class QueryForm(Enum):
 # Measured: pyoxigraph (8 MiB stack) and the Oxigraph server (2 MiB per thread) crash on
 # groups nested 5000 deep and on 10000-term chains (1+1+...); real queries nest a few levels
 # and hold a few hundred tokens (strings, variables and comments are not counted).
+NO_GRAPH = "urn:x-smqi:no-graph"  # never written: names an empty part of a dataset
 MAX_NESTING = 256
 MAX_TOKENS = 5000
 CACHED_QUERY_CHARS = 16_384

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 
 from smqi.api.errors import ApiError, DatasetError
-from smqi.api.store.sparql import QueryDataset
+from smqi.api.store.sparql import NO_GRAPH, QueryDataset
 from smqi.api.store.updates import SEPARATOR, Quads, drop, insert_operations, requests
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ TIMEOUT_PARAMETER = "timeout"  # milliseconds
 DESCRIBE_PRAGMA = 'define sql:describe-mode "CBD"'
 ANYTIME_STATE = "S1TAT"  # X-SQL-State of an answer cut short at its timeout
 PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
-NO_GRAPH = "urn:x-smqi:no-graph"  # never written: names an empty part of a dataset
 STAGING = "urn:x-smqi:staging:"
 _BLANK_NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 

@@ -624,3 +624,29 @@ def test_replacing_one_projects_dataset_leaves_anothers_served(
         assert study_count(fresh_store) == 3
     finally:
         other.close()
+
+
+def test_a_store_scoped_to_its_project_answers_from_its_graphs_only(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    settings = fresh_store.settings  # type: ignore[attr-defined]
+    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
+    scoped = type(fresh_store)(dataclasses.replace(settings, dataset_only=True))  # type: ignore[call-arg]
+    try:
+        other.replace(write_dataset(tmp_path / "b.nq", NEW_STUDIES, OTHER))
+
+        assert titles(scoped) == expected_titles(STUDIES)
+        assert count(scoped) == IN_STUDIES + IN_RECORDS  # no other project, no bookkeeping
+        assert graph_counts(scoped) == {STUDIES_IRI: IN_STUDIES, RECORDS_IRI: IN_RECORDS}
+        # a query naming its dataset still gets it, the other project's graphs included
+        other_studies = f"<{OTHER}graph/studies>"
+        assert count(scoped, f"FROM {other_studies}") == sum(3 + len(s.labels) for s in NEW_STUDIES)
+
+        scoped.replace(write_dataset(tmp_path / "a2.nq", STUDIES[:2]))  # a new version
+        assert titles(scoped) == expected_titles(STUDIES[:2])
+        assert titles(fresh_store) == expected_titles(STUDIES[:2]) | expected_titles(
+            NEW_STUDIES, OTHER
+        )
+    finally:
+        other.close()
+        scoped.close()
