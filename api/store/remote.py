@@ -248,9 +248,14 @@ class RemoteStore:
         prefix = self._settings.graph_prefix
         if prefix is None:
             return None
-        # Virtuoso answers this form from its list of graphs, private ones included
+        # Without the FILTER, Virtuoso answers from its list of every graph it has known
+        # (SPARQL_SELECT_KNOWN_GRAPHS: private and emptied ones too), which took 2 s after
+        # a few loads of a 40-study project; with it, from the graphs holding triples.
         present = self._select(
-            "SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?s ?p ?o } }", None, scoped=False
+            "SELECT DISTINCT ?graph WHERE { GRAPH ?graph { ?s ?p ?o } "
+            "FILTER (STRSTARTS(STR(?graph), ?prefix)) }",
+            {"prefix": ox.Literal(prefix)},
+            scoped=False,
         )
         if present.truncated:
             raise StoreError("the store holds more graphs than the row cap; nothing was replaced")
