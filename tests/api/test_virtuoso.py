@@ -5,6 +5,7 @@ test_store_contract, which runs on Virtuoso as on the other stores."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +13,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from bench.virtuoso import Virtuoso
+from bench.virtuoso import LOADER, Virtuoso, VirtuosoSettings, setup_sql, virtuoso_ini
 from smqi.api.errors import DatasetError
 from smqi.api.store import RemoteStore, Store, updates, virtuoso
 from smqi.api.store.formats import CSV
+from tests.paths import REPO
 
 from .conftest import (
     EX,
@@ -158,3 +160,36 @@ def test_the_union_holds_the_data_only(scratch: Store) -> None:
 def test_load_adds_through_staging_graphs(scratch: RemoteStore, tmp_path: Path) -> None:
     scratch.load(write_dataset(tmp_path / "more.nq", NEW_STUDIES))
     assert titles(scratch) == expected_titles(STUDIES + NEW_STUDIES)
+
+
+def _readme_recipe() -> str:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    start = text.index("### Virtuoso (tested recipe)")
+    return text[start : text.index("\n## ", start)]
+
+
+def test_the_readme_recipe_is_what_the_tests_run() -> None:
+    """The settings the README tells a Virtuoso user to make are those bench/virtuoso.py
+    makes for every server these tests start: a change to one shows in the other."""
+    recipe = _readme_recipe()
+    (block,) = re.findall(r"```sql\n(.*?)```", recipe, re.S)
+    statements = {
+        line.strip()
+        for line in block.splitlines()
+        if line.strip() and not line.strip().startswith("--")
+    }
+    one_graph = f"DB.DBA.RDF_GRAPH_GROUP_INS ('{virtuoso.PRIVATE_GRAPHS}', 'G');"
+    made = setup_sql(["G"]).replace(LOADER[1], "SECRET")
+    assert statements == {f"{part.strip()};" for part in made.split(";") if part.strip()}
+    assert one_graph in statements
+    settings = VirtuosoSettings()
+    ini = virtuoso_ini(Path("/srv/virtuoso"), 8890, 1111, settings)
+    bullets = {line.split("`")[1]: line for line in recipe.split("\n   - ")[1:]}
+    for name, value in {
+        "ResultSetMaxRows": settings.max_rows,
+        "MaxQueryExecutionTime": settings.execution_limit_s,
+    }.items():
+        assert f"{name} = {value}\n" in ini
+        assert f"`{value}`" in bullets[name], name
+    assert "MaxQueryCostEstimationTime = 0\n" in ini
+    assert "`MaxQueryCostEstimationTime = 0`" in recipe
