@@ -18,14 +18,17 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
+from starlette.types import ASGIApp
 
 from smqi.api import errors
 from smqi.api.context import AnswerCache, AppContext
 from smqi.api.http.cors import CrossOriginReads
 from smqi.api.http.encoding import RefuseUndecodableUrls
 from smqi.api.http.head import HeadAsGet
-from smqi.api.http.problems import PROBLEM_JSON, problem
+from smqi.api.http.openapi import OpenApiDocument
+from smqi.api.http.problems import problem
 from smqi.api.http.replay import ReplayAnswers
+from smqi.api.http.security import SecurityHeaders
 from smqi.api.http.signposting import SignpostLinks
 from smqi.api.settings import ApiSettings
 from smqi.api.sparql.admission import QueryGate
@@ -64,27 +67,41 @@ def _validation_problem(detail: Mapping[str, Any]) -> str:
     return f"{'.'.join(where) or 'request'}: {detail.get('msg', 'invalid')}"
 
 
-def _document_problems(app: FastAPI) -> None:
-    """The OpenAPI document says what the handlers below do: a bad parameter is a 400, not
-    FastAPI's 422, and every error is an ``application/problem+json`` document."""
-    generate = app.openapi
+def _dataset_values(context: AppContext) -> dict[str, list[str]]:
+    """What the parameters naming a review or a concept take in the served dataset: each
+    review's or collection's id, each concept's preferred label (by dimension). (An IRI,
+    an alternative label or another case works too.)"""
+    from smqi.api.evidence.dimensions import DIMENSIONS, collections, vocabulary
+    from smqi.api.evidence.queries import Snapshot
 
-    def openapi() -> dict[str, Any]:
-        schema = generate()
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                responses = operation.get("responses", {})
-                if responses.pop("422", None) is not None and "400" not in responses:
-                    responses["400"] = {"description": "A parameter is missing or malformed"}
-                for status, response in responses.items():
-                    content = response.get("content", {})
-                    if status[:1] in "45" and "application/json" in content:
-                        content[PROBLEM_JSON] = content.pop("application/json")
-        for unused in ("HTTPValidationError", "ValidationError"):
-            schema.get("components", {}).get("schemas", {}).pop(unused, None)
-        return schema
+    snapshot = Snapshot.of(context)
+    known = vocabulary(snapshot)
+    reviews = {ref.identifier for ref in collections(snapshot).values() if ref.identifier}
+    values = {"review": sorted(reviews)}
+    for dimension in DIMENSIONS:
+        labels = {known.label(concept) for concept in known.in_scheme(dimension.scheme)}
+        values[dimension.name] = sorted(labels)
+    return values
 
-    app.openapi = openapi  # type: ignore[method-assign]
+
+def _document(app: FastAPI, context: AppContext) -> None:
+    """The OpenAPI document says what the handlers do (``api.http.openapi``), with the
+    served dataset's reviews and labels; without a store to ask, without them."""
+
+    def version() -> str:
+        try:
+            return context.store.version()
+        except errors.ApiError:
+            return ""
+
+    def values() -> dict[str, list[str]]:
+        try:
+            return _dataset_values(context)
+        except errors.ApiError:
+            LOG.warning("the OpenAPI document lists no reviews or labels: the store is down")
+            return {}
+
+    app.openapi = OpenApiDocument(app.openapi, version, values)  # type: ignore[method-assign]
 
 
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
@@ -107,6 +124,15 @@ def _allowed_methods(app: FastAPI, request: Request) -> tuple[str, ...]:
     return tuple(sorted(allowed, key=("GET", "HEAD", *_METHODS).index))
 
 
+class EvidenceApp(FastAPI):
+    """The application, with the security headers as its outermost layer: outside
+    Starlette's error middleware, so that the 500 of an unexpected failure carries them too
+    (middleware added with ``add_middleware`` runs inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(settings: ApiSettings, store: Store) -> FastAPI:
     """The application over ``store``; the caller owns opening it, the app closes it."""
 
@@ -118,7 +144,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         yield
         store.close()
 
-    app = FastAPI(
+    app = EvidenceApp(
         title="SMQI Evidence Graph",
         version=__version__,
         description=DESCRIPTION,
@@ -188,7 +214,7 @@ def create_app(settings: ApiSettings, store: Store) -> FastAPI:
         app.include_router(module.router)
     if settings.reload_token:
         app.include_router(admin.router)
-    _document_problems(app)
+    _document(app, app.state.context)
     app.add_middleware(ReplayAnswers, context=app.state.context)  # innermost: sees GET
     app.add_middleware(HeadAsGet)
     # outside the replay, so that replayed answers carry their signposts too

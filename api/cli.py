@@ -12,9 +12,10 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from smqi.api.environment import ENVIRONMENT_VARIABLES
 from smqi.api.http.media import GRAPH_TYPES, RESULTS_TYPES, names
-from smqi.api.settings import ENVIRONMENT_VARIABLES, ApiSettings, settings_from
 from smqi.loader.cli import (
     EXIT_CONFIG,
     EXIT_INVALID,
@@ -22,6 +23,9 @@ from smqi.loader.cli import (
     build_parser,
     settings_from_args,
 )
+
+if TYPE_CHECKING:
+    from smqi.api.settings import ApiSettings
 
 # The names the one registry (api.http.media) gives the types of query results and graphs.
 FORMAT_NAMES = sorted(set(names(RESULTS_TYPES)) | set(names(GRAPH_TYPES)))
@@ -72,6 +76,8 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> ApiSettings:
+    from smqi.api.settings import settings_from
+
     build = settings_from_args(args)
     try:
         return settings_from(
@@ -115,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"serving {build_iri} at {settings.base_url}/", file=sys.stderr)
     app = create_app(settings, store)
-    uvicorn.Server(server_config(app, settings.host, settings.port)).run()
+    uvicorn.Server(server_config(app, settings.host, settings.port, limits=settings.limits)).run()
     return 0
 
 

@@ -1,6 +1,8 @@
 """Every error the API raises on purpose, each with a stable machine-readable ``code`` and the
 HTTP status it is answered with. Routers and the functions they call raise these; one
-handler (``api.app``) renders them all as RFC 9457 problems (``api.http.problems``).
+handler (``api.app``) renders them all as RFC 9457 problems (``api.http.problems``). The
+server refuses a request it will not read (``api.http.connection``: 408, 413, 414, 431)
+before the application sees it, with the same errors and the same renderer.
 
     ApiError                            500 api-error
     ├── RequestError                    400 bad-request: the request cannot be answered as asked
@@ -17,8 +19,11 @@ handler (``api.app``) renders them all as RFC 9457 problems (``api.http.problems
     │   ├── MethodNotAllowedError       405 method-not-allowed (with Allow)
     │   ├── NotAcceptableError          406 not-acceptable: no offered type is acceptable
     │   ├── TooLargeError               413 too-large: the answer would be too large to send
-    │   ├── RequestTooLargeError        413 request-too-large
-    │   └── UnsupportedMediaTypeError   415 unsupported-media-type
+    │   ├── RequestTooLargeError        413 request-too-large: the body is over the limit
+    │   ├── UnsupportedMediaTypeError   415 unsupported-media-type
+    │   ├── RequestTimeoutError         408 request-timeout: the request's head took too long
+    │   ├── UrlTooLongError             414 url-too-long
+    │   └── RequestHeadTooLargeError    431 request-head-too-large: too many or too long headers
     └── StoreError                      500 store-error: unexpected (the message leaks nothing)
         ├── QueryTimeoutError           504 query-timeout: stopped after the configured timeout
         ├── StoreUnavailableError       503 store-unavailable (with Retry-After): the store
@@ -153,6 +158,27 @@ class UnsupportedMediaTypeError(RequestError):
 
     code = "unsupported-media-type"
     status = 415
+
+
+class RequestTimeoutError(RequestError):
+    """The request's head did not arrive in time (``api.http.connection``)."""
+
+    code = "request-timeout"
+    status = 408
+
+
+class UrlTooLongError(RequestError):
+    """The request's URL is longer than this server reads (``api.http.connection``)."""
+
+    code = "url-too-long"
+    status = 414
+
+
+class RequestHeadTooLargeError(RequestError):
+    """The request's headers are too many or too long (``api.http.connection``)."""
+
+    code = "request-head-too-large"
+    status = 431
 
 
 class StoreError(ApiError):

@@ -4,10 +4,12 @@ environment) and passed to ``create_app``; no other module reads the environment
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from smqi.api.environment import ENVIRONMENT_VARIABLES
+from smqi.api.http.limits import RequestLimits
 from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
 from smqi.loader.settings import BuildSettings
 
@@ -20,7 +22,8 @@ class ApiSettings:
     where this server answers (used in links, the service description and the VoID); the
     graph's own IRIs stay under ``build.base_iri`` and dereference under ``/id/``.
     ``sparql_queue`` SPARQL queries may wait for one of the store's ``workers`` slots
-    (``api.sparql.admission``); more are refused with 503 and Retry-After.
+    (``api.sparql.admission``); more are refused with 503 and Retry-After. ``limits``: how
+    much of a request the server reads (``api.http.limits``).
     """
 
     store: EmbeddedStoreSettings | RemoteStoreSettings
@@ -31,27 +34,11 @@ class ApiSettings:
     public_url: str | None = None
     cache_entries: int = 512
     sparql_queue: int = 16
+    limits: RequestLimits = field(default_factory=RequestLimits)
 
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
-
-
-ENVIRONMENT_VARIABLES = {
-    "SMQI_RELOAD_TOKEN": "bearer token that enables POST /admin/reload (unset: no write endpoint)",
-    "SMQI_STORE_DIR": "directory of the embedded store (default PROJECT/var/store)",
-    "SMQI_ENDPOINT": "query URL of a remote SPARQL 1.1 store (instead of the embedded one)",
-    "SMQI_UPDATE_ENDPOINT": "update URL of the remote store (needed to load builds into it)",
-    "SMQI_STORE_KIND": "sparql (any SPARQL 1.1 store, the default) or virtuoso",
-    "SMQI_ENDPOINT_USER": "account that may write to the remote store (its update URL)",
-    "SMQI_ENDPOINT_PASSWORD": "that account's password",
-    "SMQI_ENDPOINT_AUTH": "basic or digest (default: digest for virtuoso, else basic)",
-    "SMQI_DATASET_ONLY": "1: serve this project's dataset only, not every dataset in the store",
-    "SMQI_QUERY_TIMEOUT": "seconds a query may run (default 10)",
-    "SMQI_MAX_ROWS": "most rows a SELECT returns (default 10000)",
-    "SMQI_ANSWER_TTL": "remote store that others write to: renew cached answers every N seconds",
-    "SMQI_PUBLIC_URL": "the URL this server is reached at, for links",
-}
 
 
 def settings_from(
@@ -132,6 +119,19 @@ def settings_from(
         port=port,
         reload_token=env.get("SMQI_RELOAD_TOKEN") or None,
         public_url=env.get("SMQI_PUBLIC_URL") or None,
+        limits=_limits(env),
+    )
+
+
+def _limits(env: Mapping[str, str]) -> RequestLimits:
+    """The request limits, each from its ``SMQI_*`` variable when set."""
+    defaults = RequestLimits()
+    return RequestLimits(
+        max_head_bytes=_number(env, "SMQI_MAX_HEAD_BYTES", int) or defaults.max_head_bytes,
+        max_headers=_number(env, "SMQI_MAX_HEADERS", int) or defaults.max_headers,
+        max_url_bytes=_number(env, "SMQI_MAX_URL_BYTES", int) or defaults.max_url_bytes,
+        max_body_bytes=_number(env, "SMQI_MAX_BODY_BYTES", int) or defaults.max_body_bytes,
+        head_timeout_s=_number(env, "SMQI_HEAD_TIMEOUT", float) or defaults.head_timeout_s,
     )
 
 
@@ -153,3 +153,6 @@ def _number(env: Mapping[str, str], name: str, kind: Callable[[str], N]) -> N | 
     except ValueError:
         expected = "a whole number" if kind is int else "a number"
         raise ValueError(f"{name} must be {expected}, not {value!r}") from None
+
+
+__all__ = ["ENVIRONMENT_VARIABLES", "ApiSettings", "settings_from"]

@@ -152,6 +152,169 @@ collections:
     return target
 
 
+DUAL_CODED_COLUMNS = [*COLUMNS, "coder_role"]
+CODED_COLUMNS = tuple(SCHEME_FILES)
+
+
+def dual_coded_rows(
+    count: int, coders: int = 2, seed: int = 11, disagree: float = 0.3
+) -> list[dict[str, str]]:
+    """SYNTHETIC rows of ``count`` studies, each coded independently by ``coders`` made-up
+    coders and once more as their consensus: a coder's coded cells differ from the
+    consensus with probability ``disagree`` per cell; with three or more coders, every
+    fifth study is left uncoded by the last coder (missing data)."""
+    rng = random.Random(seed)
+    labels = leaf_labels(ROOT / "ontology" / "vocabularies")
+    names = [f"SYNTHETIC coder {chr(ord('A') + i)}" for i in range(coders)]
+    rows: list[dict[str, str]] = []
+    for study in synthetic_rows(count, seed):
+        consensus = {**study, "extracted_by": "SYNTHETIC consensus of the coders"}
+        for index, name in enumerate(names):
+            if coders > 2 and index == coders - 1 and int(study["study_id"][3:]) % 5 == 0:
+                continue
+            row = {**study, "extracted_by": name, "coder_role": "independent"}
+            for column in CODED_COLUMNS:
+                if rng.random() < disagree:
+                    values = [v.strip() for v in study[column].split(";")]
+                    other = [label for label in labels[column] if label not in values]
+                    values[rng.randrange(len(values))] = rng.choice(other)
+                    row[column] = "; ".join(dict.fromkeys(values))
+            rows.append(row)
+        rows.append({**consensus, "coder_role": "consensus"})
+    return rows
+
+
+SYNTHETIC_REVIEWS = """
+  - id: synthetic-review
+    type: systematic review
+    title: SYNTHETIC review of made-up studies (for tests, not real)
+    authors: [SYNTHETIC Author One, SYNTHETIC Author Two]
+    published: 2026-01-01
+    doi: 10.5555/synthetic.review
+    included_studies: {count}
+    prisma:
+      records_identified: 500
+      duplicates_removed: 100
+      records_screened: 400
+      records_excluded: 340
+      reports_sought: 60
+      reports_not_retrieved: 4
+      reports_assessed: 56
+      reports_excluded: {excluded}
+      exclusion_reasons:
+        SYNTHETIC reason one: {first_reason}
+        SYNTHETIC reason two: {second_reason}
+    coded_dimensions: [social media platform, user population, communication model,
+                       qi activity, stage of the qi cycle]
+    findings:
+      - SYNTHETIC finding, generated for tests.
+    sources:
+      - https://example.org/synthetic-review
+  - id: synthetic-overview
+    type: overview of reviews
+    title: SYNTHETIC overview of reviews (for tests, not real)
+    authors: [SYNTHETIC Author One]
+    published: 2026-02-01
+    includes: [synthetic-review, walsh-2021]
+    included_studies: 2
+    findings:
+      - SYNTHETIC finding of the overview.
+    sources:
+      - https://example.org/synthetic-overview
+"""
+
+
+def make_dual_coded_dir(
+    target: Path,
+    count: int,
+    coders: int = 2,
+    seed: int = 11,
+    *,
+    sheet_per_coder: bool = False,
+    review: bool = False,
+) -> Path:
+    """A data/ directory whose only collection is ``count`` SYNTHETIC studies, each coded by
+    ``coders`` independent coders and a consensus, with an appraisal tool and judgement.
+
+    The roles are a coder_role column of one sheet, or (``sheet_per_coder``) one sheet per
+    coder and one for the consensus, each declaring its role in the manifest. With
+    ``review``, the collection is a SYNTHETIC review of reviews.yaml, with PRISMA counts,
+    which a SYNTHETIC overview of reviews includes beside walsh-2021."""
+    make_data_dir(target, 1, seed)
+    (target / "sheets" / "synthetic.csv").unlink()
+    layout = (target / "mappings" / "extraction-template.yaml").read_text(encoding="utf-8")
+    layout = layout.replace("name: extraction-template", "name: dual-coded")
+    layout += (
+        "  appraisal_tool:      {target: record, property: smqi:appraisalTool}\n"
+        "  appraisal_judgement: {target: record, property: smqi:appraisalJudgement}\n"
+    )
+    role_column = (
+        "  coder_role:          {target: record, property: prov:hadRole, role: coder_role, "
+        "required: true}\n"
+    )
+    (target / "mappings" / "dual-coded.yaml").write_text(
+        layout if sheet_per_coder else layout + role_column, encoding="utf-8"
+    )
+    rows = dual_coded_rows(count, coders, seed)
+    for row in rows:
+        row["appraisal_tool"] = "SYNTHETIC checklist"
+        row["appraisal_judgement"] = "SYNTHETIC include"
+    columns = [*COLUMNS, "appraisal_tool", "appraisal_judgement"]
+    by_sheet: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        if sheet_per_coder:
+            name = "consensus" if row["coder_role"] == "consensus" else slug(row["extracted_by"])
+            by_sheet.setdefault(name, []).append({c: row[c] for c in columns})
+        else:
+            by_sheet.setdefault("dual-coded", []).append(row)
+    sheets = []
+    for name, found in by_sheet.items():
+        with (target / "sheets" / f"{name}.csv").open("w", encoding="utf-8", newline="") as out:
+            fields = columns if sheet_per_coder else [*columns, "coder_role"]
+            writer = csv.DictWriter(out, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(found)
+        role = "consensus" if name == "consensus" else "independent"
+        sheets.append(
+            f"      - path: sheets/{name}.csv\n        mapping: mappings/dual-coded.yaml\n"
+            + (f"        coder_role: {role}\n" if sheet_per_coder else "")
+        )
+    if review:
+        excluded = 56 - count
+        reviews = (target / "reviews.yaml").read_text(encoding="utf-8")
+        reviews += SYNTHETIC_REVIEWS.format(
+            count=count,
+            excluded=excluded,
+            first_reason=excluded // 2,
+            second_reason=excluded - excluded // 2,
+        )
+        (target / "reviews.yaml").write_text(reviews, encoding="utf-8")
+    collection_id, kind = (
+        ("synthetic-review", "review") if review else ("synthetic-dual", "illustrative")
+    )
+    (target / "manifest.yaml").write_text(
+        f"""dataset:
+  title: SYNTHETIC dual-coded graph ({count} made-up studies, {coders} coders)
+  description: Synthetic data generated by bench/synthetic.py for tests. Not real studies.
+  license: https://creativecommons.org/publicdomain/zero/1.0/
+  base_iri: https://w3id.org/smqi/id/
+reviews: reviews.yaml
+collections:
+  - id: {collection_id}
+    kind: {kind}
+    title: SYNTHETIC dual-coded studies (not real)
+    description: Made-up rows, each study coded by {coders} made-up coders and a consensus.
+    sheets:
+{"".join(sheets)}""",
+        encoding="utf-8",
+    )
+    return target
+
+
+def slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Write a data/ directory of synthetic studies.")
     parser.add_argument("target", type=Path)

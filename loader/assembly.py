@@ -22,6 +22,7 @@ import pyoxigraph as ox
 
 from smqi.loader import metadata, validation
 from smqi.loader import ntriples as nt
+from smqi.loader.agreement import DimensionAgreement, agreement_quads, measure
 from smqi.loader.alignments import alignment_quads
 from smqi.loader.concepts import ConceptIndex, country_quads, read_vocabularies
 from smqi.loader.errors import (
@@ -136,6 +137,8 @@ class Assembled:
     # as far as they could be, so that validation can add its own in the same pass
     errors: list[SheetError] = field(default_factory=list)
     sheets: list[Sheet] = field(default_factory=list)
+    # the independent coders' agreement, per collection and coded dimension
+    agreement: list[DimensionAgreement] = field(default_factory=list)
 
     @property
     def run(self) -> metadata.BuildRun:
@@ -184,6 +187,10 @@ def assemble(
             collection_lines = metadata.collection_quads(
                 manifest, mapper, iris.graph("collections"), concepts
             )
+            agreement = measure(mapped.codings, mapped.dimensions)
+            collection_lines += agreement_quads(
+                agreement, settings.base_iri, build_iri, iris.graph("collections")
+            )
             loader.add([*vocab_lines, *reviews.quads, *alignments, *collection_lines])
         store.load(
             path=settings.ontology_file,
@@ -207,6 +214,7 @@ def assemble(
         started,
         errors,
         [sheet for _, sheet in sheets],
+        agreement,
     )
 
 

@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from smqi.loader import __version__, crate, metadata, reasoning, validation
 from smqi.loader import ntriples as nt
+from smqi.loader.agreement import DimensionAgreement
 from smqi.loader.assembly import (
     Assembled,
     GraphIris,
@@ -44,6 +45,9 @@ class BuildReport:
     inferred: int
     timings: dict[str, float] = field(default_factory=dict)
     files: BuildFiles | None = None
+    # per collection with several coders and coded dimension: the coders' agreement and
+    # each disagreement with its sheets and rows (loader.agreement)
+    agreement: list[DimensionAgreement] = field(default_factory=list)
 
 
 def build(settings: BuildSettings, progress: Progress = quiet) -> BuildReport:
@@ -251,6 +255,7 @@ def _reason_and_write(
                 quads=asserted_quads + inferred + len(build_metadata),
                 inferred=inferred,
                 timings=timings,
+                agreement=assembled.agreement,
             )
             staging.write_extras(
                 settings.ontology_file,

@@ -147,6 +147,10 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"{result.quads} quads ({result.inferred} inferred) into {settings.build_dir}"
     )
     print("  " + ", ".join(f"{k} {v:.2f}s" for k, v in result.timings.items()))
+    if result.agreement:
+        from smqi.loader.agreement import summary_lines
+
+        print("\n".join(summary_lines(result.agreement)))
     return 0
 
 

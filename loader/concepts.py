@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pycountry
 import pyoxigraph as ox
-from rdflib.namespace import DCTERMS, RDF, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, SKOS
 
 from smqi.loader import ntriples as nt
 from smqi.loader.errors import ConfigurationError
@@ -26,6 +26,10 @@ COUNTRY_ALT_LABELS = {
     "KR": ("South Korea",),
 }
 
+
+# The licence and version every scheme states, the generated ones included.
+SCHEME_LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+SCHEME_VERSION = "0.2.0"
 
 RDF_TYPE = str(RDF.type)
 SKOS_SCHEME = str(SKOS.ConceptScheme)
@@ -202,6 +206,8 @@ def country_quads(index: ConceptIndex, graph: str) -> list[str]:
             ),
             g,
         ),
+        nt.quad(scheme, nt.iri(str(DCTERMS.license)), nt.iri(SCHEME_LICENSE), g),
+        nt.quad(scheme, nt.iri(str(OWL.versionInfo)), nt.literal(SCHEME_VERSION), g),
     ]
     for record in country_records():
         concept, name = record.iri, record.pref_label

@@ -212,11 +212,15 @@ class _Quads:
         self.add(subject, predicate, nt.literal(value, str(datatype)))
 
     def concept(self, concept: str, label: str, scheme: str, scheme_title: str) -> None:
-        """A SKOS concept with its label and scheme, as DCAT-AP wants a theme or type."""
+        """A SKOS concept with its label and scheme, as DCAT-AP wants a theme or type.
+
+        The scheme is named and titled but not typed here: an authority table such as the
+        EU data themes is the publisher's to describe, and every skos:ConceptScheme in the
+        graph is one this project publishes, with its licence and version (the shapes
+        check that). The project's own theme codebook is typed where it is published."""
         self.link(concept, RDF.type, str(SKOS.Concept))
         self.text(concept, SKOS.prefLabel, label)
         self.link(concept, SKOS.inScheme, scheme)
-        self.link(scheme, RDF.type, str(SKOS.ConceptScheme))
         self.text(scheme, DCTERMS.title, scheme_title)
 
 

@@ -36,6 +36,7 @@ EXTENSIBLE = (
     "communication-model",
     "qi-activity",
     "qi-cycle-stage",
+    "study-design",
     "topic",
 )
 

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from smqi.loader import ntriples as nt
 
@@ -35,6 +36,12 @@ def normalise_pmid(value: str) -> str:
 def _fold(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", " ", ascii_text.lower()).strip()
+
+
+@lru_cache(maxsize=4096)
+def slug(text: str) -> str:
+    """A lower-case, hyphenated IRI path segment naming ``text`` (a coder, a theme)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
 def title_key(first_author: str, year: str, title: str) -> str:

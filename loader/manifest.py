@@ -7,6 +7,11 @@ from), the review records, and the collections with their sheets.
 A mapping file declares a sheet layout: which column feeds which property of the study,
 the coded record or the sheet row, how multi-valued cells are split and which concept
 scheme a column's values resolve in. A new layout needs a mapping file, not code.
+
+Several coders of one study in one collection are declared, not guessed: a column with
+role ``coder_role`` gives each row's role (independent coder, consensus or sole coder),
+or a sheet of the manifest says the role of all its rows (``coder_role:``, one sheet per
+coder). Without either, a collection codes each study once, as before.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from smqi.loader.terms import ADMS_PUBLISHER_TYPE, PREFIXES, XSD
 
 PLACEHOLDER = "FILL IN"
 TARGETS = ("study", "record", "row")
-ROLES = ("doi", "pmid", "first_author", "year", "title", "coder")
+ROLES = ("doi", "pmid", "first_author", "year", "title", "coder", "coder_role")
 SCHEMES = (
     "platform",
     "population",
@@ -34,6 +39,7 @@ SCHEMES = (
     "qi-cycle-stage",
     "country",
     "theme",
+    "study-design",
 )
 DATATYPES = {
     "xsd:string": None,
@@ -46,6 +52,18 @@ DATATYPES = {
 
 
 @dataclass(frozen=True)
+class Classification:
+    """A free-text column's values classified onto concepts by a published table (a value
+    map): each text the table lists gives the concepts of ``scheme`` it names, stated with
+    ``property``; a text it does not list is left unclassified."""
+
+    property: str  # full IRI
+    scheme: str
+    table: Path
+    values: dict[str, tuple[str, ...]]  # normalised text -> concept labels
+
+
+@dataclass(frozen=True)
 class ColumnMapping:
     column: str
     target: str
@@ -55,6 +73,7 @@ class ColumnMapping:
     datatype: str | None = None  # full datatype IRI, "iri", or None for a plain string
     role: str | None = None
     required: bool = False
+    classify: Classification | None = None
 
 
 @dataclass(frozen=True)
@@ -77,10 +96,14 @@ class Mapping:
         ]
 
 
+CODER_ROLES = ("independent", "consensus", "sole")
+
+
 @dataclass(frozen=True)
 class SheetSource:
     path: Path
     mapping: Mapping
+    coder_role: str | None = None  # the role of every row of the sheet (one sheet per coder)
 
 
 @dataclass(frozen=True)
@@ -171,6 +194,52 @@ def _load_yaml(path: Path) -> Any:
         raise ConfigurationError(f"{path}: not valid YAML: {exc}") from exc
 
 
+def _classification(path: Path, where: str, spec: object) -> Classification:
+    """A column's ``classify:`` table: property, scheme and the value map (a TSV of text and
+    concept labels, looked up beside the mapping file, else beside the shipped layouts)."""
+    from smqi.loader.settings import PACKAGE_ROOT
+
+    if not isinstance(spec, dict) or not {"property", "scheme", "table"} <= set(spec):
+        raise ConfigurationError(f"{where}: classify needs property, scheme and table")
+    if spec["scheme"] not in SCHEMES:
+        raise ConfigurationError(f"{where}: classify scheme must be one of {', '.join(SCHEMES)}")
+    table = path.parent / str(spec["table"])
+    if not table.is_file():
+        table = PACKAGE_ROOT / "data" / "mappings" / str(spec["table"])
+    try:
+        text = table.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{where}: cannot read the value map {spec['table']}: {exc}"
+        ) from exc
+    values: dict[str, tuple[str, ...]] = {}
+    header_seen = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not header_seen:  # the first line that is not a comment names the columns
+            header_seen = True
+            continue
+        cells = line.split("\t")
+        if len(cells) < 2 or not cells[1].strip():
+            raise ConfigurationError(
+                f"{table}, line {number}: expected the text, a tab, then the concept labels"
+            )
+        labels = tuple(label.strip() for label in cells[1].split(";") if label.strip())
+        values[value_key(cells[0])] = labels
+    return Classification(
+        property=expand_curie(str(spec["property"]), where),
+        scheme=str(spec["scheme"]),
+        table=table,
+        values=values,
+    )
+
+
+def value_key(text: str) -> str:
+    """A free-text cell as a value map looks it up: case and spacing ignored."""
+    return " ".join(text.split()).casefold()
+
+
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; every problem names the file and the column."""
     raw = _load_yaml(path)
@@ -195,6 +264,16 @@ def load_mapping(path: Path) -> Mapping:
         datatype_name = spec.get("datatype", "xsd:string")
         if datatype_name not in DATATYPES:
             raise ConfigurationError(f"{where}: datatype must be one of {', '.join(DATATYPES)}")
+        if role == "coder_role" and expand_curie(str(spec["property"]), where) != str(
+            PREFIXES["prov"].hadRole
+        ):
+            raise ConfigurationError(
+                f"{where}: a coder_role column states the role of the row's coder: its "
+                "property must be prov:hadRole"
+            )
+        classify = None
+        if spec.get("classify") is not None:
+            classify = _classification(path, where, spec["classify"])
         columns[str(column)] = ColumnMapping(
             column=str(column),
             target=target,
@@ -204,6 +283,7 @@ def load_mapping(path: Path) -> Mapping:
             datatype=DATATYPES[datatype_name],
             role=role,
             required=bool(spec.get("required", False)),
+            classify=classify,
         )
     roles = [c.role for c in columns.values() if c.role]
     for role in ("title", "first_author", "year", "coder"):
@@ -396,7 +476,20 @@ def load_manifest(path: Path, default_mapping: Path) -> Manifest:
                 raise ConfigurationError(f"{where}: each sheet needs a path")
             mapping_name = sheet.get("mapping")
             mapping = load_mapping(base / mapping_name) if mapping_name else default
-            sheets.append(SheetSource(path=base / sheet["path"], mapping=mapping))
+            coder_role = sheet.get("coder_role")
+            if coder_role is not None and coder_role not in CODER_ROLES:
+                raise ConfigurationError(
+                    f"{where}, sheet {sheet['path']}: coder_role must be one of "
+                    f"{', '.join(CODER_ROLES)}"
+                )
+            if coder_role is not None and mapping.column_for_role("coder_role"):
+                raise ConfigurationError(
+                    f"{where}, sheet {sheet['path']}: its layout has a coder_role column; "
+                    "give the role there or in coder_role:, not both"
+                )
+            sheets.append(
+                SheetSource(path=base / sheet["path"], mapping=mapping, coder_role=coder_role)
+            )
         collections.append(
             Collection(
                 id=str(entry["id"]),

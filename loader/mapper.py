@@ -7,26 +7,36 @@ reported by sheet, row and column.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from smqi.loader import lexical
+from smqi.loader import coding, lexical
 from smqi.loader import ntriples as nt
+from smqi.loader.agreement import Coding
+from smqi.loader.codebooks import resolution_order
 from smqi.loader.concepts import ConceptIndex
 from smqi.loader.errors import Location, ProblemList, SheetError, problems_found
-from smqi.loader.identity import StudyKeys, StudyResolver, normalise_doi, normalise_pmid, title_key
-from smqi.loader.manifest import Collection, ColumnMapping, Mapping
+from smqi.loader.identity import (
+    StudyKeys,
+    StudyResolver,
+    normalise_doi,
+    normalise_pmid,
+    slug,
+    title_key,
+)
+from smqi.loader.manifest import Collection, ColumnMapping, Mapping, SheetSource, value_key
+from smqi.loader.origins import OriginIndex
 from smqi.loader.sheets import Row, Sheet
-from smqi.loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SKOS, SMQI, VOCAB, XSD
+from smqi.loader.terms import BIBO, DCTERMS, PROV, RDF, RDFS, SMQI, XSD
 
 # Vocabulary terms pre-rendered once: the mapper writes them millions of times at scale.
 RDF_TYPE = nt.term_iri(str(RDF.type))
 RDFS_LABEL = nt.term_iri(str(RDFS.label))
 RDFS_SEE_ALSO = nt.term_iri(str(RDFS.seeAlso))
 STUDY = nt.term_iri(str(SMQI.Study))
+INCLUDES_STUDY = nt.term_iri(str(SMQI.includesStudy))
 CODED_RECORD = nt.term_iri(str(SMQI.CodedRecord))
 SHEET_ROW = nt.term_iri(str(SMQI.SheetRow))
 CODES_STUDY = nt.term_iri(str(SMQI.codesStudy))
@@ -58,6 +68,11 @@ _ROW_NUMBER, _IN_SHEET, _GENERATED_BY = (
     str(SMQI.inSheet),
     str(PROV.wasGeneratedBy),
 )
+_REPORT, _ATTRIBUTION, _INCLUDES = (
+    str(SMQI.StudyReport),
+    str(SMQI.CoderAttribution),
+    str(SMQI.includesStudy),
+)
 BIBO_DOI = str(BIBO.doi)
 SINK_ROWS = 5_000  # rows mapped between hand-overs: ~160k lines, ~35 MB of N-Quads
 
@@ -73,98 +88,12 @@ def web_address(value: str) -> str | None:
         return None
 
 
-def slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
-@dataclass(frozen=True)
-class Origin:
-    sheet: Sheet
-    row: Row
-    mapping: Mapping
-    target: str  # study, record or row
-
-
-@dataclass
-class OriginIndex:
-    """Where each minted subject came from."""
-
-    sheets: dict[str, Sheet] = field(default_factory=dict)  # sheet IRI -> sheet
-    other: dict[str, Location] = field(default_factory=dict)  # review records, vocabularies
-    # each mapped row with the study, record and row IRIs it mints; indexed by subject
-    # only when a result must be located (most builds never need it)
-    rows: list[tuple[Sheet, Row, Mapping, str, str, str]] = field(default_factory=list)
-    _by_subject: dict[str, list[Origin]] = field(default_factory=dict)
-    _indexed: int = 0
-
-    def add_row(
-        self, sheet: Sheet, row: Row, mapping: Mapping, study: str, record: str, row_iri: str
-    ) -> None:
-        self.rows.append((sheet, row, mapping, study, record, row_iri))
-
-    @property
-    def by_subject(self) -> dict[str, list[Origin]]:
-        """Where each minted subject came from (a study may come from several rows)."""
-        for sheet, row, mapping, *subjects in self.rows[self._indexed :]:
-            for target, subject in zip(("study", "record", "row"), subjects, strict=True):
-                self._by_subject.setdefault(subject, []).append(Origin(sheet, row, mapping, target))
-        self._indexed = len(self.rows)
-        return self._by_subject
-
-    def locate(self, focus: str, path: str | None, value: str | None) -> Location:
-        """The sheet, row and column a SHACL result on (focus, path, value) came from."""
-        if focus in self.other:
-            return self.other[focus]
-        if focus in self.sheets:
-            return Location(self.sheets[focus].name)
-        origins = self.by_subject.get(focus)
-        if not origins:
-            return _vocabulary_location(focus, path, value) or Location("(graph)", None, None)
-        chosen = origins[0]
-        column: str | None = None
-        first_cell: str | None = None
-        for origin in origins:
-            columns = origin.mapping.columns_for_property(origin.target, path) if path else []
-            if not columns:
-                continue
-            if value is not None:
-                lexical = _lexical(value)
-                for candidate in columns:
-                    if lexical and lexical in origin.row.cells.get(candidate, ""):
-                        return origin.sheet.location(origin.row.number, candidate)
-            cell = origin.row.cells.get(columns[0], "").strip()
-            if column is None:
-                chosen, column, first_cell = origin, columns[0], cell
-            elif value is None and cell != first_cell:
-                # rows disagree (e.g. two titles for one study): point at the row that differs
-                return origin.sheet.location(origin.row.number, columns[0])
-        return chosen.sheet.location(chosen.row.number, column)
-
-
-# Where each scheme's concepts come from, for results whose focus is a concept or scheme.
-GENERATED_SCHEMES = {"country": "country scheme (generated from ISO 3166)", "theme": "reviews.yaml"}
-MATCH_PROPERTIES = {str(SKOS.exactMatch), str(SKOS.closeMatch)}
-
-
-def _vocabulary_location(focus: str, path: str | None, value: str | None) -> Location | None:
-    vocab = str(VOCAB)
-    if not focus.startswith(vocab):
-        return None
-    scheme = focus.removeprefix(vocab).split("/", 1)[0]
-    concept = focus.removeprefix(vocab)
-    if value is not None and value.startswith("<") and not value[1:].startswith(vocab):
-        return Location(f"the project's vocabularies/{scheme}.ttl (concept {value})")
-    if path in MATCH_PROPERTIES:
-        return Location(f"concept-alignments.csv (concept {concept})")
-    source = GENERATED_SCHEMES.get(scheme, f"ontology/vocabularies/{scheme}.ttl")
-    return Location(f"{source} ({concept})")
-
-
-def _lexical(value: str) -> str:
-    """The lexical form of an N-Triples literal, or the local part of an IRI."""
-    if value.startswith('"'):
-        return value[1 : value.rfind('"')]
-    return value.strip("<>").rsplit("/", 1)[-1]
+def multi_coded(collection: Collection) -> bool:
+    """Whether the collection's sheets declare several coders of one study."""
+    return any(
+        source.coder_role is not None or source.mapping.column_for_role("coder_role")
+        for source in collection.sheets
+    )
 
 
 @dataclass
@@ -189,6 +118,10 @@ class MappedSheets:
     errors: list[SheetError]
     statements: Statements = field(default_factory=Statements)
     graphs: set[str] = field(default_factory=set)  # the IRIs of the graphs written
+    # independent coders' records, for the agreement figures, and the coded dimensions
+    # (scheme names) of each collection with several coders (collection IRI -> schemes)
+    codings: list[Coding] = field(default_factory=list)
+    dimensions: dict[str, list[str]] = field(default_factory=dict)
 
     def hand_over(self, sink: Callable[[list[str]], None]) -> None:
         for graph, lines in self.quads.items():
@@ -200,8 +133,9 @@ class MappedSheets:
 class _Column:
     """A column's mapping, with whether its cells are plain literals (the common case)."""
 
-    def __init__(self, spec: ColumnMapping) -> None:
+    def __init__(self, spec: ColumnMapping, schemes: tuple[str, ...] = ()) -> None:
         self.spec = spec
+        self.schemes = schemes  # where its values resolve (a review's codebook first)
         self.column = spec.column
         self.target = spec.target
         self.required = spec.required
@@ -212,7 +146,10 @@ class _Column:
             and spec.role not in ("coder", "doi", "pmid")
             and spec.datatype is None
             and spec.property != BIBO_DOI
+            and spec.classify is None
         )
+        # the coder-role cell says how the record is attributed; it states nothing itself
+        self.skipped = spec.role == "coder_role"
 
 
 @dataclass(frozen=True)
@@ -229,6 +166,9 @@ class _SheetPlan:
     sheet_iri: str
     collection_iri: str
     shared: bool  # two columns state one property of one subject: their lines may repeat
+    source: SheetSource
+    multi: bool  # the collection declares several coders: a study may have several rows
+    review: bool  # the collection is a review's: it includes the studies it codes
 
 
 class SheetMapper:
@@ -247,7 +187,10 @@ class SheetMapper:
             concepts.resolve
         )
         self._plans: dict[tuple[str, Sheet], _SheetPlan] = {}
-        self._cell_terms: dict[tuple[ColumnMapping, str], list[str]] = {}
+        self._cell_terms: dict[tuple[_Column, str], list[str]] = {}
+        # lines about a study and its report already stated in a graph, where a study may
+        # have several rows (several coders): the text states each statement once
+        self._stated: dict[str, set[str]] = {}
 
     def collection_iri(self, collection: Collection) -> str:
         kind = "review" if collection.kind == "review" else "collection"
@@ -291,31 +234,68 @@ class SheetMapper:
                     "identity-conflict",
                 )
             )
-        seen_records: dict[str, tuple[Sheet, Row]] = {}
-        for collection, sheet, row, keys in keyed:
-            study_path = resolver.canonical(keys)
-            record = f"{self.base}record/{collection.id}/{study_path.removeprefix('study/')}"
-            if record in seen_records:
-                first_sheet, first_row = seen_records[record]
-                result.errors.append(
-                    SheetError(
-                        sheet.location(row.number),
-                        f"codes the same study as {first_sheet.name} row {first_row.number} "
-                        f"({study_path.removeprefix('study/')}) in collection '{collection.id}'; "
-                        "a collection codes each study once: merge the two rows",
-                        "duplicate-study",
+        for collection in {c.id: c for c, _ in sheets}.values():
+            if multi_coded(collection):
+                result.dimensions[self.collection_iri(collection)] = list(
+                    dict.fromkeys(
+                        scheme
+                        for source in collection.sheets
+                        for column in source.mapping.columns.values()
+                        for scheme in (
+                            column.scheme,
+                            column.classify.scheme if column.classify else None,
+                        )
+                        if scheme is not None
                     )
                 )
+        roster = coding.Roster()
+        for collection, sheet, row, keys in keyed:
+            plan = self._plan(collection, sheet)
+            study_path = resolver.canonical(keys)
+            role, problem = coding.row_role(plan.source.coder_role, plan.mapping, sheet, row)
+            if problem is None:
+                coder = self._coder(plan.mapping, row)
+                record = coding.record_iri(self.base, collection.id, study_path, role, slug(coder))
+                problem = roster.admit(
+                    coding.Admission(
+                        collection.id, plan.multi, sheet, row, study_path, role, record
+                    ),
+                    plan.graph_iri,
+                    plan.mapping.column_for_role("coder_role"),
+                )
+            if problem is not None:
+                result.errors.append(problem)
                 continue
-            seen_records[record] = (sheet, row)
-            self._map_row(result, collection, sheet, row, f"{self.base}{study_path}", record, keys)
-            if sink is not None and len(seen_records) % SINK_ROWS == 0:
+            self._map_row(
+                result,
+                collection,
+                sheet,
+                row,
+                f"{self.base}{study_path}",
+                record,
+                keys,
+                (role, coder),
+            )
+            if sink is not None and roster.count % SINK_ROWS == 0:
                 result.hand_over(sink)
+        for graph_iri, derived in roster.derivations():
+            result.quads.setdefault(graph_iri, []).extend(derived.lines)
+            self._note_links(result, derived.links)
         for collection, sheet in sheets:
             self._sheet_entity(result, collection, sheet)
         if sink is not None:
             result.hand_over(sink)
         return result
+
+    @staticmethod
+    def _coder(mapping: Mapping, row: Row) -> str:
+        column = mapping.column_for_role("coder")
+        return row.cells.get(column, "").strip() if column else ""
+
+    @staticmethod
+    def _note_links(result: MappedSheets, links: list[tuple[str, str, str]]) -> None:
+        for subject, prop, obj in links:
+            result.statements.links[prop].append((subject, obj))
 
     def _check_sheet_graphs(
         self, sheets: list[tuple[Collection, Sheet]], errors: list[SheetError]
@@ -345,10 +325,14 @@ class SheetMapper:
             )
 
     def _mapping(self, collection: Collection, sheet: Sheet) -> Mapping:
+        return self._source(collection, sheet).mapping
+
+    @staticmethod
+    def _source(collection: Collection, sheet: Sheet) -> SheetSource:
         for source in collection.sheets:
             if source.path == sheet.path:
-                return source.mapping
-        return collection.sheets[0].mapping
+                return source
+        return collection.sheets[0]
 
     def _keys(self, mapping: Mapping, row: Row) -> StudyKeys:
         def cell(role: str) -> str:
@@ -371,6 +355,7 @@ class SheetMapper:
         study: str,
         record: str,
         keys: StudyKeys,
+        coded_by: tuple[str, str],  # the coder's role and name
     ) -> None:
         # At 100k rows this loop writes millions of lines: what is the same for every row
         # of a sheet is worked out once (_SheetPlan), and lines are formatted inline.
@@ -379,17 +364,21 @@ class SheetMapper:
         end = f" {graph} .\n"
         lines = result.quads.setdefault(plan.graph_iri, [])
         row_iri = f"{plan.row_prefix}{row.number}"
+        study_path = study.removeprefix(self.base)
+        report = coding.report_iri(self.base, study_path)
         s, r, w = nt.iri(study), nt.iri(record), nt.iri(row_iri)
         subjects = {"study": s, "record": r, "row": w}
         keys_by_target = {"study": study, "record": record, "row": row_iri}
         said = result.statements
         links, literal_subjects = said.links, said.literal_subjects
         cell_terms = self._cell_terms
-        result.origins.add_row(sheet, row, plan.mapping, study, record, row_iri)
+        result.origins.add_row(sheet, row, plan.mapping, (study, record, row_iri, report))
         first_line = len(lines)
+        study_lines: list[str] = []  # stated once per graph where a study has several rows
+        coded: dict[str, frozenset[str]] | None = {} if plan.multi else None
         cells = row.cells
         for column, predicate in plan.columns:
-            if column.column not in cells:
+            if column.column not in cells or column.skipped:
                 continue  # a column the header lacks is reported once, by the sheet reader
             raw = cells[column.column].strip()
             if not raw:
@@ -404,37 +393,48 @@ class SheetMapper:
                     )
                 continue
             subject = subjects[column.target]
+            out = study_lines if column.target == "study" else lines
             key = keys_by_target[column.target]
             prop = column.spec.property
             if column.plain:
-                lines.append(f"{subject} {predicate} {nt.literal(raw, column.datatype)}{end}")
+                out.append(f"{subject} {predicate} {nt.literal(raw, column.datatype)}{end}")
                 literal_subjects[prop].append(key)
                 continue
-            if column.spec.scheme is None:
-                terms = self._terms(result, sheet, row, column.spec, raw, graph, lines)
+            schemes = column.schemes
+            if not schemes:
+                terms = self._terms(result, sheet, row, column.spec, raw, graph, lines, schemes)
             else:  # a coded cell: the same text resolves to the same concepts every time
-                cached = cell_terms.get((column.spec, raw))
+                cached = cell_terms.get((column, raw))
                 if cached is None:
                     errors = problems_found(result.errors)
-                    terms = self._terms(result, sheet, row, column.spec, raw, graph, lines)
+                    terms = self._terms(result, sheet, row, column.spec, raw, graph, lines, schemes)
                     if problems_found(result.errors) == errors:
-                        cell_terms[(column.spec, raw)] = terms
+                        cell_terms[(column, raw)] = terms
                 else:
                     terms = cached
+                if coded is not None and column.spec.scheme is not None:
+                    coded[column.spec.scheme] = frozenset(term[1:-1] for term in terms)
             for term in terms:
-                lines.append(f"{subject} {predicate} {term}{end}")
+                out.append(f"{subject} {predicate} {term}{end}")
                 if term[0] == "<":
                     links[prop].append((key, term[1:-1]))
                 else:
                     literal_subjects[prop].append(key)
+            if column.spec.classify is not None:
+                classified = self._classify(
+                    result, sheet, row, column.spec, raw, r, record, lines, end
+                )
+                if coded is not None:
+                    coded[column.spec.classify.scheme] = frozenset(classified)
         # A row with bad cells is still mapped without them, so that validation can report
         # the row's other problems in the same pass; the build publishes nothing while any
         # error stands.
         if plan.shared:  # the text states each statement once, as the store would hold it
             lines[first_line:] = dict.fromkeys(lines[first_line:])
+            study_lines[:] = dict.fromkeys(study_lines)
         label = self._label(plan.mapping, row, collection)
+        study_lines.append(f"{s} {RDF_TYPE} {STUDY}{end}")
         lines += [
-            f"{s} {RDF_TYPE} {STUDY}{end}",
             f"{r} {RDF_TYPE} {CODED_RECORD}{end}",
             f"{r} {RDFS_LABEL} {nt.literal(label)}{end}",
             f"{r} {CODES_STUDY} {s}{end}",
@@ -455,17 +455,91 @@ class SheetMapper:
         links[_SOURCE_ROW].append((record, row_iri))
         links[_GENERATED_BY].append((record, self.build_iri))
         links[_IN_SHEET].append((row_iri, plan.sheet_iri))
+        role, coder = coded_by
+        agent = f"{self.base}agent/{slug(coder)}" if coder else None
+        attributed = coding.attribution_lines(record, r, agent, role, end)
+        lines += attributed.lines
+        said.types[_ATTRIBUTION].append(f"{record}/attribution")
+        self._note_links(result, attributed.links)
         # the study's keys hold the row's DOI and PMID cells, normalised
         if keys.doi is not None:
             link = f"https://doi.org/{nt.path_segment(keys.doi)}"
-            lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
+            study_lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
             links[_SEE_ALSO].append((study, link))
         if keys.pmid is not None and keys.pmid.isdigit():
             link = f"https://pubmed.ncbi.nlm.nih.gov/{keys.pmid}/"
-            lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
+            study_lines.append(f"{s} {RDFS_SEE_ALSO} {nt.iri(link)}{end}")
             links[_SEE_ALSO].append((study, link))
+        reported = coding.report_lines(report, study, s, keys.doi, keys.pmid, end)
+        study_lines += reported.lines
+        said.types[_REPORT].append(report)
+        self._note_links(result, reported.links)
+        if plan.review:
+            study_lines.append(f"{plan.collection} {INCLUDES_STUDY} {s}{end}")
+            links[_INCLUDES].append((plan.collection_iri, study))
+        if plan.multi:
+            stated = self._stated.setdefault(plan.graph_iri, set())
+            study_lines = [line for line in study_lines if line not in stated]
+            stated.update(study_lines)
+            if role == "independent" and coded is not None:
+                result.codings.append(
+                    Coding(
+                        collection=plan.collection_iri,
+                        collection_id=collection.id,
+                        study=study,
+                        record=record,
+                        coder=slug(coder),
+                        coder_label=coder,
+                        sheet=sheet.name,
+                        row=row.number,
+                        values=coded,
+                    )
+                )
+        lines += study_lines
         result.studies.add(study)
         result.records += 1
+
+    def _schemes(self, collection: Collection, spec: ColumnMapping) -> tuple[str, ...]:
+        """The schemes a coded column's values resolve in (a review's own codebook first)."""
+        if spec.scheme is None:
+            return ()
+        return resolution_order(collection.id, collection.kind, spec.scheme)
+
+    def _classify(
+        self,
+        result: MappedSheets,
+        sheet: Sheet,
+        row: Row,
+        spec: ColumnMapping,
+        raw: str,
+        subject: str,
+        record: str,
+        lines: list[str],
+        end: str,
+    ) -> list[str]:
+        """The concepts the column's value map gives the cell's text, if it lists it."""
+        classify = spec.classify
+        assert classify is not None
+        labels = classify.values.get(value_key(raw), ())
+        predicate = nt.term_iri(classify.property)
+        found: list[str] = []
+        for label in labels:
+            concept = self.resolve_concept(classify.scheme, label)
+            if concept is None:
+                result.errors.append(
+                    SheetError(
+                        Location(classify.table.name, None, spec.column),
+                        f"classifies '{raw}' as '{label}', which is not a concept of "
+                        f"{classify.scheme}; correct the table",
+                        "unknown-value",
+                        value=label,
+                    )
+                )
+                continue
+            lines.append(f"{subject} {predicate} {nt.term_iri(concept)}{end}")
+            result.statements.links[classify.property].append((record, concept))
+            found.append(concept)
+        return found
 
     def _plan(self, collection: Collection, sheet: Sheet) -> _SheetPlan:
         key = (collection.id, sheet)
@@ -481,12 +555,16 @@ class SheetMapper:
                 sheet=nt.iri(self.sheet_iri(sheet)),
                 collection=nt.iri(self.collection_iri(collection)),
                 columns=[
-                    (_Column(spec), nt.iri(spec.property)) for spec in mapping.columns.values()
+                    (_Column(spec, self._schemes(collection, spec)), nt.iri(spec.property))
+                    for spec in mapping.columns.values()
                 ],
                 sheet_iri=self.sheet_iri(sheet),
                 collection_iri=self.collection_iri(collection),
                 shared=len({(c.target, c.property) for c in mapping.columns.values()})
                 < len(mapping.columns),
+                source=self._source(collection, sheet),
+                multi=multi_coded(collection),
+                review=collection.kind == "review",
             )
             self._plans[key] = plan
         return plan
@@ -506,6 +584,7 @@ class SheetMapper:
         raw: str,
         graph: str,
         lines: list[str],
+        schemes: tuple[str, ...] = (),
     ) -> list[str]:
         """The terms a cell states, each value checked; a cell's problems are one message."""
         values = [v.strip() for v in raw.split(spec.separator)] if spec.separator else [raw]
@@ -514,7 +593,9 @@ class SheetMapper:
         unknown: list[str] = []
         for value in values:
             if spec.scheme is not None:
-                concept = self.resolve_concept(spec.scheme, value)
+                concept = next(
+                    (c for c in (self.resolve_concept(s, value) for s in schemes) if c), None
+                )
                 if concept is None:
                     unknown.append(value)
                     continue

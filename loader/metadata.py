@@ -61,10 +61,11 @@ def collection_quads(
         c = nt.iri(mapper.collection_iri(collection))
         schemes = sorted(
             {
-                col.scheme
+                scheme
                 for src in collection.sheets
                 for col in src.mapping.columns.values()
-                if col.scheme
+                for scheme in (col.scheme, col.classify.scheme if col.classify else None)
+                if scheme
             }
         )
         for scheme in schemes:
@@ -274,6 +275,7 @@ def build_json(
         "timings_seconds": {k: round(v, 3) for k, v in report["timings"].items()},
         "sheets": listed,
         "reviews_file": manifest.reviews.name if manifest.reviews else None,
+        "agreement": [result.as_dict() for result in report.get("agreement", [])],
     }
 
 

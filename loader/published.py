@@ -111,6 +111,7 @@ SOURCE_TYPES = {
     ".yaml": "application/yaml",
     ".yml": "application/yaml",
     ".ttl": "text/turtle",
+    ".tsv": "text/tab-separated-values",
 }
 
 

@@ -1,8 +1,24 @@
-"""Review records (``reviews.yaml``) to RDF: reviews, their findings, codebooks and themes.
+"""Review records (``reviews.yaml``) to RDF: reviews, their reports, findings, codebooks
+and PRISMA flow counts.
 
 A review's included studies are reported, not loaded, unless the review team's own
 sheet is in the manifest: ``smqi:reportedStudyCount`` says how many the review
 included; the build adds ``smqi:loadedStudyCount`` for how many the graph holds.
+
+Beside what earlier versions read, a record may give:
+
+    type          scoping review, systematic review, review, or overview of reviews
+    includes      ids of reviews (in this file) the review includes as studies (an overview)
+    prisma        PRISMA 2020 flow counts: records_identified, duplicates_removed,
+                  records_screened, records_excluded, reports_sought,
+                  reports_not_retrieved, reports_assessed, reports_excluded,
+                  reports_included, studies_included, and exclusion_reasons
+                  ({reason: count}); a count the public record does not show is left out
+    themes        {category: [heading, ...]}: the review's own themes (its codebook)
+    typology      [{label, definition}, ...]: the review's own models of use (its codebook)
+    themes_formerly  the IRI prefix its themes had before they moved to its own codebook
+    findings      each a statement, or {statement, about: {scheme: [concept labels]}} for
+                  a finding whose published heading names the concepts it is about
 """
 
 from __future__ import annotations
@@ -15,10 +31,11 @@ from typing import Any
 import yaml
 
 from smqi.loader import ntriples as nt
+from smqi.loader.codebooks import CODEBOOKS, CodebookWriter, codebook_scheme, resolution_order
+from smqi.loader.coding import report_lines
 from smqi.loader.concepts import ConceptIndex, scheme_iri
 from smqi.loader.errors import ConfigurationError, Location
-from smqi.loader.identity import normalise_doi
-from smqi.loader.mapper import slug
+from smqi.loader.identity import normalise_doi, slug
 from smqi.loader.terms import (
     BIBO,
     CITO,
@@ -29,9 +46,7 @@ from smqi.loader.terms import (
     PROV,
     RDF,
     RDFS,
-    SKOS,
     SMQI,
-    VOCAB,
     XSD,
 )
 
@@ -48,7 +63,23 @@ DIMENSION_SCHEMES = {
     "barrier": "theme",
     "enabler": "theme",
 }
-REVIEW_TYPES = {"scoping review": SMQI.ScopingReview}
+REVIEW_TYPES = {
+    "scoping review": SMQI.ScopingReview,
+    "overview of reviews": SMQI.OverviewOfReviews,
+    "umbrella review": SMQI.OverviewOfReviews,
+}
+PRISMA_COUNTS = {
+    "records_identified": SMQI.recordsIdentified,
+    "duplicates_removed": SMQI.duplicatesRemoved,
+    "records_screened": SMQI.recordsScreened,
+    "records_excluded": SMQI.recordsExcluded,
+    "reports_sought": SMQI.reportsSought,
+    "reports_not_retrieved": SMQI.reportsNotRetrieved,
+    "reports_assessed": SMQI.reportsAssessed,
+    "reports_excluded": SMQI.reportsExcluded,
+    "reports_included": SMQI.reportsIncluded,
+    "studies_included": SMQI.reportedStudyCount,
+}
 
 
 @dataclass
@@ -82,6 +113,7 @@ class ReviewWriter:
         self.source = source
         self.concepts = concepts
         self.out = ReviewRecords()
+        self._codebooks = CodebookWriter(self._add, concepts, self.out.reviews, source)
 
     def _add(self, s: str, p: str, o: str) -> None:
         self.out.quads.append(nt.quad(s, nt.iri(p), o, self.g))
@@ -135,10 +167,11 @@ class ReviewWriter:
         for key, prop in (("published", DCTERMS.issued), ("search_date", SMQI.searchDate)):
             if key in review:
                 self._add(s, str(prop), nt.literal(_iso_date(review[key]), str(XSD.date)))
-        if "doi" in review:
-            doi = normalise_doi(str(review["doi"]))
+        doi = normalise_doi(str(review["doi"])) if "doi" in review else None
+        if doi is not None:
             self._add(s, str(BIBO.doi), nt.literal(doi))
             self._add(s, str(RDFS.seeAlso), nt.iri(f"https://doi.org/{nt.path_segment(doi)}"))
+        self._report(iri, review, doi)
         if "supplement_doi" in review:
             self._add(
                 s, str(SMQI.supplementDoi), nt.literal(normalise_doi(str(review["supplement_doi"])))
@@ -148,12 +181,19 @@ class ReviewWriter:
                 self._add(s, str(prop), nt.iri(str(review[key])))
         for method in review.get("synthesis") or []:
             self._add(s, str(SMQI.synthesisMethod), nt.literal(str(method)))
-        if "included_studies" in review:
-            count = int(review["included_studies"])
-            self.out.reported_counts[iri] = count
-            self._add(s, str(SMQI.reportedStudyCount), nt.literal(str(count), str(XSD.integer)))
+        self._prisma(rid, iri, review)
         for dimension in self._schemes(rid, review.get("coded_dimensions") or []):
+            if dimension in CODEBOOKS:
+                self._codebooks.write(rid, review, dimension)
+                dimension = codebook_scheme(rid, dimension)
             self._add(s, str(SMQI.codedDimension), nt.iri(scheme_iri(dimension)))
+        for included in review.get("includes") or []:
+            if str(included) not in self.out.reviews or str(included) == rid:
+                raise ConfigurationError(
+                    f"{self.source}: review {rid} includes '{included}', which is not another "
+                    "review of this file"
+                )
+            self._add(s, str(SMQI.includesStudy), nt.iri(self.out.reviews[str(included)]))
         for cited in review.get("cites") or []:
             if str(cited) not in self.out.reviews:
                 raise ConfigurationError(
@@ -163,20 +203,20 @@ class ReviewWriter:
         sources = [str(url) for url in review.get("sources") or []]
         for url in sources:
             self._add(s, str(DCTERMS.source), nt.iri(url))
-        for order, statement in enumerate(review.get("findings") or [], start=1):
+        for order, entry in enumerate(review.get("findings") or [], start=1):
             finding_iri = f"{self.base}finding/{rid}/{order}"
-            self.out.locations[finding_iri] = Location(
-                self.source.name, None, f"reviews[{rid}].findings[{order}]"
-            )
+            where = f"reviews[{rid}].findings[{order}]"
+            self.out.locations[finding_iri] = Location(self.source.name, None, where)
+            statement, about = finding_parts(entry)
             f = nt.iri(finding_iri)
             self._add(s, str(SMQI.reportsFinding), f)
             self._add(f, str(RDF.type), nt.iri(str(SMQI.Finding)))
-            self._add(f, str(SMQI.statement), nt.literal(str(statement), language="en"))
+            self._add(f, str(SMQI.statement), nt.literal(statement, language="en"))
             self._add(f, str(SMQI.findingOrder), nt.literal(str(order), str(XSD.integer)))
             for url in sources:
                 self._add(f, str(DCTERMS.source), nt.iri(url))
-        if review.get("themes"):
-            self._themes(rid, review["themes"])
+            for concept in self._subjects(rid, where, about):
+                self._add(f, str(DCTERMS.subject), nt.iri(concept))
 
     def _plain(self, s: str, review: dict[str, Any], key: str, prop: str) -> None:
         if review.get(key) is not None:
@@ -195,53 +235,92 @@ class ReviewWriter:
                 schemes.append(scheme)
         return schemes
 
-    def _themes(self, rid: str, themes: dict[str, list[str]]) -> None:
-        """The review's published theme headings as the 'theme' concept scheme."""
-        scheme = nt.iri(scheme_iri("theme"))
-        review = nt.iri(self.out.reviews[rid])
-        self._add(scheme, str(RDF.type), nt.iri(str(SKOS.ConceptScheme)))
+    def _report(self, iri: str, review: dict[str, Any], doi: str | None) -> None:
+        """The review's published article: named by its DOI IRI, else its PubMed IRI."""
+        pmid = str(review["pmid"]).strip() if review.get("pmid") is not None else None
+        if doi is not None:
+            report = f"https://doi.org/{nt.path_segment(doi)}"
+        elif pmid is not None and pmid.isdigit():
+            report = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+        else:
+            return
+        self.out.locations[report] = self.out.locations[iri]
+        for line in report_lines(report, iri, nt.iri(iri), doi, pmid, f" {self.g} .\n").lines:
+            self.out.quads.append(line)
+        self._add(nt.iri(report), str(RDF.type), nt.iri(str(FABIO.ReviewArticle)))
         self._add(
-            scheme,
-            str(SKOS.prefLabel),
-            nt.literal("Themes of stakeholders' experiences", language="en"),
+            nt.iri(report), str(DCTERMS.title), nt.literal(" ".join(str(review["title"]).split()))
         )
-        self._add(
-            scheme,
-            str(DCTERMS.title),
-            nt.literal("Themes of stakeholders' experiences", language="en"),
-        )
-        self._add(scheme, str(DCTERMS.source), review)
-        for category, headings in themes.items():
-            top_iri = str(VOCAB[f"theme/{slug(category)}"])
-            top = nt.iri(top_iri)
-            self.concepts.add("theme", top_iri, str(category), [])
-            self._concept(
-                top,
-                scheme,
-                str(category),
-                f"A {category} of using social media for design and QI, "
-                "as the review groups its results.",
-            )
-            self._add(top, str(SKOS.topConceptOf), scheme)
-            self._add(scheme, str(SKOS.hasTopConcept), top)
-            for heading in headings:
-                theme_iri = str(VOCAB[f"theme/{slug(category)}/{slug(heading)}"])
-                theme = nt.iri(theme_iri)
-                self.concepts.add("theme", theme_iri, str(heading), [])
-                self._concept(
-                    theme,
-                    scheme,
-                    str(heading),
-                    f"A {category} reported by the review, under this heading.",
-                )
-                self._add(theme, str(SKOS.broader), top)
-                self._add(theme, str(DCTERMS.source), review)
 
-    def _concept(self, concept: str, scheme: str, label: str, definition: str) -> None:
-        self._add(concept, str(RDF.type), nt.iri(str(SMQI.Theme)))
-        self._add(concept, str(SKOS.inScheme), scheme)
-        self._add(concept, str(SKOS.prefLabel), nt.literal(label, language="en"))
-        self._add(concept, str(SKOS.definition), nt.literal(definition, language="en"))
+    def _prisma(self, rid: str, iri: str, review: dict[str, Any]) -> None:
+        """The PRISMA flow counts the record gives; the included-study count as before."""
+        s = nt.iri(iri)
+        prisma = review.get("prisma") or {}
+        if not isinstance(prisma, dict):
+            raise ConfigurationError(f"{self.source}: review {rid}: prisma must be a table")
+        unknown = set(prisma) - {*PRISMA_COUNTS, "exclusion_reasons"}
+        if unknown:
+            raise ConfigurationError(
+                f"{self.source}: review {rid}: unknown PRISMA count(s) {', '.join(sorted(unknown))}"
+                f"; known: {', '.join(PRISMA_COUNTS)}, exclusion_reasons"
+            )
+        counts = {key: prisma[key] for key in PRISMA_COUNTS if prisma.get(key) is not None}
+        if "included_studies" in review:
+            included = review["included_studies"]
+            if "studies_included" in counts and counts["studies_included"] != included:
+                raise ConfigurationError(
+                    f"{self.source}: review {rid}: included_studies ({included}) and "
+                    f"prisma.studies_included ({counts['studies_included']}) differ"
+                )
+            counts["studies_included"] = included
+        for key, value in counts.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ConfigurationError(
+                    f"{self.source}: review {rid}: {key} must be a whole number, 0 or more"
+                )
+            self._add(s, str(PRISMA_COUNTS[key]), nt.literal(str(value), str(XSD.integer)))
+        if "studies_included" in counts:
+            self.out.reported_counts[iri] = counts["studies_included"]
+        reasons = prisma.get("exclusion_reasons") or {}
+        if not isinstance(reasons, dict):
+            raise ConfigurationError(
+                f"{self.source}: review {rid}: exclusion_reasons must be a table of reason: count"
+            )
+        for order, (reason, count) in enumerate(reasons.items(), start=1):
+            node = nt.iri(f"{iri}/exclusion-reason/{order}")
+            self._add(s, str(SMQI.exclusionReason), node)
+            self._add(node, str(RDF.type), nt.iri(str(SMQI.ExclusionReason)))
+            self._add(
+                node, str(RDFS.label), nt.literal(" ".join(str(reason).split()), language="en")
+            )
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise ConfigurationError(
+                    f"{self.source}: review {rid}: the count of '{reason}' must be a whole number"
+                )
+            self._add(node, str(SMQI.reportCount), nt.literal(str(count), str(XSD.integer)))
+
+    def _subjects(self, rid: str, where: str, about: dict[str, list[str]]) -> list[str]:
+        """The concepts a finding is about, by their labels in the schemes named."""
+        found: list[str] = []
+        for scheme, labels in about.items():
+            for label in labels:
+                concept = next(
+                    (
+                        c
+                        for c in (
+                            self.concepts.resolve(name, str(label))
+                            for name in resolution_order(rid, "review", str(scheme))
+                        )
+                        if c
+                    ),
+                    None,
+                )
+                if concept is None:
+                    raise ConfigurationError(
+                        f"{self.source}: {where}: no concept labelled '{label}' in {scheme}"
+                    )
+                found.append(concept)
+        return found
 
     def _citation(self, review: dict[str, Any]) -> str:
         authors = ", ".join(_short_name(str(name)) for name in review.get("authors") or [])
@@ -256,6 +335,17 @@ class ReviewWriter:
         if review.get("doi"):
             parts.append(f"doi:{review['doi']}")
         return " ".join(parts)
+
+
+def finding_parts(entry: object) -> tuple[str, dict[str, list[str]]]:
+    """A finding's statement and the concepts it is about, by scheme (a table entry), or
+    just the statement (a plain one)."""
+    if isinstance(entry, dict):
+        about = entry.get("about") or {}
+        return " ".join(str(entry.get("statement", "")).split()), {
+            str(k): [str(v) for v in values] for k, values in about.items()
+        }
+    return str(entry), {}
 
 
 def _short_name(name: str) -> str:

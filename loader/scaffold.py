@@ -104,7 +104,7 @@ dataset:
 # The review records of the reviews whose coding this project publishes.
 reviews: reviews.yaml
 
-# alignments: my-alignments.csv   (optional: MeSH / Wikidata matches of your own concepts)
+# alignments: my-alignments.sssom.tsv   (optional: SSSOM matches of your own concepts)
 
 # Each collection is one body of coded studies: a review's extraction (kind: review, with
 # its record in reviews.yaml under the same id) or an illustrative one (kind: illustrative).

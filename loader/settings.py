@@ -19,6 +19,7 @@ from smqi.loader.terms import DEFAULT_BASE
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = "manifest.yaml"
 DEFAULT_MAPPING = "mappings/extraction-template.yaml"
+ALIGNMENTS = "concept-alignments.sssom.tsv"
 
 
 @dataclass(frozen=True)
@@ -150,5 +151,5 @@ class BuildSettings:
 
     @property
     def alignments_file(self) -> Path:
-        """The confirmed MeSH / Wikidata alignments of our concepts."""
-        return self.resources / "data" / "concept-alignments.csv"
+        """The confirmed MeSH / Wikidata alignments of our concepts (an SSSOM table)."""
+        return self.resources / "data" / ALIGNMENTS

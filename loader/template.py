@@ -182,6 +182,11 @@ def _header_note(column: ColumnMapping, ranges: dict[str, str]) -> str:
         parts.append("The PubMed ID, digits only, e.g. 26464518.")
     elif column.role == "coder":
         parts.append("Who coded this row (a name or role).")
+    elif column.role == "coder_role":
+        parts.append(
+            "The coder's role: independent (one of several coders who each coded the study "
+            "alone), consensus (what they agreed) or sole (the only coder)."
+        )
     return " ".join(parts)
 
 
@@ -242,6 +247,15 @@ def _validation_for(
                 + (f", separated by '{column.separator}'." if several else ".")
                 + " smqi validate checks every cell."
             )[:255],
+        )
+    if column.role == "coder_role":
+        return kind(
+            type="list",
+            formula1='"independent,consensus,sole"',
+            allow_blank=not column.required,
+            showErrorMessage=True,
+            errorTitle="Not a coder role",
+            error="Write independent, consensus or sole.",
         )
     if column.role == "year":
         return kind(

@@ -16,6 +16,8 @@ FABIO = Namespace("http://purl.org/spar/fabio/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
 PRISM = Namespace("http://prismstandard.org/namespaces/basic/2.0/")
 CITO = Namespace("http://purl.org/spar/cito/")
+FRBR = Namespace("http://purl.org/vocab/frbr/core#")
+DQV = Namespace("http://www.w3.org/ns/dqv#")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 SCHEMA = Namespace("https://schema.org/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -62,6 +64,8 @@ PREFIXES: dict[str, Namespace] = {
     "bibo": BIBO,
     "prism": PRISM,
     "cito": CITO,
+    "frbr": FRBR,
+    "dqv": DQV,
     "foaf": FOAF,
     "schema": SCHEMA,
     "sh": SH,
@@ -81,6 +85,7 @@ __all__ = [
     "DCAT_VERSION",
     "DCTERMS",
     "DEFAULT_BASE",
+    "DQV",
     "EU_ACCESS_RIGHT",
     "EU_AUTHORITY",
     "EU_COUNTRY",
@@ -91,6 +96,7 @@ __all__ = [
     "FABIO",
     "FDP_O",
     "FOAF",
+    "FRBR",
     "IANA_MEDIA_TYPES",
     "ISO639_1",
     "LDP",

@@ -71,7 +71,10 @@ def test_the_wheel_holds_one_import_package_and_its_resources(wheel: Path) -> No
         "smqi/ontology/qc/disjoint-classes-violation.rq",
         "smqi/shapes/smqi-shapes.ttl",
         "smqi/data/mappings/extraction-template.yaml",
-        "smqi/data/concept-alignments.csv",
+        "smqi/data/concept-alignments.sssom.tsv",
+        "smqi/data/mappings/study-designs.tsv",
+        "smqi/ontology/vocabularies/study-design.ttl",
+        "smqi/ontology/queries/cq16-coder-disagreements.rq",
         "smqi/api/queries/concept-labels.rq",
         "smqi/api/pages/static/site.css",
     ):

@@ -12,6 +12,7 @@ from smqi.api.admin.reload import reload_graph
 from smqi.api.context import AppContext
 from smqi.api.errors import BusyError, DatasetError, UnauthorizedError
 from smqi.api.http.dependencies import get_context
+from smqi.api.http.openapi import refusals
 from smqi.loader.errors import (
     BuildInProgressError,
     InvalidSheetsError,
@@ -29,7 +30,11 @@ def _authorised(context: AppContext, authorization: str | None) -> None:
         raise UnauthorizedError("a valid bearer token is required")
 
 
-@router.post("/admin/reload", summary="Serve the current build (optionally rebuilt from data/)")
+@router.post(
+    "/admin/reload",
+    responses=refusals(401, 409, 422),
+    summary="Serve the current build (optionally rebuilt from data/)",
+)
 async def reload(
     context: Annotated[AppContext, Depends(get_context)],
     authorization: Annotated[str | None, Header()] = None,

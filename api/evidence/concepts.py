@@ -1,11 +1,15 @@
 """The concepts of a scheme: labels, definition, hierarchy, MeSH / Wikidata alignments, and
-how many studies are coded with each (CQ1's count, read from the study index)."""
+how many studies are coded with each (CQ1's count, read from the study index).
+
+A shared dimension whose values come from reviews' own codebooks (themes, models of use)
+lists the concepts of every such codebook; a codebook is also served on its own, by name
+(e.g. ``/concepts/walsh-2022-themes``)."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from smqi.api.evidence.dimensions import BY_SCHEME, SCHEMES, CollectionRef
+from smqi.api.evidence.dimensions import BY_SCHEME, SCHEMES, CollectionRef, codebooks
 from smqi.api.evidence.errors import NotFoundError
 from smqi.api.evidence.index import study_index
 from smqi.api.evidence.models import ConceptDetail, ConceptScheme, SchemeLink
@@ -16,21 +20,27 @@ from smqi.loader.terms import SKOS, VOCAB
 
 def concept_scheme(snapshot: Snapshot, scheme: str, review: CollectionRef | None) -> ConceptScheme:
     """Every concept of ``scheme`` (a name such as ``platform``) with its study count."""
-    if scheme not in SCHEMES:
+    books = codebooks(snapshot)
+    if scheme not in SCHEMES and scheme not in books:
+        known = [*SCHEMES, *sorted(books)]
         raise NotFoundError(
-            f"there is no concept scheme {scheme!r}; the schemes are {', '.join(SCHEMES)}",
-            {"known": list(SCHEMES)},
+            f"there is no concept scheme {scheme!r}; the schemes are {', '.join(known)}",
+            {"known": known},
         )
     scheme_iri = str(VOCAB[scheme])
-    rows = snapshot.select(
-        api_query("concept-descriptions"), {"scheme": ox.NamedNode(scheme_iri)}
-    ).rows
+    own_books = [name for name, (shared, _, _) in books.items() if shared == scheme]
     described: dict[str, dict[str, list[str]]] = {}
-    for row in rows:
-        values = described.setdefault(iri(row, "concept"), {}).setdefault(iri(row, "property"), [])
-        values.append(text(row, "value") or "")
+    for source in [scheme_iri, *(str(VOCAB[name]) for name in own_books)]:
+        rows = snapshot.select(
+            api_query("concept-descriptions"), {"scheme": ox.NamedNode(source)}
+        ).rows
+        for row in rows:
+            concept = described.setdefault(iri(row, "concept"), {})
+            concept.setdefault(iri(row, "property"), []).append(text(row, "value") or "")
     about = described.pop(scheme_iri, {})
-    dimension = BY_SCHEME.get(scheme)
+    for name in own_books:
+        described.pop(str(VOCAB[name]), None)
+    dimension = BY_SCHEME.get(books[scheme][0] if scheme in books else scheme)
     index = study_index(snapshot)
     collection = review.iri if review else None
 
@@ -49,6 +59,9 @@ def concept_scheme(snapshot: Snapshot, scheme: str, review: CollectionRef | None
             notations=_all(properties, SKOS.notation),
             exact_match=_all(properties, SKOS.exactMatch),
             close_match=_all(properties, SKOS.closeMatch),
+            broad_match=_all(properties, SKOS.broadMatch),
+            narrow_match=_all(properties, SKOS.narrowMatch),
+            related_match=_all(properties, SKOS.relatedMatch),
             studies=count(concept),
         )
         for concept, properties in described.items()

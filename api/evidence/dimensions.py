@@ -8,6 +8,7 @@ the store so that the API knows exactly the concepts that are loaded.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -51,6 +52,7 @@ DIMENSIONS = (
     Dimension("country", str(SMQI.country), "country", "country"),
     Dimension("model_of_use", str(SMQI.modelOfUse), "model-of-use", "modelOfUse"),
     Dimension("theme", str(SMQI.theme), "theme", "theme"),
+    Dimension("study_design", str(SMQI.design), "study-design", "studyDesign"),
 )
 BY_NAME = {dimension.name: dimension for dimension in DIMENSIONS}
 BY_PROPERTY = {dimension.predicate: dimension for dimension in DIMENSIONS}
@@ -142,9 +144,30 @@ def vocabulary(snapshot: Snapshot) -> Vocabulary:
     return snapshot.cached("vocabulary", lambda: _read_vocabulary(snapshot))
 
 
+def codebooks(snapshot: Snapshot) -> dict[str, tuple[str, str, str]]:
+    """Each review's own codebook scheme by name (e.g. walsh-2022-themes): the shared
+    dimension scheme it supplies, the review's IRI and the codebook's label."""
+    return snapshot.cached("codebooks", lambda: _read_codebooks(snapshot))
+
+
+def _read_codebooks(snapshot: Snapshot) -> dict[str, tuple[str, str, str]]:
+    found: dict[str, tuple[str, str, str]] = {}
+    for row in snapshot.select(api_query("codebooks")).rows:
+        scheme = iri(row, "scheme")
+        if scheme.startswith(str(VOCAB)):
+            name = scheme.removeprefix(str(VOCAB))
+            shared = iri(row, "dimension").removeprefix(str(VOCAB))
+            found[name] = (shared, iri(row, "collection"), text(row, "label") or name)
+    return found
+
+
 def _read_vocabulary(snapshot: Snapshot) -> Vocabulary:
     rows = snapshot.select(api_query("concept-labels")).rows
     scheme_names = {str(VOCAB[name]): name for name in SCHEMES}
+    # a review's codebook supplies its shared dimension's values (themes, models of use)
+    for book, (shared, _, _) in codebooks(snapshot).items():
+        if shared in SCHEMES:
+            scheme_names[str(VOCAB[book])] = shared
     labels: dict[str, dict[str, list[str]]] = {}  # concept -> kind -> labels
     result = Vocabulary()
     for row in rows:
@@ -210,12 +233,11 @@ def resolve_collection(snapshot: Snapshot, value: str, parameter: str = "review"
 
 
 def year_term(value: str) -> ox.Literal:
-    """A publication year as the xsd:integer the graph stores."""
-    try:
-        year = int(value.strip())
-    except ValueError:
+    """A publication year (four digits, as the API documents it) as the xsd:integer the
+    graph stores."""
+    if re.fullmatch("[0-9]{4}", value) is None:
         raise InvalidParameterError(
             f"year={value!r} is not a year; give four digits, e.g. year=2016",
             {"parameter": YEAR, "value": value},
-        ) from None
-    return ox.Literal(str(year), datatype=ox.NamedNode(str(XSD.integer)))
+        )
+    return ox.Literal(str(int(value)), datatype=ox.NamedNode(str(XSD.integer)))

@@ -10,8 +10,10 @@ cap nor the result parser's 16 MiB limit on one value is reached) and held as bi
 a few big-integer ANDs and ORs, a count is ``int.bit_count``, and the answers are the same
 as the competency queries' (the tests check them against CQ1, CQ2 and CQ3).
 
-Record-level semantics are kept: within one collection a study has one coded record, so a
-collection's bit sets are its records'; without a review, sets are ORed across collections.
+Record-level semantics are kept: within one collection a study has one counted record (its
+sole coder's, or the consensus of several coders: the independent records a consensus
+supersedes are not counted, as in CQ1), so a collection's bit sets are its records';
+without a review, sets are ORed across collections.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class StudyIndex:
     coverage: dict[str, int]  # collection IRI -> the studies it codes
     codes: dict[str, dict[Code, int]]  # collection IRI -> code -> studies so coded
     pooled: dict[Code, int] = field(default_factory=dict)  # code -> studies, any collection
+    # independent coders' records a consensus record supersedes: not counted
+    superseded: frozenset[str] = frozenset()
 
     def scope(self, collection: str | None) -> int:
         """The studies a collection codes; without one, every coded study."""
@@ -130,10 +134,13 @@ def _build(snapshot: Snapshot) -> StudyIndex:
     )
     position = {study: index for index, study in enumerate(order)}
     size = len(order)
+    superseded = frozenset(
+        record for _, record in property_pairs(snapshot, str(SMQI.consensusOf), literals=False)
+    )
     study_of = {
         r: position[s]
         for r, s in property_pairs(snapshot, str(SMQI.codesStudy), literals=False)
-        if s in position
+        if s in position and r not in superseded
     }
     collection_of = dict(property_pairs(snapshot, str(SMQI.inCollection), literals=False))
 
@@ -168,4 +175,5 @@ def _build(snapshot: Snapshot) -> StudyIndex:
         coverage={c: bit_set(found, size) for c, found in covered.items()},
         codes=codes,
         pooled=pooled,
+        superseded=superseded,
     )

@@ -209,6 +209,70 @@ class Finding(BaseModel):
     order: int
     statement: str
     sources: list[str]
+    about: list[Concept] = Field(
+        default_factory=list,
+        description="the concepts the finding is about, where its published wording names them",
+    )
+
+
+class ExclusionReason(BaseModel):
+    reason: str
+    reports: int = Field(description="how many assessed reports the review excluded for it")
+
+
+class PrismaFlow(BaseModel):
+    """The review's PRISMA 2020 flow counts; null where the public record does not show one."""
+
+    records_identified: int | None = None
+    duplicates_removed: int | None = None
+    records_screened: int | None = None
+    records_excluded: int | None = None
+    reports_sought: int | None = None
+    reports_not_retrieved: int | None = None
+    reports_assessed: int | None = None
+    reports_excluded: int | None = None
+    exclusion_reasons: list[ExclusionReason] = Field(default_factory=list)
+    reports_included: int | None = None
+    studies_included: int | None = None
+
+
+class DimensionAgreement(BaseModel):
+    """How far the collection's independent coders agreed on one coded dimension."""
+
+    dimension: str = Field(description="the coded dimension, as /studies names it")
+    scheme: str = Field(description="the dimension's concept scheme")
+    units: int | None = Field(default=None, description="studies coded by two or more coders")
+    coders: int | None = None
+    disagreements: int | None = Field(default=None, description="studies the coders disagreed on")
+    percent_agreement: float | None = Field(
+        default=None, description="percentage of studies on which every coder gave the same values"
+    )
+    cohens_kappa: float | None = Field(
+        default=None, description="with two coders; null if undefined"
+    )
+    krippendorffs_alpha: float | None = Field(
+        default=None, description="with more than two coders (nominal); null if undefined"
+    )
+
+
+class DisagreeingRecord(BaseModel):
+    """One independent coder's record in a disagreement, and where it was entered."""
+
+    record: str
+    coder: str | None = None
+    sheet: str
+    sheet_title: str
+    row: int
+    values: list[str] = Field(description="the coder's values' labels (none: empty)")
+
+
+class CodingDisagreement(BaseModel):
+    """A study on which the independent coders gave different values for a dimension (CQ16)."""
+
+    study: str
+    dimension: str
+    property: str
+    records: list[DisagreeingRecord]
 
 
 class CollectionSummary(BaseModel):
@@ -280,6 +344,23 @@ class CollectionDetail(CollectionSummary):
     cites: list[str] = Field(default_factory=list)
     coded_dimensions: list[SchemeLink] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
+    reports: list[str] = Field(
+        default_factory=list, description="the published reports (DOI IRIs) of the review"
+    )
+    included_studies: list[str] = Field(
+        default_factory=list,
+        description="the studies (or, in an overview of reviews, the reviews) it includes",
+    )
+    prisma: PrismaFlow | None = Field(None, description="PRISMA flow counts, for a review")
+    agreement: list[DimensionAgreement] = Field(
+        default_factory=list,
+        description="per coded dimension, its independent coders' agreement (none with one coder)",
+    )
+    disagreements: list[CodingDisagreement] = Field(
+        default_factory=list,
+        description="each study and dimension on which the coders disagreed (the first 1000)",
+    )
+    disagreements_total: int = 0
 
 
 class ConceptDetail(BaseModel):
@@ -291,6 +372,9 @@ class ConceptDetail(BaseModel):
     notations: list[str]
     exact_match: list[str] = Field(description="MeSH descriptors and Wikidata items")
     close_match: list[str]
+    broad_match: list[str] = Field(default_factory=list, description="wider external terms")
+    narrow_match: list[str] = Field(default_factory=list, description="narrower external terms")
+    related_match: list[str] = Field(default_factory=list)
     studies: int = Field(description="studies coded with the concept itself (not narrower)")
 
 
@@ -355,6 +439,7 @@ class Provenance(BaseModel):
     row: int = Field(description="the row number as a spreadsheet shows it (header = 1)")
     row_key: str | None = None
     coder: str | None = None
+    role: str | None = Field(None, description="independent, consensus or sole (coder)")
     extracted: str | None = Field(None, description="the extraction date")
     build: str | None = None
 
@@ -370,6 +455,17 @@ class RecordDetail(BaseModel):
     summary: str | None = None
     notes: str | None = None
     sources: list[str] = Field(default_factory=list)
+    appraisal_tool: str | None = None
+    appraisal_judgement: str | None = None
+    consensus_of: list[str] = Field(
+        default_factory=list,
+        description="for a consensus record, the independent records it was agreed from",
+    )
+    counted: bool = Field(
+        True,
+        description="whether the evidence counts use this record (false for an independent "
+        "record its consensus supersedes)",
+    )
     provenance: Provenance
 
 
@@ -420,6 +516,10 @@ class StudyDetail(BaseModel):
     doi: str | None = None
     pmid: str | None = None
     see_also: list[str] = Field(default_factory=list)
+    reports: list[str] = Field(
+        default_factory=list,
+        description="the study's published reports: DOI IRI, else PubMed IRI (FaBiO expressions)",
+    )
     records: list[RecordDetail]
 
 

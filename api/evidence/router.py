@@ -27,6 +27,7 @@ from smqi.api.evidence.dimensions import (
     BY_NAME,
     SCHEMES,
     YEAR,
+    codebooks,
     collections,
     dimension_named,
     resolve_collection,
@@ -38,7 +39,6 @@ from smqi.api.evidence.models import (
     ConceptScheme,
     CrossTabulation,
     EvidenceGaps,
-    Problem,
     SchemeList,
     SchemeSummary,
     StudyDetail,
@@ -52,10 +52,10 @@ from smqi.api.evidence.summary import cross_tabulate, cross_tabulation_csv, evid
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import choose_or_refuse
+from smqi.api.http.openapi import answers, one_of, refusals
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import IriSpace
 from smqi.api.pages import views
-from smqi.api.pages.templating import PAGE_CSP
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Evidence"])
@@ -69,11 +69,12 @@ FORMATS = {"json": JSON, "csv": CSV, "html": HTML, "ris": RIS, "bibtex": BIBTEX,
 PAGE_TYPES = (JSON, HTML)  # JSON first: a client that accepts anything gets JSON
 TABLE_TYPES = (JSON, HTML, CSV)
 MAX_LIMIT = 100
-ERRORS: dict[int | str, dict[str, object]] = {
-    304: {"description": "Not modified: the ETag or date the client holds is current"},
-    400: {"model": Problem, "description": "A parameter names an unknown value"},
-    404: {"model": Problem, "description": "No such resource"},
-}
+# What every evidence route may refuse (a page to a browser, a problem to a client).
+ERRORS = refusals(304, 400, 404, 406, pages=True)
+PAGE_ANSWERS = {**answers(HTML), **ERRORS}
+TABLE_ANSWERS = {**answers(HTML, CSV), **ERRORS}
+# A year as /studies takes it: four digits (blank: no filter).
+YEAR_PATTERN = "^([0-9]{4}|)$"
 CSV_EXAMPLE = (
     "row,row_label,col,col_label,count,studies\r\n"
     "https://w3id.org/smqi/vocab/platform/twitter,Twitter,"
@@ -115,7 +116,7 @@ def _media_type(request: Request, format_: str | None, offered: tuple[str, ...])
 
 
 def _page(html: str) -> Representation:
-    return Representation(html.encode("utf-8"), HTML_PAGE, (("Content-Security-Policy", PAGE_CSP),))
+    return Representation(html.encode("utf-8"), HTML_PAGE)
 
 
 def _answer(
@@ -148,13 +149,28 @@ def _answer(
 STUDY_PARAMETERS = ("review", *BY_NAME, YEAR, "q", "limit", "offset")
 
 
+def _format_names(offered: tuple[str, ...]) -> dict[str, object]:
+    """The ``format=`` names of ``offered`` as an enum (blank: by Accept)."""
+    return one_of(
+        (name for name, media_type in FORMATS.items() if media_type in offered), blank=True
+    )
+
+
 TableFormat = Annotated[
     str | None,
-    Query(alias="format", description="json, csv or html: overrides the Accept header."),
+    Query(
+        alias="format",
+        description="json, csv or html: overrides the Accept header.",
+        json_schema_extra=_format_names(TABLE_TYPES),
+    ),
 ]
 PageFormat = Annotated[
     str | None,
-    Query(alias="format", description="json or html: overrides the Accept header."),
+    Query(
+        alias="format",
+        description="json or html: overrides the Accept header.",
+        json_schema_extra=_format_names(PAGE_TYPES),
+    ),
 ]
 StudiesFormat = Annotated[
     str | None,
@@ -162,6 +178,7 @@ StudiesFormat = Annotated[
         alias="format",
         description="json, csv, html, ris or bibtex: overrides the Accept header. RIS and "
         "BibTeX carry the page's studies as references for a reference manager.",
+        json_schema_extra=_format_names((*TABLE_TYPES, RIS, BIBTEX)),
     ),
 ]
 
@@ -169,14 +186,7 @@ StudiesFormat = Annotated[
 @router.get(
     "/studies",
     response_model=StudyPage,
-    responses={
-        **ERRORS,
-        200: {
-            "content": {
-                media_type: {"schema": {"type": "string"}} for media_type in (CSV, RIS, BIBTEX)
-            }
-        },
-    },
+    responses={**answers(HTML, CSV, RIS, BIBTEX), **ERRORS},
     summary="Find studies by text, review and coded dimensions, with facet counts",
 )
 def get_studies(
@@ -224,7 +234,11 @@ def get_studies(
     ] = None,
     year: Annotated[
         list[str] | None,
-        Query(description="Publication year; several are ORed.", examples=["2016"]),
+        Query(
+            description="Publication year; several are ORed.",
+            examples=["2016"],
+            json_schema_extra={"items": {"type": "string", "pattern": YEAR_PATTERN}},
+        ),
     ] = None,
     q: Annotated[
         str | None,
@@ -308,7 +322,7 @@ def _page_link(request: Request, offset: int) -> str:
 @router.get(
     "/studies/{identifier:path}",
     response_model=StudyDetail,
-    responses=ERRORS,
+    responses=PAGE_ANSWERS,
     summary="One study: everything coded for it, with provenance",
 )
 def get_study(
@@ -340,7 +354,11 @@ def get_study(
 
 DimensionName = Annotated[
     str,
-    Query(description=f"A dimension: {', '.join(BY_NAME)}.", examples=["platform"]),
+    Query(
+        description=f"A dimension: {', '.join(BY_NAME)}.",
+        examples=["platform"],
+        json_schema_extra=one_of(BY_NAME),
+    ),
 ]
 Review = Annotated[
     str | None,
@@ -351,10 +369,7 @@ Review = Annotated[
 @router.get(
     "/summary",
     response_model=CrossTabulation,
-    responses={
-        **ERRORS,
-        200: {"content": {CSV: {"schema": {"type": "string"}, "example": CSV_EXAMPLE}}},
-    },
+    responses={200: {"content": {HTML: {}, CSV: {"example": CSV_EXAMPLE}}}, **ERRORS},
     summary="Cross-tabulate two dimensions, with the studies behind each cell",
 )
 def get_summary(
@@ -362,7 +377,12 @@ def get_summary(
     context: Context,
     rows: DimensionName,
     cols: Annotated[
-        str, Query(description="The second dimension.", examples=["communication_model"])
+        str,
+        Query(
+            description="The second dimension.",
+            examples=["communication_model"],
+            json_schema_extra=one_of(BY_NAME),
+        ),
     ],
     review: Review = None,
     format_: TableFormat = None,
@@ -370,6 +390,7 @@ def get_summary(
         str,
         Query(
             pattern="^(long|matrix)$",
+            json_schema_extra=one_of(("long", "matrix")),
             description="CSV only: long (a line per non-empty cell, with its studies) or "
             "matrix (counts, row values down and column values across).",
         ),
@@ -384,7 +405,7 @@ def get_summary(
     browser)."""
 
     def render(snapshot: Snapshot, media_type: str) -> Representation:
-        scope = resolve_collection(snapshot, review) if review else None
+        scope = resolve_collection(snapshot, review) if review and review.strip() else None
         table = cross_tabulate(
             snapshot,
             dimension_named(rows, "rows"),
@@ -405,7 +426,7 @@ def get_summary(
 @router.get(
     "/gaps",
     response_model=EvidenceGaps,
-    responses={**ERRORS, 200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+    responses=TABLE_ANSWERS,
     summary="Evidence gaps: pairs of values of two dimensions that no study has",
 )
 def get_gaps(
@@ -413,7 +434,12 @@ def get_gaps(
     context: Context,
     rows: DimensionName,
     cols: Annotated[
-        str, Query(description="The second dimension.", examples=["communication_model"])
+        str,
+        Query(
+            description="The second dimension.",
+            examples=["communication_model"],
+            json_schema_extra=one_of(BY_NAME),
+        ),
     ],
     review: Review = None,
     format_: TableFormat = None,
@@ -422,7 +448,7 @@ def get_gaps(
     together (JSON, or CSV; a page to a browser)."""
 
     def render(snapshot: Snapshot, media_type: str) -> Representation:
-        scope = resolve_collection(snapshot, review) if review else None
+        scope = resolve_collection(snapshot, review) if review and review.strip() else None
         gaps = evidence_gaps(
             snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope
         )
@@ -438,7 +464,7 @@ def get_gaps(
 @router.get(
     "/reviews",
     response_model=CollectionList,
-    responses=ERRORS,
+    responses=PAGE_ANSWERS,
     summary="Reviews, and the illustrative extraction (flagged: it is not a review)",
 )
 def get_reviews(request: Request, context: Context, format_: PageFormat = None) -> Response:
@@ -457,7 +483,7 @@ def get_reviews(request: Request, context: Context, format_: PageFormat = None) 
 @router.get(
     "/reviews/{identifier}",
     response_model=CollectionDetail,
-    responses=ERRORS,
+    responses=PAGE_ANSWERS,
     summary="A review's record, findings (with sources), codebook and counts",
 )
 def get_review(
@@ -475,8 +501,13 @@ def get_review(
         detail = collection_detail(snapshot, identifier)
         if media_type != HTML:
             return _json(detail)
-        schemes = {scheme.id for scheme in detail.coded_dimensions}
-        themes = concept_scheme(snapshot, "theme", None) if "theme" in schemes else None
+        # the review's own theme codebook (e.g. walsh-2022-themes), as it published it
+        own = [
+            name
+            for name, (shared, collection, _) in codebooks(snapshot).items()
+            if shared == "theme" and collection == detail.iri
+        ]
+        themes = concept_scheme(snapshot, own[0], None) if own else None
         local = IriSpace(snapshot.base_iri).local_path
         return _page(views.render_review(detail, themes, views.notice_of(snapshot), local))
 
@@ -486,7 +517,7 @@ def get_review(
 @router.get(
     "/concepts/{scheme}",
     response_model=ConceptScheme,
-    responses=ERRORS,
+    responses=PAGE_ANSWERS,
     summary="The concepts of a scheme, with alignments and study counts",
 )
 def get_concepts(
@@ -502,7 +533,7 @@ def get_concepts(
     matches, and how many studies are coded with it (in ``review`` if given)."""
 
     def render(snapshot: Snapshot, media_type: str) -> Representation:
-        scope = resolve_collection(snapshot, review) if review else None
+        scope = resolve_collection(snapshot, review) if review and review.strip() else None
         found = concept_scheme(snapshot, scheme, scope)
         if media_type != HTML:
             return _json(found)
@@ -516,7 +547,7 @@ def get_concepts(
 @router.get(
     "/concepts",
     response_model=SchemeList,
-    responses=ERRORS,
+    responses=PAGE_ANSWERS,
     summary="The concept schemes: the coded dimensions' values and the topics",
 )
 def get_schemes(request: Request, context: Context, format_: PageFormat = None) -> Response:

@@ -10,8 +10,6 @@ index (``api.evidence.index``); the page's details from the competency queries.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +40,7 @@ from smqi.api.evidence.models import (
 )
 from smqi.api.evidence.queries import Row, Snapshot, api_query, boolean, integer, iri, text
 from smqi.api.evidence.text import query_words, study_texts, text_matches
+from smqi.api.http.spreadsheet import csv_table
 from smqi.api.reconcile.service import study_titles
 from smqi.api.store.sparql import BindingValue
 
@@ -87,7 +86,7 @@ def parse_filter(
         if given:
             resolved = {known.resolve(dimension, value) for value in given}
             concepts.append((dimension.name, tuple(sorted(resolved, key=lambda c: c.iri))))
-    years = {int(year_term(value).value) for value in values.get(YEAR, ()) if value.strip()}
+    years = {int(year_term(value).value) for value in values.get(YEAR, ()) if value}
     words = " ".join(query_words(free_text or ""))
     return StudyFilter(scope, tuple(concepts), tuple(sorted(years)), words)
 
@@ -140,18 +139,16 @@ def find_studies(snapshot: Snapshot, query: StudyFilter, limit: int, offset: int
 def studies_csv(page: StudyPage) -> bytes:
     """The page's studies as CSV, a line per study and a column per coded dimension (its
     values' labels joined by "; "): the table a comparison or a map is made from."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
     fixed = ["iri", "first_author", "year", "title", "journal", "doi", "pmid", "collections"]
     names = [dimension.name for dimension in DIMENSIONS]
-    writer.writerow([*fixed, *names])
+    lines: list[list[object]] = [[*fixed, *names]]
     for study in page.studies:
-        line = [study.iri, study.first_author, study.year, study.title, study.journal or ""]
-        line += [study.doi or "", study.pmid or ""]
+        line: list[object] = [study.iri, study.first_author, study.year, study.title]
+        line += [study.journal or "", study.doi or "", study.pmid or ""]
         line.append("; ".join(link.id for link in study.collections))
         line += ["; ".join(c.label for c in study.coded.get(name, [])) for name in names]
-        writer.writerow(line)
-    return out.getvalue().encode("utf-8")
+        lines.append(line)
+    return csv_table(lines)
 
 
 def facets(
@@ -191,6 +188,8 @@ def study_summaries(
     ).rows
     if review is not None:  # filtered here: bound, the collection would lead the query plan
         provenance = [row for row in provenance if iri(row, "collection") == review.iri]
+    superseded = study_index(snapshot).superseded  # counted by their consensus, as in CQ1
+    provenance = [row for row in provenance if iri(row, "record") not in superseded]
     coded = coded_values(provenance, by="study")
     summaries = []
     for study in studies:

@@ -1,5 +1,7 @@
-"""One study: its bibliographic details and what each collection coded for it, with the
-provenance of every record (sheet, row, coder, extraction date, build): CQ10's answer."""
+"""One study: its bibliographic details, its published reports, and what each collection
+coded for it, with the provenance of every record (sheet, row, coder and the coder's role,
+extraction date, build): CQ10's answer. A study several coders coded in one collection has
+a record per independent coder and one for their consensus, which is the one counted."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pyoxigraph as ox
 
 from smqi.api.evidence.dimensions import collections
 from smqi.api.evidence.errors import NotFoundError
+from smqi.api.evidence.index import study_index
 from smqi.api.evidence.models import CollectionLink, Provenance, RecordDetail, StudyDetail
 from smqi.api.evidence.queries import (
     Properties,
@@ -25,7 +28,13 @@ from smqi.api.evidence.queries import (
 from smqi.api.evidence.search import coded_values
 from smqi.loader.identity import normalise_doi, normalise_pmid
 from smqi.loader.ntriples import path_segment
-from smqi.loader.terms import BIBO, DCTERMS, PRISM, RDF, RDFS, SKOS, SMQI
+from smqi.loader.terms import BIBO, DCTERMS, FRBR, PRISM, RDF, RDFS, SKOS, SMQI
+
+ROLES = {
+    str(SMQI.independentCoder): "independent",
+    str(SMQI.consensusCoder): "consensus",
+    str(SMQI.soleCoder): "sole",
+}
 
 
 def find_study(snapshot: Snapshot, identifier: str) -> str:
@@ -82,6 +91,7 @@ def study_detail(snapshot: Snapshot, study: str) -> StudyDetail:
     row_keys = resource_properties(snapshot, source_rows)
     coded = coded_values(provenance, by="record")
     known = collections(snapshot)
+    superseded = study_index(snapshot).superseded
     records = []
     for record, row in first_rows.items():
         properties = described.get(record, {})
@@ -102,6 +112,10 @@ def study_detail(snapshot: Snapshot, study: str) -> StudyDetail:
                 summary=first(properties, SMQI.summary),
                 notes=first(properties, SKOS.editorialNote),
                 sources=every(properties, DCTERMS.source),
+                appraisal_tool=first(properties, SMQI.appraisalTool),
+                appraisal_judgement=first(properties, SMQI.appraisalJudgement),
+                consensus_of=every(properties, SMQI.consensusOf),
+                counted=record not in superseded,
                 provenance=Provenance(
                     sheet=iri(row, "sheet"),
                     sheet_title=text(row, "sheetTitle") or "",
@@ -109,12 +123,21 @@ def study_detail(snapshot: Snapshot, study: str) -> StudyDetail:
                     row=integer(row, "row") or 0,
                     row_key=first(row_keys.get(source_row or "", {}), SMQI.rowKey),
                     coder=text(row, "coder"),
+                    role=ROLES.get(iri(row, "role")) if row.get("role") is not None else None,
                     extracted=text(row, "extracted"),
                     build=text(row, "build"),
                 ),
             )
         )
-    records.sort(key=lambda r: (r.collection.illustrative, r.collection.id))
+    order = {"consensus": 0, "sole": 0, "independent": 1}
+    records.sort(
+        key=lambda r: (
+            r.collection.illustrative,
+            r.collection.id,
+            order.get(r.provenance.role or "", 0),
+            r.provenance.coder or "",
+        )
+    )
     return _describe(study, described.get(study, {}), records)
 
 
@@ -129,5 +152,6 @@ def _describe(study: str, properties: Properties, records: list[RecordDetail]) -
         doi=first(properties, BIBO.doi),
         pmid=first(properties, BIBO.pmid),
         see_also=every(properties, RDFS.seeAlso),
+        reports=every(properties, FRBR.realization),
         records=records,
     )

@@ -3,14 +3,12 @@ as answers and as CSV tables."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from smqi.api.evidence.dimensions import CollectionRef, Dimension, Vocabulary, vocabulary
 from smqi.api.evidence.index import Code, study_index
 from smqi.api.evidence.models import Concept, CrossTabulation, EvidenceGaps, Gap, SummaryCell
 from smqi.api.evidence.queries import Snapshot
 from smqi.api.evidence.search import collection_link
+from smqi.api.http.spreadsheet import csv_table
 
 
 def _concepts(known: Vocabulary, iris: set[str]) -> list[Concept]:
@@ -94,31 +92,28 @@ def _concept(known: Vocabulary, code: Code) -> Concept:
 def cross_tabulation_csv(table: CrossTabulation, matrix: bool = False) -> bytes:
     """The cross-tabulation as CSV: one line per non-empty cell, or (``matrix``) a grid of
     counts with the row dimension's values down and the column dimension's across."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    lines: list[list[object]] = []
     if matrix:
         counts = {(cell.row.iri, cell.col.iri): cell.count for cell in table.cells}
-        writer.writerow([f"{table.rows} \\ {table.cols}", *(c.label for c in table.col_concepts)])
+        lines.append([f"{table.rows} \\ {table.cols}", *(c.label for c in table.col_concepts)])
         for row in table.row_concepts:
-            writer.writerow(
+            lines.append(
                 [row.label, *(counts.get((row.iri, col.iri), 0) for col in table.col_concepts)]
             )
     else:
         with_studies = all(cell.studies is not None for cell in table.cells)
-        writer.writerow(
+        lines.append(
             ["row", "row_label", "col", "col_label", "count", *(["studies"] * with_studies)]
         )
         for cell in table.cells:
             line = [cell.row.iri, cell.row.label, cell.col.iri, cell.col.label, cell.count]
-            writer.writerow([*line, " ".join(cell.studies or ())] if with_studies else line)
-    return out.getvalue().encode("utf-8")
+            lines.append([*line, " ".join(cell.studies or ())] if with_studies else line)
+    return csv_table(lines)
 
 
 def gaps_csv(gaps: EvidenceGaps) -> bytes:
     """The evidence gaps as CSV, one line per empty pair of values."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["row", "row_label", "col", "col_label"])
-    for gap in gaps.gaps:
-        writer.writerow([gap.row.iri, gap.row.label, gap.col.iri, gap.col.label])
-    return out.getvalue().encode("utf-8")
+    header: list[object] = ["row", "row_label", "col", "col_label"]
+    return csv_table(
+        [header, *([gap.row.iri, gap.row.label, gap.col.iri, gap.col.label] for gap in gaps.gaps)]
+    )

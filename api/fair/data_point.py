@@ -166,6 +166,8 @@ def catalog_record(served: Served) -> list[ox.Triple]:
         triple(catalog, FOAF.homepage, served.landing_page),
         triple(served.landing_page, RDF.type, str(FOAF.Document)),
         *(triple(catalog, DCAT.themeTaxonomy, scheme) for scheme in schemes),
+        # a taxonomy is a concept scheme (DCAT-AP's range); the build types only its own
+        *(triple(scheme, RDF.type, str(SKOS.ConceptScheme)) for scheme in schemes),
         *closure(served, [ox.NamedNode(s) for s in schemes]),
         *copied(served, catalog, [DCTERMS.spatial]),
         triple(catalog, DCAT.dataset, served.dataset),

@@ -16,11 +16,12 @@ from typing import Annotated
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from smqi.api.context import AppContext
+from smqi.api.errors import NotFoundError
 from smqi.api.fair import data_point as fdp
 from smqi.api.fair import signposts
 from smqi.api.fair.dataset_description import DOWNLOADS, current_void, download_path
@@ -30,21 +31,22 @@ from smqi.api.http.dependencies import get_context
 from smqi.api.http.head import is_head
 from smqi.api.http.media import choose
 from smqi.api.http.negotiation import GRAPH_ALIASES, GRAPH_TYPES, choose_or_refuse, write_rdf
+from smqi.api.http.openapi import answers, refusals
 from smqi.api.http.signposting import LINKSET, LINKSET_JSON, Link, linkset_json, linkset_text
+from smqi.loader.published import SOURCE_TYPES
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["Home and descriptions"])
 
 NEGOTIATED = {"Vary": "Accept", "Cache-Control": "no-cache"}
+# What an RDF description answers (Turtle to a client that accepts anything).
+RDF_ANSWERS = {**answers(*GRAPH_TYPES), **refusals(406)}
+DOWNLOAD_TYPES = sorted({*DOWNLOADS.values(), *SOURCE_TYPES.values()})
 
 
 def base_url(request: Request, context: AppContext) -> str:
     """Where this server answers: the configured public URL, else the request's own."""
     return (context.settings.public_url or str(request.base_url)).rstrip("/")
-
-
-def _not_found(message: str) -> JSONResponse:
-    return JSONResponse({"code": "not-found", "message": message}, status_code=404)
 
 
 def rdf_response(triples: list[ox.Triple], media_type: str) -> Response:
@@ -90,7 +92,12 @@ class ServedSignposts:
         return signposts.links_for(served(request, self.context), path)
 
 
-@router.get("/.well-known/void", summary="The VoID and DCAT description of the dataset")
+@router.get(
+    "/.well-known/void",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The VoID and DCAT description of the dataset",
+)
 def void(request: Request, context: Context) -> Response:
     media_type = choose_or_refuse(
         request.headers.get("accept"), GRAPH_TYPES, GRAPH_ALIASES, "the VoID description"
@@ -103,6 +110,7 @@ def void(request: Request, context: Context) -> Response:
     summary="The dataset's persistent identifier: 303 to the landing page",
     status_code=303,
     response_class=RedirectResponse,
+    responses={303: {"description": "See Other: the landing page (/) describes the dataset"}},
 )
 def dataset_identifier() -> RedirectResponse:
     """The dataset is not a document: its IRI redirects (303 See Other) to the landing
@@ -111,7 +119,12 @@ def dataset_identifier() -> RedirectResponse:
     return RedirectResponse("/", status_code=303, headers={"Vary": "Accept"})
 
 
-@router.get("/linkset", summary="FAIR Signposting level 2: every signpost, as a link set")
+@router.get(
+    "/linkset",
+    response_class=Response,
+    responses=answers(LINKSET_JSON, LINKSET),
+    summary="FAIR Signposting level 2: every signpost, as a link set",
+)
 def linkset(request: Request, context: Context) -> Response:
     offered = (LINKSET_JSON, LINKSET)
     media_type = choose(request.headers.get("accept"), offered, {"application/json": LINKSET_JSON})
@@ -131,51 +144,89 @@ def _fdp_document(
     return rdf_response(record(served(request, context)), media_type)
 
 
-@router.get("/fdp", summary="The FAIR Data Point: the root of the metadata a harvester walks")
+@router.get(
+    "/fdp",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The FAIR Data Point: the root of the metadata a harvester walks",
+)
 def fdp_root(request: Request, context: Context) -> Response:
     return _fdp_document(request, context, fdp.root_record)
 
 
-@router.get("/fdp/catalog/", summary="The FAIR Data Point's container of catalogs")
+@router.get(
+    "/fdp/catalog/",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The FAIR Data Point's container of catalogs",
+)
 def fdp_catalogs(request: Request, context: Context) -> Response:
     return _fdp_document(request, context, fdp.catalogs_container)
 
 
-@router.get(f"/fdp/catalog/{CATALOG}", summary="The FAIR Data Point's catalog")
+@router.get(
+    f"/fdp/catalog/{CATALOG}",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The FAIR Data Point's catalog",
+)
 def fdp_catalog(request: Request, context: Context) -> Response:
     return _fdp_document(request, context, fdp.catalog_record)
 
 
-@router.get(f"/fdp/catalog/{CATALOG}/dataset/", summary="The catalog's container of datasets")
+@router.get(
+    f"/fdp/catalog/{CATALOG}/dataset/",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The catalog's container of datasets",
+)
 def fdp_datasets(request: Request, context: Context) -> Response:
     return _fdp_document(request, context, fdp.datasets_container)
 
 
-@router.get(f"/fdp/dataset/{DATASET}", summary="The FAIR Data Point's dataset")
+@router.get(
+    f"/fdp/dataset/{DATASET}",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The FAIR Data Point's dataset",
+)
 def fdp_dataset(request: Request, context: Context) -> Response:
     return _fdp_document(request, context, fdp.dataset_record)
 
 
 @router.get(
-    f"/fdp/dataset/{DATASET}/distribution/", summary="The dataset's container of distributions"
+    f"/fdp/dataset/{DATASET}/distribution/",
+    response_class=Response,
+    responses=RDF_ANSWERS,
+    summary="The dataset's container of distributions",
 )
 def fdp_distributions(request: Request, context: Context) -> Response:
     return _fdp_document(request, context, fdp.distributions_container)
 
 
-@router.get("/fdp/distribution/{name}", summary="One distribution of the dataset (a build file)")
+@router.get(
+    "/fdp/distribution/{name}",
+    response_class=Response,
+    responses={**RDF_ANSWERS, **refusals(404)},
+    summary="One distribution of the dataset (a build file)",
+)
 def fdp_distribution(name: str, request: Request, context: Context) -> Response:
     if name not in served(request, context).downloads:
-        return _not_found(f"no distribution named {name!r}; see /fdp/dataset/{DATASET}")
+        raise NotFoundError(f"no distribution named {name!r}; see /fdp/dataset/{DATASET}")
     return _fdp_document(request, context, lambda where: fdp.distribution_record(where, name))
 
 
-@router.get("/downloads/{name:path}", summary="A file of the published build, or a source")
+@router.get(
+    "/downloads/{name:path}",
+    response_class=Response,
+    responses={**answers(*DOWNLOAD_TYPES), **refusals(404)},
+    summary="A file of the published build, or a source",
+)
 async def download(name: str, request: Request, context: Context) -> Response:
     found = await run_in_threadpool(download_path, context.settings.build.build_dir, name)
     if found is None:
         offered = ", ".join(DOWNLOADS)
-        return _not_found(
+        raise NotFoundError(
             f"no download named {name!r}; the build offers {offered} and its sources "
             "(listed in ro-crate-metadata.json)"
         )

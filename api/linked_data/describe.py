@@ -107,16 +107,19 @@ def describe(snapshot: Snapshot, resource: str) -> Description | None:
 
 def describe_ontology(snapshot: Snapshot, iri: str = ONTOLOGY_IRI) -> Description | None:
     """The ontology document (every triple of the ontology graph), asked for by the ontology
-    IRI or its owl:versionIRI; None for another version or an empty graph."""
+    IRI, its owl:versionIRI or its owl:priorVersion (whose IRI must keep resolving: the
+    current document says which version it is and which it replaces); None for another
+    version or an empty graph."""
     graph = ox.NamedNode(f"{snapshot.base_iri}graph/ontology")
     triples = tuple(snapshot.construct(api_query("graph-triples"), {"graph": graph}))
     if not triples:
         return None
     if iri != ONTOLOGY_IRI:
-        version = ox.Triple(
-            ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(str(OWL.versionIRI)), ox.NamedNode(iri)
-        )
-        if version not in triples:
+        versions = {
+            ox.Triple(ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(str(kind)), ox.NamedNode(iri))
+            for kind in (OWL.versionIRI, OWL.priorVersion)
+        }
+        if not versions & set(triples):
             return None
     return Description(ONTOLOGY_IRI, triples, whole_graph=True)
 

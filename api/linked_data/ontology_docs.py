@@ -5,18 +5,38 @@ super-classes; as a class's examples, its vocabulary's concepts (every platform 
 media platform ...; the first 60 of ISO 3166's countries) or a few resources of the class
 from the graph. Section anchors are the terms' own fragments, so that a term's IRI
 (``.../ontology#Study``) opens its section.
+
+pyLODE writes whatever the graph holds into its HTML: an IRI of any scheme as a link, and a
+literal through Markdown, which passes raw HTML on. A store may hold anything, so its body
+is sanitised (nh3, the Ammonia sanitiser) down to the elements and attributes pyLODE uses,
+with links only to http(s) and relative URLs; its head is this site's (``ontology.html``):
+pyLODE's stylesheet from /static (not inline: the pages' CSP allows no inline style) and its
+schema.org JSON-LD re-encoded as data.
 """
 
 from __future__ import annotations
 
+import json
+
+import nh3
 import pyoxigraph as ox
 import rdflib
+from dominate.dom_tag import dom_tag
+from markupsafe import Markup
 from pylode import OntPub
 
 from smqi.api.evidence.queries import Snapshot, api_query
+from smqi.api.pages.templating import render_page
 from smqi.loader.terms import ONTOLOGY_IRI, OWL, RDF, SKOS
 
 CONCEPTS_PER_CLASS = 60
+# What pyLODE's body is made of (pyLODE 3.x), and nothing more.
+ALLOWED_TAGS = {
+    "a", "br", "code", "dd", "div", "dl", "dt", "em", "h1", "h2", "h3", "h4", "li", "ol",
+    "p", "pre", "span", "strong", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"*": {"id", "class", "title"}, "a": {"href"}}
+LINKED_SCHEMES = {"http", "https"}
 
 
 def _graph(snapshot: Snapshot, name: str) -> list[ox.Triple]:
@@ -69,6 +89,30 @@ def documented_graph(snapshot: Snapshot) -> rdflib.Graph | None:
     return graph
 
 
+def sanitised(html: str) -> str:
+    """``html`` (a fragment) with only ``ALLOWED_TAGS`` and ``ALLOWED_ATTRIBUTES``, and
+    links only to http(s) and relative URLs: no script, style or event handler."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=LINKED_SCHEMES,
+        link_rel=None,
+    )
+
+
+def _schema_org(head: dom_tag) -> object | None:
+    """The schema.org JSON-LD pyLODE put in its head, decoded (None if it does not parse)."""
+    for child in head.children:
+        if isinstance(child, dom_tag) and child.attributes.get("id") == "schema.org":
+            try:
+                decoded: object = json.loads("".join(str(part) for part in child.children))
+                return decoded
+            except ValueError:
+                return None
+    return None
+
+
 def ontology_page(snapshot: Snapshot) -> bytes | None:
     """The pyLODE documentation of the served ontology; None when none is loaded."""
     graph = documented_graph(snapshot)
@@ -79,5 +123,12 @@ def ontology_page(snapshot: Snapshot) -> bytes | None:
     for term in set(graph.subjects()):
         if isinstance(term, rdflib.URIRef) and str(term).startswith(f"{ONTOLOGY_IRI}#"):
             publication.fids[str(term)] = str(term).split("#", 1)[1]
-    html: str = publication.make_html()
+    publication.make_html()
+    document = publication.doc
+    html = render_page(
+        "ontology.html",
+        title=str(document.title),
+        markup=_schema_org(document.head),
+        body=Markup(sanitised("".join(child.render() for child in document.body.children))),
+    )
     return html.encode("utf-8")

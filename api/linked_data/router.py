@@ -18,12 +18,12 @@ from fastapi.responses import HTMLResponse, Response
 from smqi.api.context import AppContext
 from smqi.api.errors import NotAcceptableError
 from smqi.api.evidence.errors import EvidenceError, NotFoundError
-from smqi.api.evidence.models import Problem
 from smqi.api.evidence.queries import Snapshot
 from smqi.api.evidence.study import study_detail
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, HTML, choose_or_refuse
+from smqi.api.http.openapi import answers, one_of, refusals
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import (
     FORMAT_NAMES,
@@ -38,7 +38,6 @@ from smqi.api.linked_data.describe import (
 from smqi.api.linked_data.ontology_docs import ontology_page
 from smqi.api.linked_data.page import render_html
 from smqi.api.pages.templating import HTML as HTML_PAGE
-from smqi.api.pages.templating import PAGE_CSP
 from smqi.api.pages.views import notice_of, render_problem, render_study
 from smqi.loader.terms import ONTOLOGY_IRI, RDF, SMQI, VOCAB
 
@@ -47,16 +46,15 @@ router = APIRouter(tags=["Linked data"])
 
 Format = Annotated[
     str | None,
-    Query(alias="format", description="ttl, jsonld, rdf, nt, nq, trig or html: overrides Accept."),
+    Query(
+        alias="format",
+        description="ttl, jsonld, rdf, nt, nq, trig or html: overrides Accept.",
+        json_schema_extra=one_of(["", *sorted(FORMAT_NAMES)]),
+    ),
 ]
-RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {
-        "description": "The resource's description",
-        "content": {media_type: {} for media_type in MEDIA_TYPES},
-    },
-    304: {"description": "Not modified"},
-    404: {"model": Problem, "description": "The graph says nothing about this IRI"},
-    406: {"description": "None of the offered formats is acceptable"},
+RESPONSES = {
+    **answers(*MEDIA_TYPES, description="The resource's description"),
+    **refusals(304, 404, 406, pages=True),
 }
 
 
@@ -104,14 +102,25 @@ def _dereference(
         return Representation(render_rdf(description, media_type), media_type)
 
     try:
+        if not is_iri(iri):  # a path with a space, "<", "{" ... names nothing the graph holds
+            raise NotFoundError(f"{request.url.path} names no IRI this server mints", {"iri": iri})
         return respond(
             request, context, f"ld|{iri}|{media_type}", render_description, vary="Accept"
         )
     except EvidenceError as error:
         if media_type == HTML:
-            headers = {"Content-Security-Policy": PAGE_CSP, "Vary": "Accept"}
+            headers = {"Vary": "Accept"}
             return HTMLResponse(render_problem(error), error.status, headers=headers)
         return problem(error)
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (RFC 3987), as the store takes one."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _types(description: Description) -> set[str]:
@@ -129,14 +138,13 @@ def _page(snapshot: Snapshot, description: Description, space: IriSpace) -> Repr
     """The HTML page: a study's reader page, else the description with a link to the page
     for readers about the same resource (a review's, a concept's) where there is one."""
     types = _types(description)
-    csp = (("Content-Security-Policy", PAGE_CSP),)
     local = space.local_path
     if str(SMQI.Study) in types:
         path = local(description.resource) or ""
         page = render_study(
             study_detail(snapshot, description.resource), notice_of(snapshot), local, path
         )
-        return Representation(page.encode("utf-8"), HTML_PAGE, csp)
+        return Representation(page.encode("utf-8"), HTML_PAGE)
     reader = None
     resource = description.resource
     if types & {str(SMQI.Review), str(SMQI.IllustrativeExtraction), str(SMQI.EvidenceCollection)}:
@@ -147,10 +155,15 @@ def _page(snapshot: Snapshot, description: Description, space: IriSpace) -> Repr
         anchor = f"#{concept.rsplit('/', 1)[-1]}" if concept else ""
         reader = (f"/concepts/{scheme}{anchor}", "the concept scheme's page")
     page = render_html(description, space, reader)
-    return Representation(page.encode("utf-8"), HTML_PAGE, csp)
+    return Representation(page.encode("utf-8"), HTML_PAGE)
 
 
-@router.get("/id/{path:path}", responses=RESPONSES, summary="Dereference an instance IRI")
+@router.get(
+    "/id/{path:path}",
+    response_class=Response,
+    responses=RESPONSES,
+    summary="Dereference an instance IRI",
+)
 def get_instance(
     request: Request, context: Context, path: str, format_name: Format = None
 ) -> Response:
@@ -162,7 +175,12 @@ def get_instance(
     )
 
 
-@router.get("/vocab/{path:path}", responses=RESPONSES, summary="Dereference a concept IRI")
+@router.get(
+    "/vocab/{path:path}",
+    response_class=Response,
+    responses=RESPONSES,
+    summary="Dereference a concept IRI",
+)
 def get_concept(
     request: Request, context: Context, path: str, format_name: Format = None
 ) -> Response:
@@ -172,7 +190,9 @@ def get_concept(
     )
 
 
-@router.get("/ontology", responses=RESPONSES, summary="The ontology document")
+@router.get(
+    "/ontology", response_class=Response, responses=RESPONSES, summary="The ontology document"
+)
 def get_ontology(request: Request, context: Context, format_name: Format = None) -> Response:
     """Every triple of the ontology graph (https://w3id.org/smqi/ontology); in a browser,
     its documentation by pyLODE, whose sections the terms' hash IRIs
@@ -180,10 +200,16 @@ def get_ontology(request: Request, context: Context, format_name: Format = None)
     return _dereference(request, context, ONTOLOGY_IRI, format_name)
 
 
-@router.get("/ontology/{version}", responses=RESPONSES, summary="A version of the ontology")
+@router.get(
+    "/ontology/{version}",
+    response_class=Response,
+    responses=RESPONSES,
+    summary="A version of the ontology",
+)
 def get_ontology_version(
     request: Request, context: Context, version: str, format_name: Format = None
 ) -> Response:
     """The ontology document, when ``version`` names its owl:versionIRI
     (https://w3id.org/smqi/ontology/{version}); 404 for other versions."""
-    return _dereference(request, context, f"{ONTOLOGY_IRI}/{version}", format_name)
+    version_iri = f"{ONTOLOGY_IRI}/{_raw_remainder(request, '/ontology/')}"
+    return _dereference(request, context, version_iri, format_name)

@@ -10,8 +10,6 @@ SVG export.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from smqi.api.evidence.dimensions import DIMENSIONS, Dimension
 from smqi.api.evidence.grid import LISTED_STUDIES, EvidenceMap, Segment
 from smqi.api.evidence.models import Concept
+from smqi.api.http.spreadsheet import csv_table
 from smqi.api.pages.templating import Notice, query_string, render_page, words_in_sentence
 from smqi.api.pages.views import DIMENSION_TITLES
 
@@ -232,10 +231,8 @@ def render_map_svg(grid: EvidenceMap, params: list[tuple[str, str]], notice: Not
 def map_csv(grid: EvidenceMap) -> bytes:
     """The map as CSV: a line per cell drawn (empty ones too, count 0), with a column per
     value of the third dimension when the cells are split."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
     split = [c.label for c in grid.split_concepts]
-    writer.writerow(
+    lines: list[list[object]] = [
         [
             f"{grid.rows.name}",
             f"{grid.rows.name}_label",
@@ -244,12 +241,12 @@ def map_csv(grid: EvidenceMap) -> bytes:
             "studies",
             *(f"{grid.split.name}: {label}" for label in split if grid.split),
         ]
-    )
+    ]
     for row in grid.row_concepts:
         for col in grid.col_concepts:
             count = grid.counts.get((row.iri, col.iri), 0)
             parts = {s.concept.label: s.count for s in grid.segments.get((row.iri, col.iri), [])}
-            writer.writerow(
+            lines.append(
                 [row.iri, row.label, col.iri, col.label, count, *(parts.get(x, 0) for x in split)]
             )
-    return out.getvalue().encode("utf-8")
+    return csv_table(lines)

@@ -3,6 +3,7 @@ like the evidence answers."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,10 +25,12 @@ from smqi.api.evidence.queries import Snapshot
 from smqi.api.evidence.search import parse_filter
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
+from smqi.api.http.media import HTML as PAGE
+from smqi.api.http.openapi import answers, one_of, refusals
 from smqi.api.http.problems import problem
 from smqi.api.linked_data.describe import IriSpace
 from smqi.api.pages.map_page import map_csv, render_map, render_map_svg
-from smqi.api.pages.templating import HTML, PAGE_CSP
+from smqi.api.pages.templating import HTML
 from smqi.api.pages.views import notice_of, render_problem
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -42,16 +45,30 @@ MAP_PARAMETERS = (
 )  # fmt: skip
 
 
+# A year: four digits (blank: no bound).
+YEAR_PATTERN = "^([0-9]{4}|)$"
+# The dimension filters, read from the query string as /studies reads them.
+FILTERS = [
+    {
+        "name": dimension.name,
+        "in": "query",
+        "required": False,
+        "description": f"Only studies coded with this {dimension.words} (several are ORed).",
+        "schema": {"type": "array", "items": {"type": "string"}},
+    }
+    for dimension in DIMENSIONS
+]
+
+
 def _year(value: str | None, parameter: str) -> int | None:
-    if value is None or not value.strip():
+    if not value:
         return None
-    try:
-        return int(value.strip())
-    except ValueError:
+    if re.fullmatch("[0-9]{4}", value) is None:
         raise InvalidParameterError(
             f"{parameter}={value!r} is not a year; give four digits, e.g. {parameter}=2015",
             {"parameter": parameter, "value": value},
-        ) from None
+        )
+    return int(value)
 
 
 def _hide(value: str | None) -> bool | None:
@@ -69,21 +86,30 @@ def _hide(value: str | None) -> bool | None:
 @router.get(
     "/map",
     response_class=Response,
-    responses={200: {"content": {HTML: {}, SVG: {}, CSV: {}}}},
+    responses={**answers(PAGE, SVG, CSV), **refusals(304, 400, pages=True)},
+    openapi_extra={"parameters": FILTERS},
     summary="Evidence map: two dimensions, studies per cell, gaps, and one cell's studies",
 )
 def get_map(
     request: Request,
     context: Context,
-    rows: Annotated[str, Query(description="The row dimension.")] = "platform",
-    cols: Annotated[str, Query(description="The column dimension.")] = "communication_model",
+    rows: Annotated[
+        str, Query(description="The row dimension.", json_schema_extra=one_of(BY_NAME))
+    ] = "platform",
+    cols: Annotated[
+        str, Query(description="The column dimension.", json_schema_extra=one_of(BY_NAME))
+    ] = "communication_model",
     review: Annotated[
         str | None, Query(description="Only this review's or collection's records.")
     ] = None,
     row: Annotated[str | None, Query(description="The chosen cell's row value (IRI).")] = None,
     col: Annotated[str | None, Query(description="The chosen cell's column value (IRI).")] = None,
     split: Annotated[
-        str | None, Query(description="A third dimension that splits each bubble.")
+        str | None,
+        Query(
+            description="A third dimension that splits each bubble.",
+            json_schema_extra=one_of(BY_NAME, blank=True),
+        ),
     ] = None,
     rollup: Annotated[
         bool, Query(description="Roll the concept hierarchy up to the top concepts.")
@@ -92,13 +118,28 @@ def get_map(
         str | None,
         Query(
             description="Empty rows and columns: hide, show, or automatic (hidden when "
-            "a dimension has over 40 values)."
+            "a dimension has over 40 values).",
+            json_schema_extra=one_of(("automatic", "auto", "hide", "show"), blank=True),
         ),
     ] = None,
-    year_from: Annotated[str | None, Query(description="Studies published from this year.")] = None,
-    year_to: Annotated[str | None, Query(description="... up to this year.")] = None,
+    year_from: Annotated[
+        str | None,
+        Query(
+            description="Studies published from this year.",
+            json_schema_extra={"pattern": YEAR_PATTERN},
+        ),
+    ] = None,
+    year_to: Annotated[
+        str | None,
+        Query(description="... up to this year.", json_schema_extra={"pattern": YEAR_PATTERN}),
+    ] = None,
     format_: Annotated[
-        str | None, Query(alias="format", description="html (the page), svg or csv.")
+        str | None,
+        Query(
+            alias="format",
+            description="html (the page), svg or csv.",
+            json_schema_extra=one_of(["", *FORMATS]),
+        ),
     ] = None,
 ) -> Response:
     """The map of ``rows`` by ``cols`` (as EPPI-Mapper draws one), over the studies the
@@ -143,7 +184,7 @@ def get_map(
             _filters(snapshot, asked),
             tuple(study_index(snapshot).years),
         )
-        return Representation(html.encode("utf-8"), HTML, (("Content-Security-Policy", PAGE_CSP),))
+        return Representation(html.encode("utf-8"), HTML)
 
     key = "/map?" + "&".join(f"{k}={v}" for k, v in sorted(params)) + f"|{media_type}"
     try:
@@ -151,8 +192,7 @@ def get_map(
     except EvidenceError as error:
         if media_type != HTML:
             return problem(error)
-        headers = {"Content-Security-Policy": PAGE_CSP}
-        return Response(render_problem(error), error.status, headers, HTML)
+        return Response(render_problem(error), error.status, media_type=HTML)
 
 
 def _filters(snapshot: Snapshot, asked: MapRequest) -> list[tuple[Dimension, list[Concept], str]]:

@@ -11,14 +11,10 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from smqi.api.fair.dataset_description import DatasetFacts
-from smqi.api.pages.templating import PAGE_CSP, Notice, render_page
+from smqi.api.pages.templating import Notice, render_page
 from smqi.api.sparql.service_description import example_label, runnable_text
 from smqi.loader.queries import CompetencyQuery
 from smqi.loader.terms import SKOS, SMQI, VOCAB
-
-# What the editor page may load: only this origin. YASGUI writes style attributes into the
-# markup it builds (CodeMirror, DataTables), which only 'unsafe-inline' styles allow.
-CONTENT_SECURITY_POLICY = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import pylode
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from smqi.api.context import AppContext
+from smqi.api.errors import NotFoundError
 from smqi.api.fair.dataset_description import (
     DOWNLOAD_TITLES,
     DOWNLOADS,
@@ -23,8 +25,9 @@ from smqi.api.fair.router import NEGOTIATED, base_url, dataset_description, serv
 from smqi.api.fair.schema_org import dataset_markup
 from smqi.api.http.dependencies import get_context
 from smqi.api.http.negotiation import GRAPH_ALIASES, GRAPH_TYPES, HTML, choose_or_refuse
+from smqi.api.http.openapi import answers, refusals
 from smqi.api.pages import render as pages
-from smqi.api.pages.templating import PAGE_CSP, render_page
+from smqi.api.pages.templating import render_page
 from smqi.loader import __version__
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -38,10 +41,17 @@ STATIC_TYPES = {
     ".ico": "image/x-icon",
     ".png": "image/png",
 }
+# pyLODE's stylesheet, for the ontology's documentation page (api.linked_data.ontology_docs)
+PACKAGED = {"pylode.css": Path(pylode.__file__).resolve().parent / "pylode.css"}
 TITLE = "SMQI Evidence Graph"
 
 
-@router.get("/", summary="Home page; the dataset description to RDF and JSON clients")
+@router.get(
+    "/",
+    response_class=Response,
+    responses={**answers(HTML, *GRAPH_TYPES), **refusals(406)},
+    summary="Home page; the dataset description to RDF and JSON clients",
+)
 def home(request: Request, context: Context) -> Response:
     media_type = choose_or_refuse(
         request.headers.get("accept"), (HTML, *GRAPH_TYPES), GRAPH_ALIASES, "the home page"
@@ -67,15 +77,14 @@ def home(request: Request, context: Context) -> Response:
         markup=dataset_markup(served(request, context), facts),
     )
     # the Link header (FAIR Signposting) is added by the signposting middleware
-    headers = {**NEGOTIATED, "Content-Security-Policy": PAGE_CSP}
-    return HTMLResponse(pages.render_home(page), headers=headers)
+    return HTMLResponse(pages.render_home(page), headers=NEGOTIATED)
 
 
 @router.get("/docs", include_in_schema=False)
 def docs() -> Response:
     """Swagger UI on /openapi.json, from the vendored bundle (works offline, under the CSP)."""
     html = render_page("docs.html", title="API documentation", section="/docs")
-    return HTMLResponse(html, headers={"Content-Security-Policy": PAGE_CSP})
+    return HTMLResponse(html)
 
 
 @router.get("/favicon.ico", include_in_schema=False)
@@ -89,13 +98,13 @@ def favicon() -> Response:
 
 @router.get("/static/{path:path}", include_in_schema=False)
 def static(path: str) -> Response:
-    """The front-end assets in api/pages/static (the vendored YASGUI, the stylesheet)."""
-    file = (STATIC_DIR / path).resolve()
+    """The front-end assets in api/pages/static (the vendored YASGUI, the stylesheet), and
+    pyLODE's stylesheet from its package."""
+    file = PACKAGED.get(path) or (STATIC_DIR / path).resolve()
     media_type = STATIC_TYPES.get(file.suffix)
-    if media_type is None or not file.is_relative_to(STATIC_DIR) or not file.is_file():
-        return JSONResponse(
-            {"code": "not-found", "message": f"no static file {path!r}"}, status_code=404
-        )
+    inside = path in PACKAGED or file.is_relative_to(STATIC_DIR)
+    if media_type is None or not inside or not file.is_file():
+        raise NotFoundError(f"no static file {path!r}")
     return FileResponse(
         file, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
     )

@@ -6,7 +6,7 @@ Every link taken from the graph goes through one filter, ``link``: a graph IRI t
 dereferences becomes its local path, and only http(s) URLs and this site's own relative
 URLs come out; anything else (``javascript:``, ``data:``, ``//host``) is dropped. Pages
 carry no inline script, no event-handler attribute and no style attribute, so they work
-under ``PAGE_CSP``.
+under ``api.http.security.PAGE_POLICY``.
 """
 
 from __future__ import annotations
@@ -25,12 +25,6 @@ from smqi.api.fair.dataset_description import DatasetFacts
 from smqi.loader.terms import SMQI
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-# What every page may load: only this origin, no inline script or style.
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
 HTML = "text/html; charset=utf-8"
 
 # (path, words) of the site navigation, in order; a page names its own path as ``section``.

@@ -27,6 +27,7 @@ from smqi.api.evidence.models import (
 from smqi.api.evidence.queries import Snapshot
 from smqi.api.fair.dataset_description import current_facts
 from smqi.api.pages.templating import Notice, query_string, render_page, words_in_sentence
+from smqi.loader.reviews import PRISMA_COUNTS
 
 Local = Callable[[str], str | None]
 
@@ -40,9 +41,24 @@ DIMENSION_TITLES = {
     "country": "Country",
     "model_of_use": "Model of use",
     "theme": "Theme",
+    "study_design": "Study design",
     YEAR: "Publication year",
 }
 PAGE_SIZES = (20, 50, 100)
+# The PRISMA 2020 flow diagram's boxes in words, in the order the loader reads them.
+PRISMA_WORDS = {
+    "records_identified": "Records identified",
+    "duplicates_removed": "Duplicate records removed",
+    "records_screened": "Records screened",
+    "records_excluded": "Records excluded",
+    "reports_sought": "Reports sought for retrieval",
+    "reports_not_retrieved": "Reports not retrieved",
+    "reports_assessed": "Reports assessed for eligibility",
+    "reports_excluded": "Reports excluded",
+    "reports_included": "Reports included",
+    "studies_included": "Studies included",
+}
+PRISMA_STEPS = tuple((key, PRISMA_WORDS[key]) for key in PRISMA_COUNTS)
 RDF_FORMATS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML"), ("nt", "N-Triples"))
 
 
@@ -255,6 +271,8 @@ def render_review(
         supplement_url=doi_url(review.supplement_doi),
         local=local,
         rdf_formats=RDF_FORMATS,
+        titles=DIMENSION_TITLES,
+        prisma_steps=PRISMA_STEPS,
     )
 
 

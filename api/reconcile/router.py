@@ -24,6 +24,7 @@ from smqi.api.errors import InvalidEncodingError, InvalidParameterError, Unsuppo
 from smqi.api.evidence.queries import Snapshot
 from smqi.api.http.bodies import read_body
 from smqi.api.http.dependencies import get_context
+from smqi.api.http.openapi import answers, refusals
 from smqi.api.reconcile.service import DEFAULT_LIMIT, STUDY_TYPE, reconcile, study_titles
 
 Context = Annotated[AppContext, Depends(get_context)]
@@ -34,7 +35,79 @@ STUDY = {"id": STUDY_TYPE, "name": "Study"}
 FORM = "application/x-www-form-urlencoded"
 JSON_BODY = "application/json"
 _STUDY_TYPES = (STUDY_TYPE, "Study")
+MAX_CANDIDATES = 1000
 _EXAMPLE = '{"q0": {"query": "…"}}'
+# A property's value: a string, number or boolean, an entity, or a list of these.
+_SCALAR = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
+_ENTITY = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+_VALUE = {"anyOf": [_SCALAR, _ENTITY, {"type": "array", "items": {"anyOf": [_SCALAR, _ENTITY]}}]}
+# A batch of queries, as the Reconciliation Service API 0.2 sends them (and parse_batch reads).
+BATCH_SCHEMA = {
+    "type": "object",
+    "maxProperties": MAX_QUERIES,
+    "additionalProperties": {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "A study's title, DOI or PMID."},
+            "type": {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "null"},
+                ],
+                "description": "Only candidates of this type (or these): Study is the one.",
+            },
+            "limit": {
+                "type": ["number", "null"],
+                "description": "Most candidates; a number below 1, or none, gives 3.",
+            },
+            "properties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["pid", "v"],
+                    "properties": {"pid": {"type": "string"}, "v": _VALUE},
+                },
+                "description": "Property values to match: doi, pmid, year.",
+            },
+        },
+        # a query, or some properties, or both
+        "anyOf": [
+            {"required": ["query"], "properties": {"query": {"minLength": 1}}},
+            {"required": ["properties"], "properties": {"properties": {"minItems": 1}}},
+        ],
+    },
+    "examples": [{"q0": {"query": "patient feedback on Twitter"}}],
+}
+_QUERIES = {
+    "name": "queries",
+    "in": "query",
+    "required": False,
+    "description": "A batch of queries (JSON); without it, the service's manifest.",
+    "content": {JSON_BODY: {"schema": BATCH_SCHEMA}},
+}
+_ANSWERS = {**answers(JSON_BODY), **refusals(400, 413)}
+_BODY = {
+    "required": True,
+    "content": {
+        JSON_BODY: {
+            "schema": {
+                "anyOf": [
+                    BATCH_SCHEMA,
+                    {
+                        "type": "object",
+                        "required": ["queries"],
+                        "properties": {"queries": BATCH_SCHEMA},
+                    },
+                ]
+            }
+        },
+    },
+}
 
 
 def _manifest(context: AppContext) -> dict[str, Any]:
@@ -75,9 +148,26 @@ def parse_batch(batch: object) -> dict[str, dict[str, Any]]:
             raise InvalidParameterError(
                 f"queries[{key!r}].properties must be a list of {{pid, v}} objects"
             )
+        limit = query.get("limit")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | float)):
+            raise InvalidParameterError(f"queries[{key!r}].limit must be a number")
+        if not all(_is_value(p["v"]) for p in properties):
+            raise InvalidParameterError(
+                f"queries[{key!r}].properties: each v must be a string, number, boolean, "
+                '{"id": ..., "name": ...} entity, or a list of these'
+            )
         if not query.get("query") and not properties:
             raise InvalidParameterError(f"queries[{key!r}] needs a query or some properties")
     return batch
+
+
+def _is_value(value: object, listed: bool = True) -> bool:
+    """Whether ``value`` is a property value the API reads (``_VALUE``)."""
+    if isinstance(value, list):
+        return listed and all(_is_value(item, listed=False) for item in value)
+    if isinstance(value, dict):
+        return isinstance(value.get("id"), str) and isinstance(value.get("name", ""), str)
+    return isinstance(value, str | int | float)  # a bool is an int
 
 
 def _values(value: object) -> list[str]:
@@ -112,8 +202,9 @@ def _answer(snapshot: Snapshot, queries: dict[str, dict[str, Any]]) -> dict[str,
         properties: dict[str, list[str]] = {}
         for given in query.get("properties", []):
             properties.setdefault(given["pid"], []).extend(_values(given["v"]))
-        limit = query.get("limit", DEFAULT_LIMIT)
-        limit = int(limit) if isinstance(limit, int | float) and limit >= 1 else DEFAULT_LIMIT
+        limit = query.get("limit") or DEFAULT_LIMIT
+        # (JSON as Python reads it may say Infinity; no batch has more studies than this)
+        limit = int(min(limit, MAX_CANDIDATES)) if limit >= 1 else DEFAULT_LIMIT
         found = reconcile(index, query.get("query", ""), properties, limit)
         results[key] = {
             "result": [
@@ -139,7 +230,12 @@ async def _answer_batch(context: AppContext, batch: object) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(_answer, snapshot, queries))
 
 
-@router.get("/reconcile", summary="Reconciliation service: its manifest, or answers to ?queries=")
+@router.get(
+    "/reconcile",
+    responses=_ANSWERS,
+    openapi_extra={"parameters": [_QUERIES]},
+    summary="Reconciliation service: its manifest, or answers to ?queries=",
+)
 async def reconcile_get(request: Request, context: Context) -> JSONResponse:
     given = request.query_params.get("queries")
     if given is None:
@@ -147,7 +243,15 @@ async def reconcile_get(request: Request, context: Context) -> JSONResponse:
     return await _answer_batch(context, _decoded(given, "queries"))
 
 
-@router.post("/reconcile", summary="Reconciliation service: answers to a batch of queries")
+@router.post(
+    "/reconcile",
+    responses={**_ANSWERS, **refusals(415)},
+    openapi_extra={"requestBody": _BODY},
+    summary="Reconciliation service: answers to a batch of queries",
+    description="The batch as a JSON body (or a JSON object with the batch as ``queries``), "
+    "or as OpenRefine sends it: an application/x-www-form-urlencoded form whose field "
+    "``queries`` holds the batch's JSON.",
+)
 async def reconcile_post(request: Request, context: Context) -> JSONResponse:
     body = await read_body(request, MAX_BODY_BYTES)
     media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()

@@ -24,23 +24,30 @@ from smqi.api.errors import InvalidParameterError, NotFoundError, TooLargeError
 from smqi.api.evidence.queries import Snapshot, api_query
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.media import GRAPH_TYPES
+from smqi.api.http.media import GRAPH_TYPES, names
 from smqi.api.http.negotiation import negotiate, write_rdf
+from smqi.api.http.openapi import answers, one_of, refusals
 from smqi.api.store.sparql import BindingValue
 
 Context = Annotated[AppContext, Depends(get_context)]
 router = APIRouter(tags=["SPARQL"])
 
 
-@router.get("/store", summary="Graph Store Protocol (read-only): one graph of the dataset")
+@router.get(
+    "/store",
+    response_class=Response,
+    responses={**answers(*GRAPH_TYPES), **refusals(304, 400, 404, 406, 413)},
+    summary="Graph Store Protocol (read-only): one graph of the dataset",
+)
 def get_graph(
     request: Request,
     context: Context,
     graph: Annotated[
         str | None,
         Query(
-            description="A named graph's IRI.",
+            description="A named graph's IRI (give it or default, not both).",
             examples=["https://w3id.org/smqi/id/graph/reviews"],
+            json_schema_extra={"format": "uri"},
         ),
     ] = None,
     default: Annotated[
@@ -51,6 +58,7 @@ def get_graph(
         Query(
             alias="format",
             description="ttl, jsonld, rdf, nt, nq or trig (or a media type): overrides Accept.",
+            json_schema_extra=one_of(sorted({*names(GRAPH_TYPES), *GRAPH_TYPES}), repeatable=True),
         ),
     ] = None,
 ) -> Response:

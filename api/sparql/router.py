@@ -26,7 +26,7 @@ from smqi.api.fair.dataset_description import current_facts
 from smqi.api.http.bodies import read_body
 from smqi.api.http.caching import entity_tag, etag_matches
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.media import HTML, choose
+from smqi.api.http.media import HTML, choose, names
 from smqi.api.http.negotiation import (
     GRAPH_ALIASES,
     GRAPH_TYPES,
@@ -36,9 +36,20 @@ from smqi.api.http.negotiation import (
     negotiate,
     write_rdf,
 )
+from smqi.api.http.openapi import answers, refusals
 from smqi.api.http.replay import ANSWER_VERSION, SERVED_VERSION
 from smqi.api.pages import render as pages
-from smqi.api.sparql.protocol import MAX_BODY_BYTES, QueryRequest, read_get, read_post
+from smqi.api.sparql.protocol import (
+    DEFAULT_GRAPH,
+    FORM,
+    MAX_BODY_BYTES,
+    MAX_QUERY_CHARS,
+    NAMED_GRAPH,
+    SPARQL_QUERY,
+    QueryRequest,
+    read_get,
+    read_post,
+)
 from smqi.api.sparql.service_description import (
     ServiceLinks,
     describe_examples,
@@ -56,6 +67,53 @@ CACHE_HEADER = "SMQI-Cache"  # hit: answered from the results kept for this data
 DEFAULT_EXAMPLE = "cq04a-studies-per-year"
 _NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache"}
 
+# The protocol's parameters, read by hand (repeatable, in the URL or a form), declared here.
+_FORMATS = sorted({*names(RESULTS_TYPES), *names(GRAPH_TYPES), *RESULTS_TYPES, *GRAPH_TYPES})
+_GRAPHS = {"type": "array", "items": {"type": "string", "format": "uri"}}
+_PROTOCOL_FIELDS = {
+    "query": {
+        "type": "string",
+        "maxLength": MAX_QUERY_CHARS,
+        "description": "A SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE).",
+        "examples": ["SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"],
+    },
+    DEFAULT_GRAPH: {**_GRAPHS, "description": "The default graph: these graphs merged."},
+    NAMED_GRAPH: {**_GRAPHS, "description": "The named graphs the query may use."},
+    "format": {
+        "type": "array",
+        "items": {"type": "string", "enum": ["", *_FORMATS]},
+        "description": "A format name or media type: overrides Accept (the first that fits; "
+        "an empty one is ignored).",
+    },
+}
+_URL_PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "schema": schema}
+    for name, schema in _PROTOCOL_FIELDS.items()
+]
+_GRAPH_FORMAT = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "schema": {
+        "type": "array",
+        "items": {"type": "string", "enum": sorted({*names(GRAPH_TYPES), *GRAPH_TYPES})},
+        "description": "A format name or media type: overrides Accept.",
+    },
+}
+_ANSWERS = {
+    **answers(*RESULTS_TYPES, *GRAPH_TYPES, HTML),
+    **refusals(304, 400, 406, 413, 503, 504),
+}
+_BODY = {
+    "required": True,
+    "content": {
+        FORM: {
+            "schema": {"type": "object", "properties": _PROTOCOL_FIELDS, "required": ["query"]},
+        },
+        SPARQL_QUERY: {"schema": {"type": "string", "maxLength": MAX_BODY_BYTES}},
+    },
+}
+
 
 def _base_url(request: Request, context: AppContext) -> str:
     """Where this server answers: the configured public URL, else the request's own."""
@@ -69,7 +127,13 @@ def _service_links(request: Request, context: AppContext) -> ServiceLinks:
     )
 
 
-@router.get("/sparql", summary="SPARQL query (GET), service description or query editor")
+@router.get(
+    "/sparql",
+    response_class=Response,
+    responses=_ANSWERS,
+    openapi_extra={"parameters": _URL_PARAMETERS},
+    summary="SPARQL query (GET), service description or query editor",
+)
 async def sparql_get(request: Request, context: Context) -> Response:
     query = read_get(request.query_params.multi_items())
     accept = request.headers.get("accept")
@@ -80,7 +144,16 @@ async def sparql_get(request: Request, context: Context) -> Response:
     return await _answer(request, context, query, conditional=True)
 
 
-@router.post("/sparql", summary="SPARQL query (POST form or application/sparql-query body)")
+@router.post(
+    "/sparql",
+    response_class=Response,
+    responses={**_ANSWERS, **refusals(415)},
+    openapi_extra={
+        "parameters": [p for p in _URL_PARAMETERS if p["name"] != "query"],
+        "requestBody": _BODY,
+    },
+    summary="SPARQL query (POST form or application/sparql-query body)",
+)
 async def sparql_post(request: Request, context: Context) -> Response:
     body = await read_body(request, MAX_BODY_BYTES)
     query = read_post(request.headers.get("content-type"), request.query_params.multi_items(), body)
@@ -107,8 +180,7 @@ def _editor(context: AppContext) -> HTMLResponse:
     html = pages.render_editor(
         query, pages.examples_of(catalogue, base_iri), "SMQI Evidence Graph", base_iri
     )
-    headers = {**_NOT_CACHED, "Content-Security-Policy": pages.CONTENT_SECURITY_POLICY}
-    return HTMLResponse(html, headers=headers)
+    return HTMLResponse(html, headers=_NOT_CACHED)
 
 
 async def _service_description(
@@ -173,7 +245,13 @@ async def _answer(
     return Response(result.body, media_type=media_type, headers=headers)
 
 
-@router.get("/.well-known/sparql-examples", summary="The competency queries as SPARQL examples")
+@router.get(
+    "/.well-known/sparql-examples",
+    response_class=Response,
+    responses={**answers(*GRAPH_TYPES), **refusals(406)},
+    openapi_extra={"parameters": [_GRAPH_FORMAT]},
+    summary="The competency queries as SPARQL examples",
+)
 def sparql_examples(request: Request, context: Context) -> Response:
     formats = tuple(request.query_params.getlist("format"))
     media_type = negotiate(

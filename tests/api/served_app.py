@@ -21,6 +21,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from smqi.api.app import create_app
+from smqi.api.http.limits import RequestLimits
 from smqi.api.http.server import server_config
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
 
@@ -50,10 +51,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """``app`` under uvicorn on 127.0.0.1; yields its base URL once it answers."""
+def serving(app: FastAPI, limits: RequestLimits | None = None) -> Iterator[str]:
+    """``app`` under uvicorn on 127.0.0.1 (as ``smqi serve`` serves it, with ``limits`` or
+    the default ones); yields its base URL once it answers."""
     port = free_port()
-    server = uvicorn.Server(server_config(app, "127.0.0.1", port, log_level="warning"))
+    config = server_config(app, "127.0.0.1", port, log_level="warning", limits=limits)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"

@@ -1,5 +1,5 @@
 """The evidence API over the real build of data/, against answers computed independently:
-from the sheet (csv module), reviews.yaml, the vocabulary files, concept-alignments.csv,
+from the sheet (csv module), reviews.yaml, the vocabulary files, concept-alignments.sssom.tsv,
 and the competency queries run directly on the store."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from smqi.api.store.sparql import bind, check_query
 from smqi.loader.queries import load_catalogue
 from smqi.loader.terms import SMQI, VOCAB
 from tests.api.built_graph import make_settings
-from tests.conftest import SHEET, sheet_rows, split_cell
+from tests.conftest import SHEET, finding_statements, sheet_rows, split_cell
 from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ pytestmark = pytest.mark.integration
 BASE = "https://w3id.org/smqi/id/"
 CATALOGUE = load_catalogue(REPO / "ontology" / "queries")
 REVIEWS = yaml.safe_load((REPO / "data" / "reviews.yaml").read_text(encoding="utf-8"))
-ALIGNMENTS = REPO / "data" / "concept-alignments.csv"
+ALIGNMENTS = REPO / "data" / "concept-alignments.sssom.tsv"
 VOCABULARIES = REPO / "ontology" / "vocabularies"
 ISO = {
     "United States": "US",
@@ -500,7 +500,7 @@ def test_a_review_shows_its_record_and_findings_in_order(
     assert answer["published"] == str(review["published"])
     assert answer["reported_study_count"] == review["included_studies"]
     assert answer["loaded_study_count"] == 0
-    assert [f["statement"] for f in answer["findings"]] == review["findings"]
+    assert [f["statement"] for f in answer["findings"]] == finding_statements(review)
     assert [f["order"] for f in answer["findings"]] == list(range(1, len(review["findings"]) + 1))
     for finding in answer["findings"]:
         assert set(finding["sources"]) == set(review["sources"])
@@ -518,7 +518,7 @@ def test_walsh_2021_codebook_and_links(client: TestClient) -> None:
         "communication-model",
         "qi-activity",
         "qi-cycle-stage",
-        "model-of-use",
+        "walsh-2021-models-of-use",  # the review's own typology: its codebook, empty
     ]
     assert answer["pmcid"] == "PMC7917429"
     assert answer["supplement_doi"] == "10.25384/sage.c.5319221.v1"
@@ -564,20 +564,32 @@ def test_concept_alignments_match_the_alignment_file(client: TestClient) -> None
     served: dict[str, dict[str, Any]] = {}
     for scheme in ("platform", "population", "qi-activity", "communication-model", "topic"):
         for concept in client.get(f"/concepts/{scheme}").json()["concepts"]:
-            served[concept["pref_label"].casefold()] = concept
-    with ALIGNMENTS.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    assert rows
+            served[concept["iri"]] = concept
+    text = ALIGNMENTS.read_text(encoding="utf-8")
+    header = yaml.safe_load("\n".join(line[1:] for line in text.splitlines() if line[:1] == "#"))
+    prefixes = header["curie_map"]
+
+    def expand(curie: str) -> str:
+        prefix, _, local = curie.partition(":")
+        return str(prefixes[prefix]) + local
+
+    rows = list(
+        csv.DictReader([line for line in text.splitlines() if line[:1] != "#"], delimiter="\t")
+    )
+    assert len(rows) == 14
+    fields = {
+        "exactMatch": "exact_match",
+        "closeMatch": "close_match",
+        "broadMatch": "broad_match",
+        "narrowMatch": "narrow_match",
+        "relatedMatch": "related_match",
+    }
     for row in rows:
-        concept = served[row["concept"].casefold()]
-        targets = set()
-        if row["mesh"]:
-            targets.add(f"http://id.nlm.nih.gov/mesh/{row['mesh']}")
-        if row["wikidata"]:
-            targets.add(f"http://www.wikidata.org/entity/{row['wikidata']}")
-        close = "closeMatch" in row["note"] or "nearest" in row["note"]
-        matched = set(concept["close_match" if close else "exact_match"])
-        assert targets <= matched, row["concept"]
+        concept = served[expand(row["subject_id"])]
+        relation = row["predicate_id"].removeprefix("skos:")
+        assert expand(row["object_id"]) in concept[fields[relation]], row["subject_id"]
+        for other in set(fields.values()) - {fields[relation]}:
+            assert expand(row["object_id"]) not in concept[other]
 
 
 def test_an_unknown_scheme_is_a_404_listing_the_schemes(client: TestClient) -> None:

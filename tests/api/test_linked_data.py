@@ -4,18 +4,23 @@ the triples the sheet, reviews.yaml, the alignments and the ontology file say it
 from __future__ import annotations
 
 import hashlib
+import http.client
+import json
 import re
 from html.parser import HTMLParser
+from urllib.parse import quote, urlsplit
 
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
 
 from smqi.api.linked_data.describe import natural_key
 from smqi.loader.terms import BIBO, SMQI, VOCAB
-from tests.conftest import SHEET, sheet_rows
+from tests.conftest import SHEET, finding_statements, sheet_rows
 from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
@@ -107,7 +112,7 @@ def test_reviews_collections_findings_and_graphs_dereference(client: TestClient)
     )
 
     finding = fetch(client, "/id/finding/walsh-2021/2", "jsonld")
-    statement = REVIEWS["reviews"][0]["findings"][1]
+    statement = finding_statements(REVIEWS["reviews"][0])[1]
     assert (
         URIRef(f"{BASE}finding/walsh-2021/2"),
         SMQI.statement,
@@ -141,6 +146,19 @@ def test_a_concept_and_its_scheme_dereference_under_vocab(client: TestClient) ->
     assert (URIRef(f"{VOCAB}platform/online-forum"), SKOS.closeMatch, mesh) in forum
 
 
+def test_a_theme_iri_of_0_1_0_still_dereferences_and_says_where_the_theme_went(
+    client: TestClient,
+) -> None:
+    old = URIRef(f"{VOCAB}theme/benefit/builds-relationships")
+    new = URIRef(f"{VOCAB}walsh-2022-themes/benefit/builds-relationships")
+    moved = fetch(client, "/vocab/theme/benefit/builds-relationships")
+    assert (old, DCTERMS.isReplacedBy, new) in moved
+    assert (old, OWL.deprecated, Literal(True)) in moved
+    theme = fetch(client, "/vocab/walsh-2022-themes/benefit/builds-relationships")
+    assert (new, SKOS.prefLabel, Literal("Builds relationships", lang="en")) in theme
+    assert (new, SKOS.inScheme, URIRef(f"{VOCAB}walsh-2022-themes")) in theme
+
+
 def test_the_ontology_is_served_whole(client: TestClient) -> None:
     source = Graph().parse(REPO / "ontology" / "smqi.ttl")
     for fmt in FORMATS:
@@ -151,8 +169,12 @@ def test_the_ontology_is_served_whole(client: TestClient) -> None:
         missing = [t for t in named if t not in served]
         assert not missing, missing[:3]
         assert any(isinstance(s, BNode) for s in served.subjects())  # restrictions, lists
-    version = client.get("/ontology/0.1.0", headers={"Accept": "text/turtle"})
-    assert version.status_code == 200
+    for number in ("0.2.0", "0.1.0"):  # this version's IRI, and the prior one's still resolves
+        version = client.get(f"/ontology/{number}", headers={"Accept": "text/turtle"})
+        assert version.status_code == 200
+        served = Graph().parse(data=version.text, format="turtle")
+        assert (ontology, OWL.versionIRI, URIRef(f"{ontology}/0.2.0")) in served
+        assert (ontology, OWL.priorVersion, URIRef(f"{ontology}/0.1.0")) in served
     assert client.get("/ontology/9.9.9").status_code == 404
 
 
@@ -244,3 +266,59 @@ def test_a_sheet_page_lists_its_rows_in_row_order(client: TestClient) -> None:
     assert page.status_code == 200
     rows = [int(n) for n in re.findall(r"sheet/illustrative-extraction/row/(\d+)\"", page.text)]
     assert rows == list(range(2, len(sheet_rows()) + 2))
+
+
+# -- malformed paths: 404 everywhere, never a 500 -------------------------------------------------
+
+# What an IRI may not hold (RFC 3987): space, controls, and these, which a raw request line
+# may carry unescaped.
+IRI_BREAKERS = ' <>"{}|\\^`\x00\x01\x7f'
+RAW_IN_A_REQUEST_LINE = '<>"{}|\\^`'
+LINKED_DATA = ("/id/", "/vocab/", "/ontology/")
+ACCEPTS = ("text/turtle", "application/ld+json", "text/html", "*/*")
+
+
+def _answer_of(served: str, path: str, accept: str) -> tuple[int, str, bytes]:
+    parts = urlsplit(served)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Accept": accept})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type") or "", response.read()
+    finally:
+        connection.close()
+
+
+def _assert_not_found(status: int, content_type: str, body: bytes, accept: str, path: str) -> None:
+    assert status == 404, (path, accept, status, body[:200])
+    if content_type.startswith("text/html"):
+        assert accept in ("text/html", "*/*") and b"Not found" in body, path
+    else:
+        assert content_type == "application/problem+json", (path, content_type)
+        assert json.loads(body)["code"] == "not-found", path
+
+
+@pytest.mark.parametrize("prefix", LINKED_DATA)
+@pytest.mark.parametrize("breaker", [*RAW_IN_A_REQUEST_LINE, "%20", "%3C", "%7B", "%00"])
+def test_a_malformed_linked_data_path_is_404(served: str, prefix: str, breaker: str) -> None:
+    path = f"{prefix}a{breaker}b"
+    for accept in ("text/turtle", "text/html"):
+        _assert_not_found(*_answer_of(served, path, accept), accept, path)
+
+
+@given(
+    prefix=st.sampled_from(LINKED_DATA),
+    before=st.text(st.characters(codec="utf-8"), max_size=12),
+    breaker=st.sampled_from(IRI_BREAKERS),
+    after=st.text(st.characters(codec="utf-8"), max_size=12),
+    raw=st.booleans(),
+    accept=st.sampled_from(ACCEPTS),
+)
+@settings(max_examples=150, deadline=None)
+def test_any_path_holding_what_no_iri_may_is_404(
+    served: str, prefix: str, before: str, breaker: str, after: str, raw: bool, accept: str
+) -> None:
+    # percent-encoded, or with the characters a request line may carry left raw
+    segment = quote(before + breaker + after, safe=RAW_IN_A_REQUEST_LINE if raw else "")
+    path = prefix + segment
+    _assert_not_found(*_answer_of(served, path, accept), accept, path)

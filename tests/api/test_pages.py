@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
-from smqi.api.pages.templating import ENVIRONMENT, PAGE_CSP, safe_url
+from smqi.api.http.security import PAGE_POLICY
+from smqi.api.pages.templating import ENVIRONMENT, safe_url
 from tests.conftest import sheet_rows, split_cell
 from tests.paths import REPO
 
@@ -102,7 +103,7 @@ def test_a_browser_gets_a_page_and_a_client_json_from_the_same_url(
     as_page = client.get(url, headers={"Accept": BROWSER})
     assert as_page.status_code == 200
     assert as_page.headers["content-type"] == "text/html; charset=utf-8"
-    assert as_page.headers["content-security-policy"] == PAGE_CSP
+    assert as_page.headers["content-security-policy"] == PAGE_POLICY
     assert "Accept" in as_page.headers["vary"]
     for accept in ("application/json", "*/*", None):
         headers = {"Accept": accept} if accept else {}
@@ -341,7 +342,7 @@ def test_a_study_page_reads_as_the_sheet_row(client: TestClient, index: int) -> 
             assert set(shown[TITLES[dimension]].split("; ")) == set(split_cell(row[column]))
     assert shown["Summary"] == normal(row["summary"])
     assert shown["Setting"] == normal(row["setting"])
-    assert shown["Study design"] == normal(row["study_design"])
+    assert shown["Study design, as the coder wrote it"] == normal(row["study_design"])
     provenance = normal(record.find("p", class_="provenance").text)
     assert f"in row {index + 2} ({row['study_id']}) of the sheet illustrative-extraction.csv" in (
         provenance
@@ -367,7 +368,9 @@ def test_review_pages_show_findings_with_sources_themes_and_counts(client: TestC
         doc = page(client, f"/reviews/{review['id']}")
         assert normal(doc.find("h1").text) == normal(review["title"])
         statements = [normal(p.text) for p in doc.find_all("p", class_="statement")]
-        assert statements == [normal(f) for f in review["findings"]]
+        assert statements == [
+            normal(f["statement"] if isinstance(f, dict) else f) for f in review["findings"]
+        ]
         sources = {
             a.attrs["href"] for p in doc.find_all("p", class_="sources") for a in p.find_all("a")
         }
@@ -593,3 +596,13 @@ def test_the_map_exports_as_svg_and_csv(client: TestClient) -> None:
             for p in values(r, "population")
         )
         assert {k: n for k, n in split.items() if n} == dict(want)
+
+
+def test_every_coded_dimension_has_a_title_for_pages() -> None:
+    """A dimension added to the model without a page title broke every page that lists it."""
+    from smqi.api.evidence.dimensions import DIMENSIONS, YEAR
+    from smqi.api.pages.views import DIMENSION_TITLES
+
+    missing = [d.name for d in DIMENSIONS if d.name not in DIMENSION_TITLES]
+    assert missing == []
+    assert YEAR in DIMENSION_TITLES

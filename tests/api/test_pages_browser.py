@@ -41,6 +41,12 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = REPO / "tests" / "artefacts" / "screenshots"
 STEP_TIMEOUT_S = 30.0
 PREFIX = "PREFIX smqi: <https://w3id.org/smqi/ontology#>\n"
+RECORD_VIOLATIONS = """
+window.smqiViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.smqiViolations.push([e.effectiveDirective, e.blockedURI, e.sample].join(" "));
+});
+"""
 
 pytestmark = [
     pytest.mark.integration,
@@ -93,6 +99,12 @@ class Page:
     def open(self, url: str) -> None:
         self.call("Page.navigate", url=url)
         self.wait_for("document.readyState === 'complete'")
+
+    def csp_violations(self) -> list[str]:
+        """What the open page's Content-Security-Policy blocked, as its directive, the
+        blocked URL or "inline", and a sample."""
+        found: list[str] = self.evaluate("window.smqiViolations || []")
+        return found
 
     def run_async(self, script: str) -> Any:
         """An async function body's returned value (awaited in the page)."""
@@ -217,6 +229,9 @@ def page(browser: int) -> Iterator[Page]:
         tab = Page(ws)
         for domain in ("Page", "Runtime", "Log"):
             tab.call(f"{domain}.enable")
+        # every Content-Security-Policy violation of every document the tab opens, recorded
+        # before the page's own script runs (DevTools' script is not subject to the CSP)
+        tab.call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_VIOLATIONS)
         yield tab
     with urllib.request.urlopen(f"{base}/json/close/{target['id']}", timeout=STEP_TIMEOUT_S):
         pass
@@ -658,3 +673,75 @@ def test_the_map_works_without_script(page: Page, served: str) -> None:
         page.wait_for("document.querySelector('ol.cell-studies')")
     finally:
         page.call("Emulation.setScriptExecutionDisabled", value=False)
+
+
+# -- the content security policy, as Chromium enforces it ----------------------------------------
+
+# Every page kind, with the linked-data and error pages that the axe tests above leave out.
+POLICY_KINDS = {
+    **PAGE_KINDS,
+    "ontology": "/ontology",
+    "concept": "/vocab/platform/twitter",
+    "id-review": "/id/review/walsh-2021",
+    "not-found": "/id/study/doi/10.9999/none",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(POLICY_KINDS))
+def test_every_page_kind_works_under_its_strict_policy(page: Page, served: str, kind: str) -> None:
+    with urllib.request.urlopen(served + "/static/site.css") as response:
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    page.viewport(1280, 900)
+    page.open(served + POLICY_KINDS[kind])
+    if kind in READY:
+        page.wait_for(READY[kind])
+    if kind == "editor":  # run a query: the results table is drawn too
+        page.evaluate("document.querySelector('.yasqe_queryButton').click()")
+        page.wait_for("document.querySelectorAll('.yasr table.dataTable tbody tr').length > 0")
+    # the page is styled by its stylesheets (not unstyled by a blocked one)
+    assert page.evaluate("document.styleSheets.length") >= 1
+    assert page.csp_violations() == [], kind
+    expected = {"problem": "status of 400", "not-found": "status of 404"}.get(kind)
+    errors = [e for e in page.console_errors if not (expected and expected in e)]
+    assert errors == [], (kind, errors)
+
+
+def test_a_policy_violation_is_caught(page: Page, served: str) -> None:
+    """The check above can fail: inline script and style, as a page might write them."""
+    page.open(f"{served}/studies")
+    page.evaluate(
+        "const s = document.createElement('style'); s.textContent = 'body { color: red }';"
+        "document.head.appendChild(s);"
+        "const j = document.createElement('script'); j.textContent = 'window.ran = 1';"
+        "document.body.appendChild(j);"
+    )
+    page.wait_for("window.smqiViolations.length >= 2")
+    found = page.csp_violations()
+    assert any(v.startswith("style-src-elem inline") for v in found), found
+    assert any(v.startswith("script-src-elem inline") for v in found), found
+    assert page.evaluate("window.ran === undefined")
+
+
+def test_the_editor_links_only_http_result_iris(page: Page, served: str) -> None:
+    hostile = (
+        "javascript:alert(document.domain)",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "vbscript:msgbox(1)",
+    )
+    values = " ".join(f"<{iri}>" for iri in (*hostile, "https://doi.org/10.1136/x"))
+    page.open(f"{served}/sparql")
+    page.wait_for(READY["editor"])
+    query = f"SELECT ?iri WHERE {{ VALUES ?iri {{ {values} }} }}"
+    page.evaluate(f"window.smqiEditor.getTab().setQuery({json.dumps(query)}), true")
+    page.evaluate("document.querySelector('.yasqe_queryButton').click()")
+    page.wait_for("document.querySelectorAll('.yasr table.dataTable tbody tr').length === 4")
+    shown = page.evaluate("document.querySelector('.yasr table.dataTable tbody').innerText")
+    for iri in hostile:
+        assert iri in shown  # shown as text
+    hrefs = page.evaluate(
+        "[...document.querySelectorAll('.yasr [href], .yasr [src]')]"
+        ".map(e => e.getAttribute('href') || e.getAttribute('src'))"
+    )
+    assert [h for h in hrefs if not h.startswith(("http://", "https://", "#"))] == [], hrefs
+    assert "https://doi.org/10.1136/x" in hrefs  # an http(s) IRI is still linked
+    assert page.csp_violations() == []

@@ -567,7 +567,7 @@ def build_graphs(built_nquads: Path) -> dict[str, set[tuple[str, str, str]]]:
     dataset.parse(built_nquads, format="nquads")
     found: dict[str, set[tuple[str, str, str]]] = {}
     for s, p, o, g in dataset.quads((None, None, None, None)):
-        found.setdefault(str(g), set()).add((str(s), str(p), str(o)))
+        found.setdefault(str(g), set()).add((s.n3(), p.n3(), o.n3()))  # datatypes kept
     return found
 
 
@@ -604,8 +604,11 @@ def test_without_a_dataset_the_union_and_every_data_graph(
     endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
 ) -> None:
     kept = endpoint.store.settings.bookkeeping_graph  # type: ignore[attr-defined]
-    union = set().union(*build_graphs.values())
-    assert ask_csv(endpoint, COUNT.format(dataset="")) == [str(len(union) + (kept is not None))]
+    # The union default graph of both Oxigraphs has a solution per quad: a statement made in
+    # two graphs (a topic's label, in the vocabularies and in the dataset's description) is
+    # matched twice, as every named graph's own statements are.
+    quads = sum(len(triples) for triples in build_graphs.values())
+    assert ask_csv(endpoint, COUNT.format(dataset="")) == [str(quads + (kept is not None))]
     listed = set(ask_csv(endpoint, LIST_GRAPHS.format(dataset="")))
     assert listed == set(build_graphs) | ({kept} if kept else set())
 
@@ -663,7 +666,7 @@ def test_rdflib_sparqlstore_reads_a_named_graph_and_the_dataset(
     # a Graph on a named graph: rdflib sends default-graph-uri=<that graph> with each query
     graph = rdflib.Graph(store=SPARQLStore(endpoint.url), identifier=rdflib.URIRef(ALIGNMENTS))
     assert len(graph) == len(build_graphs[ALIGNMENTS])
-    assert {(str(s), str(p), str(o)) for s, p, o in graph} == build_graphs[ALIGNMENTS]
+    assert {(s.n3(), p.n3(), o.n3()) for s, p, o in graph} == build_graphs[ALIGNMENTS]
     counted = graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert [int(row.n) for row in counted] == [len(build_graphs[ALIGNMENTS])]  # type: ignore[union-attr]
     # a Dataset: its graphs, one of them, and a query over the union (with default_union, rdflib
@@ -674,7 +677,7 @@ def test_rdflib_sparqlstore_reads_a_named_graph_and_the_dataset(
     expected |= {kept: 1} if kept else {}
     assert {str(name) for name in dataset.store.contexts()} == set(expected)
     reviews = dataset.get_context(rdflib.URIRef(REVIEWS))
-    assert {(str(s), str(p), str(o)) for s, p, o in reviews} == build_graphs[REVIEWS]
+    assert {(s.n3(), p.n3(), o.n3()) for s, p, o in reviews} == build_graphs[REVIEWS]
     per_graph = dataset.query(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     )

@@ -16,7 +16,14 @@ from smqi.api.store.sparql import bind, check_query
 from smqi.loader.build import BuildReport
 from smqi.loader.queries import load_catalogue
 from smqi.loader.terms import SMQI, VOCAB
-from tests.conftest import SHEET, select, sheet_rows, split_cell
+from tests.conftest import (
+    SHEET,
+    design_table,
+    finding_statements,
+    select,
+    sheet_rows,
+    split_cell,
+)
 from tests.paths import REPO
 
 pytestmark = pytest.mark.integration
@@ -56,7 +63,7 @@ def value_counts(column: str) -> Counter[str]:
 def test_every_query_file_names_its_question_and_parameters() -> None:
     assert len(CATALOGUE) >= 15
     numbers = {query.number.rstrip("ab") for query in CATALOGUE.values()}
-    assert numbers == {f"CQ{n}" for n in range(1, 16)}
+    assert numbers == {f"CQ{n}" for n in range(1, 17)}
     for query in CATALOGUE.values():
         assert len(query.question) > 20
         assert query.parameters and query.returns
@@ -241,8 +248,10 @@ def test_cq10_provenance_of_a_study_by_doi(built: Built) -> None:
     expected_values = {v for column in DIMENSIONS for v in split_cell(first[column])} | {
         first["country"]
     }
+    expected_values |= set(design_table()[first["study_design"]])  # classified by the table
     assert {r["valueLabel"] for r in rows} == expected_values
     assert {r["coder"] for r in rows} == {first["extracted_by"]}
+    assert {r["role"] for r in rows} == {str(SMQI.soleCoder)}
     assert {r["extracted"] for r in rows} == {first["extraction_date"]}
     assert {r["row"] for r in rows} == {"2"}
     assert {r["sheetTitle"] for r in rows} == {SHEET.name}
@@ -258,7 +267,7 @@ def test_cq11_review_findings(built: Built, review_id: str) -> None:
     review = next(r for r in records if r["id"] == review_id)
     rows = run(store, "cq11-review-findings", review=ox.NamedNode(f"{BASE}review/{review_id}"))
     statements = {int(r["order"]): r["statement"] for r in rows}
-    assert [statements[i] for i in sorted(statements)] == review["findings"]
+    assert [statements[i] for i in sorted(statements)] == finding_statements(review)
     assert {r["source"] for r in rows} == set(review["sources"])
 
 
@@ -286,6 +295,14 @@ def test_cq12_collections_covering_a_study_and_shared_studies(built: Built) -> N
         ),
         ("http://www.wikidata.org/entity/Q918", "Twitter", "exactMatch", "platforms"),
         ("http://id.nlm.nih.gov/mesh/D000077253", "online forum", "closeMatch", "platforms"),
+        # Young Adult leaves out adolescents; Health Personnel takes in non-clinical staff
+        ("http://id.nlm.nih.gov/mesh/D055815", "young people", "narrowMatch", "user_populations"),
+        (
+            "http://id.nlm.nih.gov/mesh/D006282",
+            "clinical providers",
+            "broadMatch",
+            "user_populations",
+        ),
     ],
 )
 def test_cq13_concepts_by_mesh_or_wikidata(
@@ -308,8 +325,9 @@ def test_cq14_codebooks_of_the_2021_review_and_the_illustrative_extraction(built
         "communication-model": both,
         "qi-activity": both,
         "qi-cycle-stage": both,
-        "model-of-use": ("true", "false"),
+        "walsh-2021-models-of-use": ("true", "false"),  # the review's own (empty) codebook
         "country": ("false", "true"),
+        "study-design": ("false", "true"),  # classified from the sheet's free text
     }
 
 

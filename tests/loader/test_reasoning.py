@@ -23,7 +23,20 @@ from smqi.loader.errors import ReasoningError
 from smqi.loader.hermit import Pair, Triple
 from smqi.loader.manifest import load_manifest
 from smqi.loader.rules import RuleSet, check_profile
-from smqi.loader.terms import DCTERMS, DEFAULT_BASE, OWL, PREFIXES, PROV, RDF, SKOS, SMQI, VOCAB
+from smqi.loader.terms import (
+    CITO,
+    DCTERMS,
+    DEFAULT_BASE,
+    FABIO,
+    FRBR,
+    OWL,
+    PREFIXES,
+    PROV,
+    RDF,
+    SKOS,
+    SMQI,
+    VOCAB,
+)
 from tests.conftest import settings_for
 from tests.paths import REPO
 
@@ -44,6 +57,7 @@ _PREFIXES = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()) + 
         "graph": f"{DEFAULT_BASE}graph/",
         "sheet": f"{DEFAULT_BASE}graph/sheet/",
         "study": f"{DEFAULT_BASE}study/",
+        "report": f"{DEFAULT_BASE}report/",
         "record": f"{DEFAULT_BASE}record/",
         "row": f"{DEFAULT_BASE}sheet/row/",
         "collection": f"{DEFAULT_BASE}collection/",
@@ -74,6 +88,7 @@ graph:reviews {
 sheet:illustrative-extraction {
   collection:illustrative-extraction a smqi:IllustrativeExtraction .
   study:s1 a smqi:Study ; smqi:firstAuthor "Hawkins" ; smqi:publicationYear 2016 .
+  report:s1 a smqi:StudyReport ; frbr:realizationOf study:s1 .
   study:s2 a smqi:Study ; smqi:firstAuthor "Ranard" ; smqi:publicationYear 2016 .
   study:s3 a smqi:Study ; smqi:firstAuthor "Bardach" ; smqi:publicationYear 2013 .
   record:x-s1 a smqi:CodedRecord ; smqi:codesStudy study:s1 ;
@@ -98,6 +113,7 @@ sheet:illustrative-extraction {
 
 sheet:walsh-2021 {
   study:s4 smqi:firstAuthor "Lee" ; smqi:publicationYear 2019 .
+  review:walsh-2021 smqi:includesStudy study:s4 .
   record:w-s3 a smqi:CodedRecord ; smqi:codesStudy study:s3 ;
       smqi:inCollection review:walsh-2021 ;
       smqi:platform platform:online-forum ; smqi:communicationModel cm:many-to-many ;
@@ -129,6 +145,7 @@ def iri(prefixed: str) -> str:
     prefix, local = prefixed.split(":", 1)
     namespaces = {
         "study": f"{DEFAULT_BASE}study/",
+        "report": f"{DEFAULT_BASE}report/",
         "record": f"{DEFAULT_BASE}record/",
         "collection": f"{DEFAULT_BASE}collection/",
         "review": f"{DEFAULT_BASE}review/",
@@ -176,7 +193,16 @@ def test_hermit_finds_ontology_and_vocabularies_consistent_and_rules_follow_the_
     assert ((str(SMQI.hasCodedRecord), str(SMQI.platform)), str(SMQI.usedPlatform)) in rules.chains
     assert rules.inverses[str(SMQI.hasCodedRecord)] == {str(SMQI.codesStudy)}
     assert rules.domains[str(SMQI.platform)] == {str(SMQI.CodedRecord)}
-    assert str(DCTERMS.date) in rules.super_properties[str(SMQI.publicationYear)]
+    # publicationYear is no longer a dcterms:date (whose values are dates, not integers)
+    assert rules.super_properties[str(SMQI.publicationYear)] == frozenset()
+    assert rules.super_properties[str(SMQI.includesStudy)] == {
+        str(CITO.citesAsDataSource),
+        str(CITO.cites),
+    }
+    assert rules.super_properties[str(SMQI.consensusOf)] == {str(PROV.wasDerivedFrom)}
+    assert rules.inverses[str(FRBR.realization)] == {str(FRBR.realizationOf)}
+    assert str(FABIO.Work) in rules.super_classes[str(SMQI.Study)]
+    assert str(FABIO.Expression) in rules.super_classes[str(SMQI.StudyReport)]
     assert rules.super_classes[str(SMQI.TwoWayCommunication)] == {
         str(c) for c in (SMQI.InteractiveCommunication, SMQI.CommunicationModel, SMQI.CodedConcept)
     } | {str(SKOS.Concept)}
@@ -285,10 +311,10 @@ def test_inverse_and_super_properties_are_materialised(
         iri("record:w-s4"),
     }
     assert inferred(store, iri("record:x-s1"), str(PROV.wasDerivedFrom)) == {iri("row:x-2")}
-    [year] = store.quads_for_pattern(
-        ox.NamedNode(iri("study:s1")), ox.NamedNode(str(DCTERMS.date)), None, INFERRED
-    )
-    assert year.object == ox.Literal("2016", datatype=ox.NamedNode(PREFIXES["xsd"] + "integer"))
+    # a publication year is an integer, not a dcterms:date: none is entailed
+    assert not list(store.quads_for_pattern(None, ox.NamedNode(str(DCTERMS.date)), None, None))
+    assert inferred(store, iri("study:s1"), str(FRBR.realization)) == {iri("report:s1")}
+    assert inferred(store, iri("review:walsh-2021"), str(CITO.cites)) == {iri("study:s4")}
 
 
 @pytest.mark.reasoner

@@ -15,7 +15,19 @@ import pyoxigraph as ox
 import pytest
 
 from smqi.loader import terms
-from smqi.loader.terms import BIBO, DCTERMS, DEFAULT_BASE, MESH, RDF, RDFS, SH, SKOS, SMQI, VOCAB
+from smqi.loader.terms import (
+    BIBO,
+    DCTERMS,
+    DEFAULT_BASE,
+    MESH,
+    PROV,
+    RDF,
+    RDFS,
+    SH,
+    SKOS,
+    SMQI,
+    VOCAB,
+)
 from smqi.loader.validation import validate
 from tests.loader.test_validation import SHAPES, base_nquads
 
@@ -222,6 +234,13 @@ def _record(
     out.add(record, SMQI.country, iri(str(VOCAB[f"country/{rng.choice(COUNTRIES)}"])))
     out.add(record, DCTERMS.created, text("2026-11-25", str(terms.XSD.date)))
     out.add(record, DCTERMS.source, iri(f"https://doi.org/{suffix[4:]}"))
+    attribution = iri(f"{record[1:-1]}/attribution")
+    coder = iri(f"{DEFAULT_BASE}agent/synthetic-coder")
+    out.add(record, PROV.qualifiedAttribution, attribution)
+    out.add(attribution, RDF.type, iri(str(SMQI.CoderAttribution)))
+    out.add(attribution, PROV.hadRole, iri(str(SMQI.soleCoder)))
+    out.add(attribution, PROV.agent, coder)
+    out.add(coder, RDF.type, iri(str(PROV.Agent)))
     if error != "no-source-row":
         out.add(record, SMQI.sourceRow, row)
     out.add(row, RDF.type, iri(str(SMQI.SheetRow)))

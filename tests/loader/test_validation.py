@@ -23,8 +23,11 @@ from smqi.loader.terms import (
     BIBO,
     DCTERMS,
     DEFAULT_BASE,
+    DQV,
     FOAF,
+    FRBR,
     MESH,
+    OWL,
     PRISM,
     PROV,
     RDF,
@@ -75,6 +78,7 @@ FACEBOOK = VOCAB["platform/facebook"]
 BLOGS = VOCAB["platform/blogs"]
 PATIENTS = VOCAB["population/patients-consumers"]
 US = VOCAB["country/US"]
+CODER = B["agent/single-coder-from-the-public-abstract"]
 
 # Messages exactly as a reviewer reads them (copied from shapes/smqi-shapes.ttl).
 M_TITLE_REQUIRED = (
@@ -113,8 +117,11 @@ M_PLATFORM = (
     "(https://w3id.org/smqi/vocab/platform), e.g. Twitter or Facebook; the value given is not."
 )
 M_ONE_RECORD = (
-    "This study is coded more than once in the same review or extraction. A collection codes "
-    "each study once: merge the rows that code it into one row."
+    "This study is coded more than once in the same review or extraction, and this record is "
+    "not one independent coder's among several (its coder is its sole coder, or the "
+    "collection has two consensus records of the study). A collection codes each study once: "
+    "merge the rows that code it into one row, or, for several coders, give each row its "
+    "coder's role (independent or consensus)."
 )
 M_SOURCE_ROW = (
     "A coded record must come from exactly one sheet row, so that every code can be traced "
@@ -243,6 +250,9 @@ def generated_vocabularies() -> Graph:
     g = Graph()
     for scheme in (VOCAB.country, VOCAB.theme):
         g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    # the hand-edited theme scheme states its own licence and version
+    g.add((VOCAB.country, DCTERMS.license, URIRef("https://creativecommons.org/licenses/by/4.0/")))
+    g.add((VOCAB.country, OWL.versionInfo, Literal("0.2.0")))
     for code, name in (("US", "United States"), ("GB", "United Kingdom")):
         concept = VOCAB[f"country/{code}"]
         g.add((concept, RDF.type, SMQI.Country))
@@ -368,6 +378,11 @@ def valid_sheet() -> Graph:
         g.add((record, SMQI.theme, VOCAB["theme/benefit/builds-relationships"]))
         g.add((record, DCTERMS.created, Literal("2026-11-25", datatype=terms.XSD.date)))
         g.add((record, SMQI.sourceRow, row))
+        attribution = URIRef(f"{record}/attribution")
+        g.add((record, PROV.qualifiedAttribution, attribution))
+        g.add((attribution, RDF.type, SMQI.CoderAttribution))
+        g.add((attribution, PROV.hadRole, SMQI.soleCoder))
+        g.add((attribution, PROV.agent, CODER))
         g.add((row, RDF.type, SMQI.SheetRow))
         g.add((row, SMQI.rowNumber, Literal(str(number), datatype=terms.XSD.positiveInteger)))
         g.add((row, SMQI.rowKey, Literal(f"S0{number - 1}")))
@@ -377,6 +392,8 @@ def valid_sheet() -> Graph:
     g.add((HAWKINS, RDFS.seeAlso, URIRef("https://doi.org/10.1136/bmjqs-2015-004309")))
     g.add((SYNTHETIC, BIBO.pmid, Literal("99999901")))
     g.add((RECORD_2, SMQI.platform, FACEBOOK))
+    g.add((CODER, RDF.type, PROV.Agent))
+    g.add((CODER, RDFS.label, Literal("single coder, from the public abstract")))
     return g
 
 
@@ -483,7 +500,111 @@ BAD_MESH = URIRef("https://meshb.nlm.nih.gov/record/ui?ui=D057218")
 BAD_FORUM_MATCH = URIRef("http://id.nlm.nih.gov/mesh/2024/D000077253")
 NOT_A_REVIEW_FOCUS = str(COLLECTION)
 
+ATTRIBUTION_1 = URIRef(f"{RECORD_1}/attribution")
+REPORT = URIRef("https://doi.org/10.1136/bmjqs-2015-004309")
+MEASUREMENT = B["agreement/illustrative-extraction/platform/percent-agreement"]
+IN = str(SH.InConstraintComponent)
+M_ATTRIBUTION = (
+    "A coded record must be attributed to its coder in exactly one role "
+    "(prov:qualifiedAttribution): independent coder, consensus or sole coder."
+)
+M_ROLE = "A coder's attribution needs exactly one role: independent coder, consensus or sole coder."
+M_CODER = (
+    "A coded record must name its coder: give the coder of this row (the coder column), e.g. a "
+    "name or 'single coder, from the public abstract'."
+)
+M_CONSENSUS = (
+    "This consensus record is derived from {}, which is not an independent coder's record of "
+    "the same study in the same review or extraction. A consensus is agreed from the "
+    "independent records of its own study."
+)
+M_APPRAISAL = (
+    "This record gives an appraisal judgement (include) but not the appraisal tool it was made "
+    "with. Name the tool (e.g. JBI Checklist for Qualitative Research) in the appraisal tool "
+    "column."
+)
+M_PRISMA = (
+    "This review's PRISMA counts do not add up: more records excluded than screened. Check "
+    "them against the review's flow diagram."
+)
+M_REPORT_DOI = (
+    "This report is named by a DOI IRI (https://doi.org/...) but states no DOI, or another "
+    "one. A report named https://doi.org/X states bibo:doi X: check the DOI of the rows that "
+    "give the study."
+)
+M_AGREEMENT = (
+    "The agreement figure 120.5 is out of range: a percentage agreement lies from 0 to 100, a "
+    "kappa or alpha is at most 1."
+)
+
+
+def _report_with_another_doi(reviews: Graph, sheet: Graph) -> None:
+    sheet.add((REPORT, RDF.type, SMQI.StudyReport))
+    sheet.add((REPORT, FRBR.realizationOf, HAWKINS))
+    sheet.add((REPORT, BIBO.doi, Literal("10.1136/bmjqs-2015-000000")))
+
+
+def _agreement_out_of_range(reviews: Graph, sheet: Graph) -> None:
+    sheet.add((MEASUREMENT, RDF.type, SMQI.AgreementMeasurement))
+    sheet.add((MEASUREMENT, DQV.computedOn, COLLECTION))
+    sheet.add((MEASUREMENT, DQV.isMeasurementOf, SMQI.percentAgreement))
+    sheet.add((MEASUREMENT, SMQI.measuredDimension, VOCAB.platform))
+    sheet.add((MEASUREMENT, DQV.value, Literal("120.5", datatype=terms.XSD.decimal)))
+    sheet.add((MEASUREMENT, SMQI.unitCount, Literal(12)))
+
+
 CASES: dict[str, tuple[Change, set[Expected]]] = {
+    "a record attributed to no coder": (
+        replace(RECORD_1, PROV.qualifiedAttribution, None),
+        {(R1, str(PROV.qualifiedAttribution), None, MIN_COUNT, M_ATTRIBUTION)},
+    ),
+    "a coder role that is none of the three": (
+        replace(ATTRIBUTION_1, PROV.hadRole, TWITTER),
+        {(str(ATTRIBUTION_1), str(PROV.hadRole), TWITTER_NT, IN, M_ROLE)},
+    ),
+    "an attribution without its coder": (
+        replace(ATTRIBUTION_1, PROV.agent, None),
+        {(str(ATTRIBUTION_1), str(PROV.agent), None, MIN_COUNT, M_CODER)},
+    ),
+    "a consensus derived from another study's record": (
+        add(RECORD_1, SMQI.consensusOf, RECORD_2),
+        {(R1, None, nt(RECORD_2), SPARQL, M_CONSENSUS.format(R2))},
+    ),
+    "an appraisal judgement without its tool": (
+        add(RECORD_1, SMQI.appraisalJudgement, Literal("include")),
+        {(R1, None, nt(Literal("include")), SPARQL, M_APPRAISAL)},
+    ),
+    "PRISMA counts that do not add up": (
+        _both(
+            add(REVIEW, SMQI.recordsScreened, Literal(10)),
+            add(REVIEW, SMQI.recordsExcluded, Literal(12)),
+        ),
+        {
+            (
+                str(REVIEW),
+                None,
+                nt(Literal("more records excluded than screened")),
+                SPARQL,
+                M_PRISMA,
+            )
+        },
+    ),
+    "a report named by a DOI it does not state": (
+        _report_with_another_doi,
+        {(str(REPORT), None, nt(Literal("10.1136/bmjqs-2015-000000")), SPARQL, M_REPORT_DOI)},
+    ),
+    "an agreement figure out of range": (
+        _agreement_out_of_range,
+        {
+            (
+                str(MEASUREMENT),
+                None,
+                nt(Literal("120.5", datatype=terms.XSD.decimal)),
+                SPARQL,
+                M_AGREEMENT,
+            )
+        },
+    ),
     "missing title": (
         replace(HAWKINS, DCTERMS.title, None),
         {(H, str(DCTERMS.title), None, MIN_COUNT, M_TITLE_REQUIRED)},
@@ -757,7 +878,7 @@ def test_every_constraint_has_an_english_message() -> None:
         messages = [m for m in g.objects(shape, SH.message) if isinstance(m, Literal)]
         assert [m.language for m in messages] == ["en"], f"{shape} needs one English sh:message"
     sparql = list(g.objects(None, SH.sparql))
-    assert len(sparql) == 8
+    assert len(sparql) == 14
     for constraint in sparql:
         messages = [m for m in g.objects(constraint, SH.message) if isinstance(m, Literal)]
         assert [m.language for m in messages] == ["en"], "each sh:sparql needs an sh:message"

@@ -18,8 +18,19 @@
       this.persistentConfig.compact = saved;
     }
   };
+  // An IRI is linked only when it is an http(s) URL: a store may hold anything, and a
+  // javascript:, data: or vbscript: IRI is shown as text.
+  var linkable = /^https?:\/\//i;
+  function escaped(text) {
+    return text.replace(/[&<>"']/g, function (c) {
+      return "&#" + c.charCodeAt(0) + ";";
+    });
+  }
   var uriLink = Table.prototype.getUriLinkFromBinding;
   Table.prototype.getUriLinkFromBinding = function (binding, prefixes) {
+    if (!linkable.test(binding.value)) {
+      return "<span class='iri'>" + escaped("<" + binding.value + ">") + "</span>";
+    }
     var html = uriLink.call(this, binding, prefixes);
     Object.keys(localIris).forEach(function (base) {
       if (binding.value.indexOf(base) === 0) {
