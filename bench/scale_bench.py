@@ -368,7 +368,7 @@ def main() -> None:
                 "Virtuoso", f"{total:,}", projects[0], store_options(server), env, args
             )
             rows += found
-            print(HEADER, *rows, sep="\n", flush=True)
+            log("\n".join([HEADER, *rows]))  # so far; the whole table is printed at the end
     if not args.skip_compare:
         compared = projects[: args.compare_reviews]
         small = f"{len(compared) * args.studies:,}"
@@ -425,9 +425,11 @@ def print_queries(queries: dict[str, dict[str, float]]) -> None:
     if len(columns) >= 2:
         reference = columns[-2]  # Virtuoso at the compared size
         for column in columns:
+            if column == reference:
+                continue
             logs = [math.log(queries[column][n] / queries[reference][n]) for n in names]
             ratio = math.exp(sum(logs) / len(logs))
-            print(f"geometric mean, {column} / {reference}: {ratio:.2f}x")
+            print(f"geometric mean of time, {column} / {reference}: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
