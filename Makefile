@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build lint bench clean chromium libreoffice browser-tools
+.PHONY: run test build lint bench clean chromium libreoffice browser-tools virtuoso
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +65,14 @@ libreoffice:
 		apt-get install -y -qq libreoffice-calc-nogui >/dev/null) \
 		|| echo "warning: LibreOffice not installed; spreadsheet tests will be skipped" >&2
 
-test: lint browser-tools libreoffice
+# The remote-store tests also run against a real Virtuoso (Debian's virtuoso-opensource
+# 7.2: virtuoso-t and isql-vt); the tests start their own servers on loopback ports.
+virtuoso:
+	@command -v virtuoso-t >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq virtuoso-opensource >/dev/null) \
+		|| echo "warning: Virtuoso not installed; its store tests will be skipped" >&2
+
+test: lint browser-tools libreoffice virtuoso
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-test

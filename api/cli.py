@@ -39,6 +39,30 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     )
     where.add_argument("--endpoint", metavar="URL", help="query URL of a remote SPARQL 1.1 store")
     parser.add_argument("--update-endpoint", metavar="URL", help="update URL of the remote store")
+    parser.add_argument(
+        "--store-kind",
+        choices=("sparql", "virtuoso"),
+        help="the remote store: any SPARQL 1.1 store (default), or Virtuoso 7 (see README)",
+    )
+    parser.add_argument(
+        "--endpoint-user", metavar="NAME", help="account that may write to the remote store"
+    )
+    parser.add_argument(
+        "--endpoint-password",
+        metavar="SECRET",
+        help="its password (better: SMQI_ENDPOINT_PASSWORD, which ps does not show)",
+    )
+    parser.add_argument(
+        "--endpoint-auth",
+        choices=("basic", "digest"),
+        help="HTTP authentication of the update URL (default: digest for virtuoso, else basic)",
+    )
+    parser.add_argument(
+        "--dataset-only",
+        action="store_true",
+        help="a store shared by several projects: answer from this project's dataset only "
+        "(default: from every dataset the store holds)",
+    )
     parser.add_argument("--timeout", type=float, help="seconds a query may run (default 10)")
     parser.add_argument("--max-rows", type=int, help="most rows a SELECT returns (default 10000)")
     parser.add_argument(
@@ -65,6 +89,11 @@ def _settings(args: argparse.Namespace) -> ApiSettings:
             timeout=args.timeout,
             max_rows=args.max_rows,
             answer_ttl=args.answer_ttl,
+            store_kind=args.store_kind,
+            user=args.endpoint_user,
+            password=args.endpoint_password,
+            auth=args.endpoint_auth,
+            dataset_only=args.dataset_only,
             environ=os.environ,
             build=build,
         )
@@ -161,7 +190,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     serve.set_defaults(func=cmd_serve)
     load = sub.add_parser(
         "load",
-        help="push the current build into the configured store (atomic replace)",
+        help="replace this project's dataset in the configured store with the current build "
+        "(atomic; other projects' datasets in the store stay)",
         epilog=ENV_HELP,
         formatter_class=formatter,
     )

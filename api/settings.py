@@ -51,25 +51,50 @@ def settings_from(
     timeout: float | None = None,
     max_rows: int | None = None,
     answer_ttl: float | None = None,
+    store_kind: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    auth: str | None = None,
+    dataset_only: bool = False,
     environ: Mapping[str, str] | None = None,
     build: BuildSettings,
 ) -> ApiSettings:
-    """Settings from command-line values, falling back to ``environ`` (``SMQI_*``)."""
+    """Settings from command-line values, falling back to ``environ`` (``SMQI_*``).
+
+    A load or replace touches only the project's own graphs (those under its base IRI's
+    ``graph/``), so several projects may share one store; the API serves every dataset the
+    store holds, or (``dataset_only``) the project's own."""
     env = environ or {}
     query_timeout = timeout or _number(env, "SMQI_QUERY_TIMEOUT", float) or 10.0
     rows = max_rows or _number(env, "SMQI_MAX_ROWS", int) or 10_000
     remote = endpoint or env.get("SMQI_ENDPOINT")
     ttl = answer_ttl or _number(env, "SMQI_ANSWER_TTL", float)
+    prefix = f"{build.base_iri}graph/"
+    kind = store_kind or env.get("SMQI_STORE_KIND") or "sparql"
+    only = dataset_only or env.get("SMQI_DATASET_ONLY", "").strip().lower() in ("1", "true", "yes")
     store: EmbeddedStoreSettings | RemoteStoreSettings
     if remote:
+        if kind not in ("sparql", "virtuoso"):
+            raise ValueError(f"the store kind must be sparql or virtuoso, not {kind!r}")
+        scheme = auth or env.get("SMQI_ENDPOINT_AUTH") or _default_auth(kind)
+        if scheme not in ("basic", "digest"):
+            raise ValueError(f"the endpoint's authentication is basic or digest, not {scheme!r}")
         store = RemoteStoreSettings(
             query_url=remote,
             update_url=update_endpoint or env.get("SMQI_UPDATE_ENDPOINT"),
+            user=user or env.get("SMQI_ENDPOINT_USER") or None,
+            password=password or env.get("SMQI_ENDPOINT_PASSWORD") or None,
+            auth="digest" if scheme == "digest" else "basic",
             query_timeout_s=query_timeout,
             max_rows=rows,
             answer_ttl_s=ttl,
             base_iri=build.base_iri,
+            graph_prefix=prefix,
+            kind="virtuoso" if kind == "virtuoso" else "sparql",
+            dataset_only=only,
         )
+    elif kind != "sparql" and (store_kind or env.get("SMQI_STORE_KIND")):
+        raise ValueError("a store kind is for a remote store (--endpoint)")
     elif ttl is not None:
         raise ValueError(
             "an answer TTL is for a remote store that others write to (--endpoint); "
@@ -84,6 +109,8 @@ def settings_from(
             query_timeout_s=query_timeout,
             max_rows=rows,
             base_iri=build.base_iri,
+            graph_prefix=prefix,
+            dataset_only=only,
         )
     return ApiSettings(
         store=store,
@@ -106,6 +133,11 @@ def _limits(env: Mapping[str, str]) -> RequestLimits:
         max_body_bytes=_number(env, "SMQI_MAX_BODY_BYTES", int) or defaults.max_body_bytes,
         head_timeout_s=_number(env, "SMQI_HEAD_TIMEOUT", float) or defaults.head_timeout_s,
     )
+
+
+def _default_auth(kind: str) -> str:
+    """Virtuoso's authenticated endpoint (/sparql-auth) asks for HTTP digest."""
+    return "digest" if kind == "virtuoso" else "basic"
 
 
 N = TypeVar("N", int, float)

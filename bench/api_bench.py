@@ -40,7 +40,8 @@ RDFLIB_MAX_STUDIES = 10_000  # rdflib-endpoint needs minutes and GBs beyond this
 
 @dataclass
 class Server:
-    """A server process started from ``command`` and ready once ``base + probe`` answers."""
+    """A server process started from ``command`` and ready once ``base + probe`` answers;
+    ``env``: variables it gets beside this process's own."""
 
     name: str
     command: list[str]
@@ -48,11 +49,13 @@ class Server:
     probe: str
     timeout: float
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] | None = None
 
     def start(self) -> None:
         log = open(Path(tempfile.gettempdir()) / f"bench-{self.name}.log", "wb")  # noqa: SIM115
+        env = {**os.environ, **self.env} if self.env else None
         self.process = subprocess.Popen(
-            self.command, stdout=log, stderr=log, start_new_session=True
+            self.command, stdout=log, stderr=log, start_new_session=True, env=env
         )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:

@@ -20,21 +20,24 @@ from smqi.loader.terms import SMQI
 RELOAD_LOCK = Lock()
 
 
-def loaded_build(store: Store) -> str | None:
-    """The build IRI the store holds, if any."""
-    result = store.select(f"SELECT ?build WHERE {{ ?build a <{SMQI.Build}> }} LIMIT 1")
-    build = result.rows[0].get("build") if result.rows else None
-    return build.value if isinstance(build, ox.NamedNode) else None
+def holds_build(store: Store, build_iri: str) -> bool:
+    """Whether the store holds the build ``build_iri`` (of this project: a store shared by
+    several projects holds a build of each)."""
+    return store.ask(
+        "ASK { ?build a ?kind }",
+        {"build": ox.NamedNode(build_iri), "kind": ox.NamedNode(str(SMQI.Build))},
+    )
 
 
 def ensure_loaded(settings: ApiSettings, store: Store, *, force: bool = False) -> str:
-    """Load the current build into the store unless it already holds it; build if none exists."""
+    """Load the current build into the store unless it already holds it; build if none exists.
+    Loading replaces this project's graphs only (the settings scope the store to them)."""
     build_json = settings.build.build_dir / "build.json"
     if not build_json.exists():
         print("no build yet: building from data/ ...", file=sys.stderr)
         build(settings.build)
     current = json.loads(build_json.read_text(encoding="utf-8"))["build_iri"]
-    if force or loaded_build(store) != current:
+    if force or not holds_build(store, current):
         print(f"loading {current} into the store ...", file=sys.stderr)
         store.replace(settings.build.build_dir / "smqi.nq")
     return str(current)

@@ -28,7 +28,11 @@ class EmbeddedStoreSettings:
     replaced; a SELECT returns at most ``max_rows`` rows; relative IRIs resolve against
     ``base_iri``. ``keep_versions`` dataset versions stay on disk (the served one and the
     ones before it); the served version's name is the dataset's version, so the data holds
-    no bookkeeping of its own.
+    no bookkeeping of its own. With ``graph_prefix``, ``replace`` replaces only the named
+    graphs under it and those the new file fills, so that several projects' datasets can
+    share one store; without, it replaces everything. With ``dataset_only`` as well, a query
+    that names no dataset sees those graphs only (default and named), as if the store held
+    nothing else.
     """
 
     data_dir: Path
@@ -39,6 +43,8 @@ class EmbeddedStoreSettings:
     sparql_niceness: int = 0
     keep_versions: int = 2
     base_iri: str = DEFAULT_BASE
+    graph_prefix: str | None = None
+    dataset_only: bool = False
 
     @property
     def bookkeeping_graph(self) -> str | None:
@@ -51,6 +57,7 @@ class EmbeddedStoreSettings:
             raise ValueError("workers and api_workers must be at least 1")
         if self.keep_versions < 1:
             raise ValueError("keep_versions must be at least 1")
+        _check_scope(self.dataset_only, self.graph_prefix)
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,15 @@ class RemoteStoreSettings:
     ``update_url`` is needed only to load or replace data. ``replace`` drops every graph
     (``DROP ALL``) unless ``graph_prefix`` is set: then it drops only the named graphs whose
     IRI starts with it or that the new file fills, leaving alone the graphs of other
-    applications in a shared store (and a server's own system graphs).
+    applications and projects in a shared store (and a server's own system graphs).
+
+    With ``dataset_only``, a query that names no dataset runs on the graphs under
+    ``graph_prefix`` only (sent as its default and named graphs; the list is read once per
+    dataset version): the project's own dataset in a store shared with others.
+
+    ``kind`` is ``virtuoso`` for a Virtuoso 7 endpoint (``api.store.virtuoso``): queries then
+    carry their timeout to the server, and data is written in pieces through private
+    staging graphs; a ``graph_prefix`` is required, since Virtuoso ignores ``DROP ALL``.
 
     The endpoint should stop queries itself a little after ``query_timeout_s`` (Oxigraph:
     ``--timeout-s``). This client gives up when the endpoint stays silent for
@@ -99,6 +114,8 @@ class RemoteStoreSettings:
     answer_ttl_s: float | None = None
     workers: int = 6
     base_iri: str = DEFAULT_BASE
+    kind: Literal["sparql", "virtuoso"] = "sparql"
+    dataset_only: bool = False
 
     @property
     def bookkeeping_graph(self) -> str | None:
@@ -113,6 +130,14 @@ class RemoteStoreSettings:
             raise ValueError("give both user and password, or neither")
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
+        if self.kind == "virtuoso" and self.graph_prefix is None:
+            raise ValueError("a Virtuoso store needs the dataset's graph_prefix to replace it")
+        _check_scope(self.dataset_only, self.graph_prefix)
+
+
+def _check_scope(dataset_only: bool, graph_prefix: str | None) -> None:
+    if dataset_only and graph_prefix is None:
+        raise ValueError("dataset_only needs the graph_prefix of the dataset to serve")
 
 
 def _check_limits(query_timeout_s: float, max_rows: int) -> None:

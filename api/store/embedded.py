@@ -18,8 +18,9 @@ the version it wants, so a worker reopens when the dataset changes.
 ``replace`` writes the new dataset into a fresh version and only then switches ``current``:
 readers see the old dataset or the new one, never a mix, and a file that fails to load
 leaves the old one served. ``load`` does the same starting from a copy (hard links) of the
-current version. The version's directory name is the dataset's version: the data holds no
-bookkeeping triple.
+current version, and so does ``replace`` with a ``graph_prefix``, after removing from the
+copy the graphs under it and those the file fills (another project's graphs stay). The
+version's directory name is the dataset's version: the data holds no bookkeeping triple.
 """
 
 from __future__ import annotations
@@ -41,7 +42,14 @@ from smqi.api.store.base import RawResult, SelectResult, new_version_id, prepare
 from smqi.api.store.config import EmbeddedStoreSettings
 from smqi.api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
 from smqi.api.store.pool import WorkerPool
-from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
+from smqi.api.store.sparql import (
+    NO_GRAPH,
+    Bindings,
+    CheckedQuery,
+    QueryDataset,
+    QueryForm,
+    check_query,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +59,7 @@ class EmbeddedStore:
 
     def __init__(self, settings: EmbeddedStoreSettings) -> None:
         self._settings = settings
+        self._scope: tuple[str, tuple[str, ...]] | None = None  # (version, the project's graphs)
         self._dir = settings.data_dir.resolve()  # workers run in another directory
         self._write_lock = threading.Lock()
         self._closed = False
@@ -96,6 +105,21 @@ class EmbeddedStore:
         body, truncated = self._call(self._sparql, "raw", checked, checked.text, argument, dataset)
         return RawResult(body, media_type, truncated)
 
+    def _project_dataset(self) -> QueryDataset | None:
+        """With ``dataset_only``, the dataset every query naming none runs on: the named
+        graphs under graph_prefix (read once per version), as default and as named graphs."""
+        prefix = self._settings.graph_prefix
+        if not self._settings.dataset_only or prefix is None:
+            return None
+        version = self.version()
+        cached = self._scope
+        if cached is None or cached[0] != version:
+            graphs = self._call(self._api, "graphs", check_query("ASK {}"), "", prefix)
+            cached = (version, tuple(graphs))
+            self._scope = cached
+        graphs = cached[1] or (NO_GRAPH,)
+        return QueryDataset(graphs, graphs)
+
     def version(self) -> str:
         try:
             return Path(os.readlink(self._dir / "current")).name
@@ -127,6 +151,8 @@ class EmbeddedStore:
             location = str(self._current_location())
         except OSError as exc:
             raise StoreUnavailableError("no dataset is being served") from exc
+        if dataset is None and not checked.names_dataset and operation != "graphs":
+            dataset = self._project_dataset()
         options = {
             "base_iri": self._settings.base_iri,
             "dataset": None if dataset is None else (dataset.default_graphs, dataset.named_graphs),
@@ -143,7 +169,7 @@ class EmbeddedStore:
 
     def replace(self, nquads_file: Path) -> None:
         with self._writing():
-            self._publish(nquads_file, additive=False)
+            self._publish(nquads_file, additive=False, scope=self._settings.graph_prefix)
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -152,8 +178,9 @@ class EmbeddedStore:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
-    def _publish(self, source: Path | None, additive: bool) -> None:
-        """Write a new version from the current one (if additive) plus ``source``, then serve it."""
+    def _publish(self, source: Path | None, additive: bool, scope: str | None = None) -> None:
+        """Write a new version from the current one (if additive, or all but the graphs under
+        ``scope`` and those ``source`` fills) plus ``source``, then serve it."""
         if source is not None and not source.is_file():
             raise DatasetError(f"{source} is not a file. The dataset being served is unchanged.")
         for orphan in (self._dir / "staging").iterdir():  # left by a writer that died
@@ -161,9 +188,9 @@ class EmbeddedStore:
         version_id = new_version_id()
         staging = self._dir / "staging" / version_id
         try:
-            if additive:
+            if additive or scope is not None:
                 _copy_version(self._current_location(), staging)
-            _write_version(staging, source)
+            _write_version(staging, source, None if additive else scope)
         except SyntaxError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             name = source.name if source else "the dataset"
@@ -220,8 +247,9 @@ def _copy_version(current: Path, target: Path) -> None:
         del reader
 
 
-def _write_version(location: Path, source: Path | None) -> None:
-    """Bulk-load ``source`` into the store at ``location``, compact it and close it.
+def _write_version(location: Path, source: Path | None, scope: str | None = None) -> None:
+    """Bulk-load ``source`` into the store at ``location``, compact it and close it; with
+    ``scope``, first remove the named graphs under it and those ``source`` fills.
 
     The version is only ever read afterwards, by worker processes that open it read-only
     and so never compact it themselves: uncompacted, the bulk loader's many overlapping
@@ -229,9 +257,25 @@ def _write_version(location: Path, source: Path | None) -> None:
     """
     store = ox.Store(str(location))
     try:
+        if scope is not None:
+            incoming = _graph_names(source) if source is not None else set()
+            for graph in list(store.named_graphs()):
+                if isinstance(graph, ox.NamedNode) and (
+                    graph.value.startswith(scope) or graph.value in incoming
+                ):
+                    store.remove_graph(graph)
         if source is not None:
             store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
         store.flush()
         store.optimize()
     finally:
         del store  # closes the store, so worker processes may open it read-only
+
+
+def _graph_names(source: Path) -> set[str]:
+    """The named graphs an N-Quads file fills (SyntaxError if it does not parse)."""
+    return {
+        quad.graph_name.value
+        for quad in ox.parse(path=str(source), format=ox.RdfFormat.N_QUADS)
+        if isinstance(quad.graph_name, ox.NamedNode)
+    }

@@ -12,6 +12,7 @@ N-Triples syntax from validated pyoxigraph terms; raw user text never reaches a 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class QueryForm(Enum):
 # Measured: pyoxigraph (8 MiB stack) and the Oxigraph server (2 MiB per thread) crash on
 # groups nested 5000 deep and on 10000-term chains (1+1+...); real queries nest a few levels
 # and hold a few hundred tokens (strings, variables and comments are not counted).
+NO_GRAPH = "urn:x-smqi:no-graph"  # never written: names an empty part of a dataset
 MAX_NESTING = 256
 MAX_TOKENS = 5000
 CACHED_QUERY_CHARS = 16_384
@@ -185,6 +187,49 @@ class CheckedQuery:
         return QueryDataset(tuple(default), tuple(named))
 
 
+def with_base(checked: CheckedQuery, text: str, base: str) -> str:
+    """``text`` (``checked`` with any bindings in place) with its relative IRIs resolving
+    against ``base``: a ``BASE`` declaration first when it has relative IRIs, and a relative
+    ``BASE`` of its own made absolute (some servers, Virtuoso, read one BASE only).
+
+    Bindings are placed after the prologue, so the prologue's offsets hold in ``text``.
+    """
+    if not checked.has_relative_iri:
+        return text
+    tokens = checked.tokens
+    own = next((i for i in range(checked.form_index) if _keyword(tokens[i]) == "BASE"), None)
+    if own is None or own + 1 >= len(tokens) or not tokens[own + 1].is_iri:
+        return f"BASE <{base}> {text}"
+    declared = tokens[own + 1]
+    absolute = urljoin(base, declared.text[1:-1])
+    end = declared.start + len(declared.text)
+    text = f"{text[: declared.start]}<{absolute}>{text[end:]}"
+    before = any(t.is_iri and not _SCHEME.match(t.text[1:]) for t in tokens[:own])
+    return f"BASE <{base}> {text}" if before else text
+
+
+def without_dataset_clauses(checked: CheckedQuery) -> str:
+    """The query's text without its FROM and FROM NAMED clauses, for a dataset given with the
+    query (the protocol's), which replaces them; a server that merges the two (Virtuoso)
+    then answers on the protocol's alone."""
+    tokens = checked.tokens
+    spans: list[tuple[int, int]] = []
+    index = checked.form_index + 1
+    while index < len(tokens) - 1:
+        if _keyword(tokens[index]) == "FROM":
+            last = index + 2 if _keyword(tokens[index + 1]) == "NAMED" else index + 1
+            if last < len(tokens):
+                target = tokens[last]
+                spans.append((tokens[index].start, target.start + len(target.text)))
+            index = last + 1
+        else:
+            index += 1
+    text = checked.text
+    for start, end in reversed(spans):
+        text = f"{text[:start]} {text[end:]}"
+    return text
+
+
 def _graph_iri(token: _Token, prefixes: Mapping[str, str], base: str) -> str:
     """The IRI a FROM clause names: ``<iri>`` resolved against ``base``, or a prefixed name."""
     if token.is_iri:
@@ -275,15 +320,17 @@ def _limited_tokens(query: str) -> tuple[_Token, ...]:
 
 
 def bind(checked: CheckedQuery, bindings: Bindings | None) -> str:
-    """The query text with ``bindings`` as VALUES blocks at the start of its WHERE group.
+    """The query text with ``bindings`` as one VALUES block at the start of its WHERE group.
 
-    A sequence binds one variable to several values (any of them may match). Raises
-    ValueError for a bad variable name, a term VALUES cannot hold, or a query without a
-    WHERE group (``DESCRIBE <iri>``, ``CONSTRUCT WHERE { ... }``).
+    A sequence binds one variable to several values (any of them may match). One block of
+    every combination, not a block per variable: Virtuoso 7.2.5 answered a UNION after two
+    VALUES blocks with no rows. Raises ValueError for a bad variable name, a term VALUES
+    cannot hold, or a query without a WHERE group (``DESCRIBE <iri>``,
+    ``CONSTRUCT WHERE { ... }``).
     """
     if not bindings:
         return checked.text
-    blocks = " ".join(_values_block(name, value) for name, value in bindings.items())
+    blocks = _values_block(bindings)
     open_index, close_index, is_subquery = _where_group(checked)
     text = checked.text
     opening = checked.tokens[open_index].start + 1
@@ -294,13 +341,17 @@ def bind(checked: CheckedQuery, bindings: Bindings | None) -> str:
     return f"{text[:opening]} {blocks} {{ {text[opening:closing]} }} {text[closing:]}"
 
 
-def _values_block(
-    name: str, value: BindingValue | list[BindingValue] | tuple[BindingValue, ...]
-) -> str:
-    if not _VARIABLE_NAME.fullmatch(name):
-        raise ValueError(f"{name!r} is not a SPARQL variable name")
-    values = list(value) if isinstance(value, list | tuple) else [value]
-    return f"VALUES ?{name} {{ {' '.join(term_to_sparql(term) for term in values)} }}"
+def _values_block(bindings: Bindings) -> str:
+    for name in bindings:
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a SPARQL variable name")
+    columns = [
+        [term_to_sparql(term) for term in (value if isinstance(value, list | tuple) else [value])]
+        for value in bindings.values()
+    ]
+    variables = " ".join(f"?{name}" for name in bindings)
+    rows = " ".join(f"({' '.join(row)})" for row in itertools.product(*columns))
+    return f"VALUES ({variables}) {{ {rows} }}"
 
 
 def term_to_sparql(term: object) -> str:

@@ -76,6 +76,12 @@ def _query(store: ox.Store, query: str, options: dict[str, Any]) -> Any:
 
 
 def _run(store: ox.Store, operation: str, query: str, argument: Any, options: Any) -> Any:
+    if operation == "graphs":  # the named graphs under the prefix ``argument``, sorted
+        return sorted(
+            graph.value
+            for graph in store.named_graphs()
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(argument)
+        )
     result = _query(store, query, options)
     # Rows travel as TSV and graphs as N-Triples: lossless, and cheaper than pickled terms.
     if operation == "select":

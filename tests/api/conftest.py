@@ -1,4 +1,5 @@
-"""Fixtures for the store contract: synthetic datasets, a real Oxigraph server, both stores.
+"""Fixtures for the store contract: synthetic datasets, a real Oxigraph server, a real
+Virtuoso, and the stores over each.
 
 The datasets are synthetic (example.org IRIs, invented titles); every expected value in the
 tests is computed from the ``Study`` records below, not read back from a store.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import virtuoso
 from smqi.api.store import (
     EmbeddedStore,
     EmbeddedStoreSettings,
@@ -46,12 +48,17 @@ __all__ = [
 ]
 
 EX = "https://example.org/smqi-test/"
+OTHER = "https://example.org/smqi-other-project/"  # another project's dataset in the store
 STUDIES_GRAPH = f"<{EX}graph/studies>"
 RECORDS_GRAPH = f"<{EX}graph/records>"
 NOTE = f"{EX}note"
 QUERY_TIMEOUT_S = 2.0
 MAX_ROWS = 20
 SERVER_START_TIMEOUT_S = 10.0
+GRAPH_PREFIX = f"{EX}graph/"  # the synthetic dataset's graphs
+# Virtuoso's own row limit in the tests: above MAX_ROWS, as the README asks, and low enough
+# that a store configured with a higher cap sees the server cut (test_virtuoso).
+VIRTUOSO_MAX_ROWS = 200
 
 
 @dataclass(frozen=True)
@@ -107,9 +114,9 @@ def study_count(store: Store) -> int:
     return int(store.select(STUDY_COUNT).rows[0]["n"].value)
 
 
-def expected_titles(studies: Sequence[Study]) -> dict[str, str]:
-    """Each study's title, from the records."""
-    return {study.iri: study.title for study in studies}
+def expected_titles(studies: Sequence[Study], base: str = EX) -> dict[str, str]:
+    """Each study's title, from the records (under ``base``, see ``write_dataset``)."""
+    return {study.iri.replace(EX, base): study.title for study in studies}
 
 
 def _literal(text: str) -> str:
@@ -143,8 +150,10 @@ def nquads(studies: Sequence[Study]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_dataset(path: Path, studies: Sequence[Study]) -> Path:
-    path.write_text(nquads(studies), encoding="utf-8")
+def write_dataset(path: Path, studies: Sequence[Study], base: str = EX) -> Path:
+    """The studies as N-Quads in ``path``; with ``base``, every IRI under it instead of EX
+    (another project's dataset: its own studies, records and graphs)."""
+    path.write_text(nquads(studies).replace(EX, base), encoding="utf-8")
     return path
 
 
@@ -209,18 +218,73 @@ def running_oxigraph(location: Path) -> Iterator[str]:
             process.wait()
 
 
+def virtuoso_settings(server: virtuoso.Virtuoso, **overrides: object) -> RemoteStoreSettings:
+    """Settings of a store over ``server`` as the README's recipe gives them, scoped to the
+    synthetic dataset's graphs."""
+    values: dict[str, object] = {
+        "query_url": server.query_url,
+        "update_url": server.update_url,
+        "user": server.user,
+        "password": server.password,
+        "auth": "digest",
+        "kind": "virtuoso",
+        "graph_prefix": GRAPH_PREFIX,
+        "query_timeout_s": QUERY_TIMEOUT_S,
+        "max_rows": MAX_ROWS,
+        "version_ttl_s": 0.0,
+    }
+    return RemoteStoreSettings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
 @contextmanager
-def open_test_store(kind: str, directory: Path) -> Iterator[Store]:
-    """A store of ``kind`` ("embedded" or "remote") holding STUDIES, closed afterwards."""
+def started_virtuoso(
+    directory: Path, max_rows: int = VIRTUOSO_MAX_ROWS
+) -> Iterator[virtuoso.Virtuoso]:
+    """A real Virtuoso configured by the README's recipe (bench/virtuoso.py), on free
+    loopback ports, cutting answers at ``max_rows`` (ResultSetMaxRows); skips the test when
+    Debian's virtuoso-opensource is not installed."""
+    if not virtuoso.installed():
+        pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
+    settings = virtuoso.VirtuosoSettings(max_rows=max_rows, execution_limit_s=120, buffers=2000)
+    with virtuoso.running_virtuoso(directory, settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso.Virtuoso]:
+    """A Virtuoso for the whole session, for the shared ``store`` fixture and read-only use."""
+    with started_virtuoso(tmp_path_factory.mktemp("virtuoso")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[virtuoso.Virtuoso]:
+    """Another Virtuoso for tests that write: each replaces the dataset it starts from."""
+    with started_virtuoso(tmp_path_factory.mktemp("virtuoso-scratch")) as server:
+        yield server
+
+
+@contextmanager
+def open_test_store(
+    kind: str, directory: Path, server: virtuoso.Virtuoso | None = None
+) -> Iterator[Store]:
+    """A store of ``kind`` ("embedded", "remote": an Oxigraph server, or "virtuoso": on
+    ``server``) holding STUDIES, closed afterwards."""
     dataset = write_dataset(directory / "studies.nq", STUDIES)
     with ExitStack() as stack:
         store: Store
         if kind == "embedded":
             store = EmbeddedStore(
                 EmbeddedStoreSettings(
-                    directory / "embedded", query_timeout_s=QUERY_TIMEOUT_S, max_rows=MAX_ROWS
+                    directory / "embedded",
+                    query_timeout_s=QUERY_TIMEOUT_S,
+                    max_rows=MAX_ROWS,
+                    graph_prefix=GRAPH_PREFIX,
                 )
             )
+        elif kind == "virtuoso":
+            assert server is not None
+            store = RemoteStore(virtuoso_settings(server))
         else:
             url = stack.enter_context(running_oxigraph(directory / "oxigraph"))
             store = RemoteStore(
@@ -230,6 +294,7 @@ def open_test_store(kind: str, directory: Path) -> Iterator[Store]:
                     query_timeout_s=QUERY_TIMEOUT_S,
                     max_rows=MAX_ROWS,
                     version_ttl_s=0.0,
+                    graph_prefix=GRAPH_PREFIX,
                 )
             )
         stack.callback(store.close)
@@ -237,7 +302,11 @@ def open_test_store(kind: str, directory: Path) -> Iterator[Store]:
         yield store
 
 
-BACKENDS = [pytest.param("embedded"), pytest.param("remote", marks=pytest.mark.server)]
+BACKENDS = [
+    pytest.param("embedded"),
+    pytest.param("remote", marks=pytest.mark.server),
+    pytest.param("virtuoso", marks=pytest.mark.virtuoso),
+]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -245,12 +314,17 @@ def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
     """Each backend in turn holding STUDIES, shared by a module's tests: do not write to it."""
-    with open_test_store(request.param, tmp_path_factory.mktemp(request.param)) as opened:
+    kind = request.param
+    server = request.getfixturevalue("virtuoso_server") if kind == "virtuoso" else None
+    with open_test_store(kind, tmp_path_factory.mktemp(kind), server) as opened:
         yield opened
 
 
 @pytest.fixture(params=BACKENDS)
 def fresh_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """Each backend in turn holding STUDIES, for one test that loads, replaces or kills."""
-    with open_test_store(request.param, tmp_path) as opened:
+    """Each backend in turn holding STUDIES, for one test that loads, replaces or kills (on
+    Virtuoso, a server shared by such tests: each starts by replacing the dataset)."""
+    kind = request.param
+    server = request.getfixturevalue("virtuoso_scratch") if kind == "virtuoso" else None
+    with open_test_store(kind, tmp_path, server) as opened:
         yield opened

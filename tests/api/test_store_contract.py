@@ -7,6 +7,7 @@ synthetic ``STUDIES`` records in conftest, never from a store.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import threading
 import time
@@ -41,6 +42,7 @@ from .conftest import (
     MAX_ROWS,
     NEW_STUDIES,
     NOTE,
+    OTHER,
     PREFIXES,
     QUERY_TIMEOUT_S,
     RECORDS_GRAPH,
@@ -597,3 +599,54 @@ def test_another_process_sees_the_replaced_dataset_and_version(
         assert twin.version() == fresh_store.version()
     finally:
         twin.close()
+
+
+# -- several projects' datasets in one store ---------------------------------------------------
+
+
+def test_replacing_one_projects_dataset_leaves_anothers_served(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    """Each project's store replaces its own graphs (its graph_prefix) and no others."""
+    settings = fresh_store.settings  # type: ignore[attr-defined]
+    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
+    try:
+        other.replace(write_dataset(tmp_path / "b.nq", NEW_STUDIES, OTHER))
+        assert titles(fresh_store) == expected_titles(STUDIES) | expected_titles(NEW_STUDIES, OTHER)
+
+        fresh_store.replace(write_dataset(tmp_path / "a2.nq", STUDIES[:2]))
+        assert titles(other) == expected_titles(STUDIES[:2]) | expected_titles(NEW_STUDIES, OTHER)
+
+        other.replace(write_dataset(tmp_path / "b2.nq", NEW_STUDIES[:1], OTHER))
+        assert titles(fresh_store) == expected_titles(STUDIES[:2]) | expected_titles(
+            NEW_STUDIES[:1], OTHER
+        )
+        assert study_count(fresh_store) == 3
+    finally:
+        other.close()
+
+
+def test_a_store_scoped_to_its_project_answers_from_its_graphs_only(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    settings = fresh_store.settings  # type: ignore[attr-defined]
+    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
+    scoped = type(fresh_store)(dataclasses.replace(settings, dataset_only=True))  # type: ignore[call-arg]
+    try:
+        other.replace(write_dataset(tmp_path / "b.nq", NEW_STUDIES, OTHER))
+
+        assert titles(scoped) == expected_titles(STUDIES)
+        assert count(scoped) == IN_STUDIES + IN_RECORDS  # no other project, no bookkeeping
+        assert graph_counts(scoped) == {STUDIES_IRI: IN_STUDIES, RECORDS_IRI: IN_RECORDS}
+        # a query naming its dataset still gets it, the other project's graphs included
+        other_studies = f"<{OTHER}graph/studies>"
+        assert count(scoped, f"FROM {other_studies}") == sum(3 + len(s.labels) for s in NEW_STUDIES)
+
+        scoped.replace(write_dataset(tmp_path / "a2.nq", STUDIES[:2]))  # a new version
+        assert titles(scoped) == expected_titles(STUDIES[:2])
+        assert titles(fresh_store) == expected_titles(STUDIES[:2]) | expected_titles(
+            NEW_STUDIES, OTHER
+        )
+    finally:
+        other.close()
+        scoped.close()
