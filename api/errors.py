@@ -160,6 +160,14 @@ class UnsupportedMediaTypeError(RequestError):
     status = 415
 
 
+class IncompleteBodyError(RequestError):
+    """The client closed the connection before sending the whole body it announced. Nobody
+    reads the answer; raised so that the disconnect ends as a request error, not as a
+    traceback in the server's log."""
+
+    code = "incomplete-body"
+
+
 class RequestTimeoutError(RequestError):
     """The request's head did not arrive in time (``api.http.connection``)."""
 

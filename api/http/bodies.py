@@ -9,15 +9,16 @@ limit the answer is sent at once.
 
 from __future__ import annotations
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from smqi.api.errors import RequestTooLargeError
+from smqi.api.errors import IncompleteBodyError, RequestTooLargeError
 
 DRAIN_FACTOR = 16
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request's body; RequestTooLargeError (413) when it is longer than ``limit``."""
+    """The request's body; RequestTooLargeError (413) when it is longer than ``limit``,
+    IncompleteBodyError (400) when the client disconnects before its end."""
     drain = DRAIN_FACTOR * limit
     declared = request.headers.get("content-length", "")
     too_large = RequestTooLargeError(f"the request body is over {limit} bytes")
@@ -25,12 +26,15 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
-        elif size > drain:
-            break
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif size > drain:
+                break
+    except ClientDisconnect:
+        raise IncompleteBodyError(f"the client left after {size} bytes of the body") from None
     if size > limit:
         raise too_large
     return b"".join(chunks)

@@ -315,3 +315,30 @@ def test_a_request_in_time_is_answered_and_the_connection_kept(impatient: str) -
             status, _, body = answer(sock)
             assert status == 200 and json.loads(body)["total"] > 0
             time.sleep(SHORT.head_timeout_s * 1.2)
+
+
+def test_a_client_that_leaves_mid_body_ends_as_a_request_error() -> None:
+    """A disconnect while the body is read is the API's 400, not an unhandled exception that
+    the server logs as a traceback (Starlette's ClientDisconnect)."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    from smqi.api.errors import IncompleteBodyError
+    from smqi.api.http.bodies import read_body
+
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"query=ASK", "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    scope = {"type": "http", "method": "POST", "headers": [(b"content-length", b"1000")]}
+    request = Request(scope, receive)  # type: ignore[arg-type]
+    with pytest.raises(IncompleteBodyError, match="after 9 bytes") as raised:
+        asyncio.run(read_body(request, 100))
+    assert raised.value.status == 400 and raised.value.code == "incomplete-body"
