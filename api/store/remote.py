@@ -277,14 +277,20 @@ class RemoteStore:
             and row["graph"].value != kept
         }
 
-    def _call(self, query: str) -> None:
-        """Run a SELECT at the update endpoint, as the loading account (Virtuoso's
-        ``sql:`` procedure calls)."""
+    def _writer(self) -> SPARQLWrapper:
+        """A POST to the update endpoint, with the load's timeout and the loading account."""
         if self._settings.update_url is None:
             raise StoreError("no update URL is configured, so this store cannot be written")
         sparql = self._wrapper(self._settings.update_timeout_s)
-        sparql.endpoint = self._settings.update_url
+        sparql.updateEndpoint = self._settings.update_url
         sparql.setMethod(POST)
+        return sparql
+
+    def _call(self, query: str) -> None:
+        """Run a SELECT at the update endpoint, as the loading account (Virtuoso's
+        ``sql:`` procedure calls)."""
+        sparql = self._writer()
+        sparql.endpoint = sparql.updateEndpoint
         sparql.setRequestMethod(URLENCODED)
         sparql.queryString = query
         sparql.queryType = QueryForm.SELECT.value
@@ -292,11 +298,7 @@ class RemoteStore:
         self._send(sparql)
 
     def _update(self, update: str, source: Path) -> None:
-        if self._settings.update_url is None:
-            raise StoreError("no update URL is configured, so this store cannot be written")
-        sparql = self._wrapper(self._settings.update_timeout_s)
-        sparql.updateEndpoint = self._settings.update_url
-        sparql.setMethod(POST)
+        sparql = self._writer()
         sparql.setRequestMethod(POSTDIRECTLY)
         # Set directly: setQuery would run SPARQLWrapper's regexes over the whole dataset.
         sparql.queryString = update
