@@ -81,6 +81,9 @@ def publish_staged(
     targets = sorted(quads.graphs)
     staging = {graph: f"{STAGING}{version_id}:{n}" for n, graph in enumerate(targets)}
     hidden = list(staging.values())
+    if not hidden:  # nothing to stage (an empty file): the switch alone drops the old graphs
+        update(SEPARATOR.join([*(drop(g) for g in sorted(replaced)), *marker]))
+        return
     call(_group_calls("RDF_GRAPH_GROUP_INS", hidden))
     try:
         operations = insert_operations(quads, lambda graph: staging[graph or ""])

@@ -328,3 +328,16 @@ def fresh_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stor
     server = request.getfixturevalue("virtuoso_scratch") if kind == "virtuoso" else None
     with open_test_store(kind, tmp_path, server) as opened:
         yield opened
+    if server is not None:
+        forget_other_project(server, tmp_path)
+
+
+def forget_other_project(server: virtuoso.Virtuoso, directory: Path) -> None:
+    """Remove OTHER's graphs from the shared writers' Virtuoso, so that a test that loaded a
+    second project leaves the next test a store holding STUDIES only (a replace touches its
+    own project's graphs, never another's)."""
+    other = RemoteStore(virtuoso_settings(server, graph_prefix=f"{OTHER}graph/"))
+    try:
+        other.replace(write_dataset(directory / "no-other-project.nq", (), OTHER))
+    finally:
+        other.close()

@@ -626,6 +626,16 @@ def test_replacing_one_projects_dataset_leaves_anothers_served(
         other.close()
 
 
+def test_replacing_with_an_empty_dataset_leaves_the_project_no_graph(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    version = fresh_store.version()
+    fresh_store.replace(write_dataset(tmp_path / "none.nq", ()))
+    assert titles(fresh_store) == {}
+    assert study_count(fresh_store) == 0
+    assert fresh_store.version() != version
+
+
 def test_a_store_scoped_to_its_project_answers_from_its_graphs_only(
     fresh_store: Store, tmp_path: Path
 ) -> None:
