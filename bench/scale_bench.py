@@ -113,7 +113,16 @@ def load_all(server: Virtuoso, projects: list[Path], record: Path) -> dict[str, 
         )
         times[project.name] = time.perf_counter() - started
         record.write_text(json.dumps(times, indent=1))
-        log(f"loaded {project.name} in {times[project.name]:.1f} s ({len(times)} loaded)")
+        # Without a checkpoint Virtuoso keeps every page changed since the last one in memory
+        # beside its buffers: loads without one took it to 22 GiB RSS at 460k studies.
+        started = time.perf_counter()
+        server.sql("checkpoint;")
+        now, peak = memory_mib(server.process.pid)
+        log(
+            f"loaded {project.name} in {times[project.name]:.1f} s ({len(times)} loaded); "
+            f"checkpoint {time.perf_counter() - started:.1f} s; Virtuoso RSS {now:.0f} MiB "
+            f"(peak {peak:.0f})"
+        )
     return times
 
 

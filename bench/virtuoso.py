@@ -120,7 +120,7 @@ Striping = 0
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
-CheckpointInterval = 60
+CheckpointInterval = 5
 CaseMode = 2
 DirsAllowed = ., {directory}
 NumberOfBuffers = {buffers}
