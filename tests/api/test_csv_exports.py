@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from fastapi.testclient import TestClient
 from smqi.api.app import create_app
 from smqi.api.http.spreadsheet import FORMULA_STARTS
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
+from tests.libreoffice import convert
 
 from .built_graph import TIMEOUT_S, make_settings
 
@@ -120,9 +119,6 @@ def test_numbers_stay_numbers(formulas: TestClient) -> None:
 def test_libreoffice_evaluates_no_formula_in_any_export(
     formulas: TestClient, tmp_path: Path
 ) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (Debian libreoffice-calc) is not installed; make test installs it")
     files = []
     for name in sorted(EXPORTS):
         files.append(tmp_path / f"{name}.csv")
@@ -131,23 +127,8 @@ def test_libreoffice_evaluates_no_formula_in_any_export(
     control = tmp_path / "control.csv"
     control.write_text(f'"{TITLE.replace(chr(34), chr(34) * 2)}",=1+1\r\n', encoding="utf-8")
     out = tmp_path / "xlsx"
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--infilter=CSV:44,34,76,1",  # comma, quote, UTF-8, from the first line
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(out),
-            str(control),
-            *map(str, files),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    # comma, quote, UTF-8, from the first line
+    convert([control, *files], "xlsx", out, tmp_path / "lo-profile", infilter="CSV:44,34,76,1")
     evaluated = openpyxl.load_workbook(out / "control.xlsx").active
     assert [cell.data_type for cell in evaluated[1]] == ["f", "f"]  # formulas, as feared
     for name in sorted(EXPORTS):

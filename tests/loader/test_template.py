@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from rdflib import Graph
 from rdflib.namespace import SKOS
 
 from smqi.loader.cli import main
+from tests.libreoffice import convert
 from tests.paths import DATA, ONTOLOGY
 
 SHEET = DATA / "sheets" / "illustrative-extraction.csv"
@@ -159,26 +159,10 @@ def test_a_filled_in_workbook_validates_and_builds_to_the_sheets_counts(
 def test_libreoffice_reads_the_workbook_and_its_csv_export_validates(
     template: Path, tmp_path: Path
 ) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (Debian libreoffice-calc) is not installed; make test installs it")
     filled = _fill(template, tmp_path / "filled.xlsx")
     out = tmp_path / "export"
-    subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1",  # comma, quote, UTF-8, first sheet
-            "--outdir",
-            str(out),
-            str(filled),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    # comma, quote, UTF-8, first sheet
+    convert([filled], "csv:Text - txt - csv (StarCalc):44,34,76,1", out, tmp_path / "lo-profile")
     exported = out / "filled.csv"
     with exported.open(encoding="utf-8", newline="") as handle:
         read = list(csv.DictReader(handle))
