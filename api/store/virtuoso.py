@@ -49,12 +49,16 @@ def explicit_dataset(dataset: QueryDataset) -> QueryDataset:
     return QueryDataset(dataset.default_graphs or (NO_GRAPH,), dataset.named_graphs or (NO_GRAPH,))
 
 
-def _group_calls(procedure: str, graphs: list[str]) -> str:
+def _group(procedure: str, graphs: list[str], call: Callable[[str], None]) -> None:
+    """Put ``graphs`` into (or take them out of) the private group, in one call; nothing to
+    send for no graph (``SELECT WHERE {}`` is no query)."""
+    if not graphs:
+        return
     calls = " ".join(
         f'(sql:{procedure}("{PRIVATE_GRAPHS}", "{graph}") AS ?done{n})'
         for n, graph in enumerate(graphs)
     )
-    return f"SELECT {calls} WHERE {{}}"
+    call(f"SELECT {calls} WHERE {{}}")
 
 
 def publish_staged(
@@ -81,10 +85,7 @@ def publish_staged(
     targets = sorted(quads.graphs)
     staging = {graph: f"{STAGING}{version_id}:{n}" for n, graph in enumerate(targets)}
     hidden = list(staging.values())
-    if not hidden:  # nothing to stage (an empty file): the switch alone drops the old graphs
-        update(SEPARATOR.join([*(drop(g) for g in sorted(replaced)), *marker]))
-        return
-    call(_group_calls("RDF_GRAPH_GROUP_INS", hidden))
+    _group("RDF_GRAPH_GROUP_INS", hidden, call)
     try:
         operations = insert_operations(quads, lambda graph: staging[graph or ""])
         for request in requests(operations, REQUEST_BYTES):
@@ -101,12 +102,14 @@ def publish_staged(
         raise
     finally:
         try:
-            call(_group_calls("RDF_GRAPH_GROUP_DEL", hidden))
+            _group("RDF_GRAPH_GROUP_DEL", hidden, call)
         except ApiError:
             logger.warning("could not take the staging graphs %s out of the private group", hidden)
 
 
 def _discard(graphs: list[str], update: Callable[[str], None]) -> None:
+    if not graphs:
+        return
     try:
         update(SEPARATOR.join(drop(graph) for graph in graphs))
     except ApiError:
