@@ -42,14 +42,7 @@ from smqi.api.store.base import RawResult, SelectResult, new_version_id, prepare
 from smqi.api.store.config import EmbeddedStoreSettings
 from smqi.api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
 from smqi.api.store.pool import WorkerPool
-from smqi.api.store.sparql import (
-    NO_GRAPH,
-    Bindings,
-    CheckedQuery,
-    QueryDataset,
-    QueryForm,
-    check_query,
-)
+from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +110,7 @@ class EmbeddedStore:
             graphs = self._call(self._api, "graphs", check_query("ASK {}"), "", prefix)
             cached = (version, tuple(graphs))
             self._scope = cached
-        graphs = cached[1] or (NO_GRAPH,)
-        return QueryDataset(graphs, graphs)
+        return QueryDataset.only(cached[1])
 
     def version(self) -> str:
         try:

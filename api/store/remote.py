@@ -79,7 +79,6 @@ from smqi.api.store.formats import (
     write_graph,
 )
 from smqi.api.store.sparql import (
-    NO_GRAPH,
     Bindings,
     CheckedQuery,
     QueryDataset,
@@ -206,8 +205,7 @@ class RemoteStore:
         cached = self._scope
         if cached is not None and cached[0] == version:
             return cached[1]
-        graphs = tuple(sorted(self._dataset_graphs() or set()))
-        scope = QueryDataset(graphs or (NO_GRAPH,), graphs or (NO_GRAPH,))
+        scope = QueryDataset.only(sorted(self._dataset_graphs() or set()))
         self._scope = (version, scope)
         return scope
 

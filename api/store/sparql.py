@@ -138,6 +138,14 @@ class QueryDataset:
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
 
+    @classmethod
+    def only(cls, graphs: Sequence[str]) -> QueryDataset:
+        """``graphs`` as the default and the named graphs: a project's own dataset in a
+        shared store. With none, NO_GRAPH names both parts, so the query sees nothing (an
+        empty part would mean the whole store to some)."""
+        named = tuple(graphs) or (NO_GRAPH,)
+        return cls(named, named)
+
 
 @dataclass(frozen=True)
 class CheckedQuery:
