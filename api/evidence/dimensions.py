@@ -217,6 +217,12 @@ def _read_collections(snapshot: Snapshot) -> dict[str, CollectionRef]:
     return found
 
 
+def review_scope(snapshot: Snapshot, review: str | None) -> CollectionRef | None:
+    """The collection a ``review`` parameter names; None when it is absent or blank (no
+    filter: a form's empty choice)."""
+    return resolve_collection(snapshot, review) if review and review.strip() else None
+
+
 def resolve_collection(snapshot: Snapshot, value: str, parameter: str = "review") -> CollectionRef:
     """The collection a review id (``walsh-2021``) or IRI names."""
     known = collections(snapshot)

@@ -30,7 +30,7 @@ from smqi.api.evidence.dimensions import (
     codebooks,
     collections,
     dimension_named,
-    resolve_collection,
+    review_scope,
 )
 from smqi.api.evidence.errors import EvidenceError, InvalidParameterError
 from smqi.api.evidence.models import (
@@ -405,7 +405,7 @@ def get_summary(
     browser)."""
 
     def render(snapshot: Snapshot, media_type: str) -> Representation:
-        scope = resolve_collection(snapshot, review) if review and review.strip() else None
+        scope = review_scope(snapshot, review)
         table = cross_tabulate(
             snapshot,
             dimension_named(rows, "rows"),
@@ -448,7 +448,7 @@ def get_gaps(
     together (JSON, or CSV; a page to a browser)."""
 
     def render(snapshot: Snapshot, media_type: str) -> Representation:
-        scope = resolve_collection(snapshot, review) if review and review.strip() else None
+        scope = review_scope(snapshot, review)
         gaps = evidence_gaps(
             snapshot, dimension_named(rows, "rows"), dimension_named(cols, "cols"), scope
         )
@@ -533,7 +533,7 @@ def get_concepts(
     matches, and how many studies are coded with it (in ``review`` if given)."""
 
     def render(snapshot: Snapshot, media_type: str) -> Representation:
-        scope = resolve_collection(snapshot, review) if review and review.strip() else None
+        scope = review_scope(snapshot, review)
         found = concept_scheme(snapshot, scheme, scope)
         if media_type != HTML:
             return _json(found)

@@ -25,7 +25,7 @@ from smqi.api.evidence.dimensions import (
     ConceptRef,
     Vocabulary,
     collections,
-    resolve_collection,
+    review_scope,
     vocabulary,
     year_term,
 )
@@ -78,7 +78,7 @@ def parse_filter(
 ) -> StudyFilter:
     """Resolve the review and each label or IRI given; InvalidParameterError names a bad one.
     ``free_text``: free text every match's title or summaries must hold (each of its words)."""
-    scope = resolve_collection(snapshot, review) if review and review.strip() else None
+    scope = review_scope(snapshot, review)
     known = vocabulary(snapshot)
     concepts = []
     for dimension in DIMENSIONS:
