@@ -58,6 +58,8 @@ BY_NAME = {dimension.name: dimension for dimension in DIMENSIONS}
 BY_PROPERTY = {dimension.predicate: dimension for dimension in DIMENSIONS}
 BY_SCHEME = {dimension.scheme: dimension for dimension in DIMENSIONS}
 YEAR = "year"
+# A year parameter as the OpenAPI document declares it: four digits (blank: no filter).
+YEAR_PATTERN = "^([0-9]{4}|)$"
 YEAR_PROPERTY = str(SMQI.publicationYear)
 # Every scheme /concepts serves: the coded dimensions and the topics used for alignment.
 SCHEMES = (*BY_SCHEME, "topic")
@@ -238,12 +240,12 @@ def resolve_collection(snapshot: Snapshot, value: str, parameter: str = "review"
     )
 
 
-def year_term(value: str) -> ox.Literal:
-    """A publication year (four digits, as the API documents it) as the xsd:integer the
-    graph stores."""
+def year_term(value: str, parameter: str = YEAR) -> ox.Literal:
+    """A publication year (four digits, as YEAR_PATTERN documents it) as the xsd:integer
+    the graph stores; InvalidParameterError naming ``parameter`` otherwise."""
     if re.fullmatch("[0-9]{4}", value) is None:
         raise InvalidParameterError(
-            f"year={value!r} is not a year; give four digits, e.g. year=2016",
-            {"parameter": YEAR, "value": value},
+            f"{parameter}={value!r} is not a year; give four digits, e.g. {parameter}=2016",
+            {"parameter": parameter, "value": value},
         )
     return ox.Literal(str(int(value)), datatype=ox.NamedNode(str(XSD.integer)))

@@ -27,6 +27,7 @@ from smqi.api.evidence.dimensions import (
     BY_NAME,
     SCHEMES,
     YEAR,
+    YEAR_PATTERN,
     codebooks,
     collections,
     dimension_named,
@@ -73,8 +74,6 @@ MAX_LIMIT = 100
 ERRORS = refusals(304, 400, 404, 406, pages=True)
 PAGE_ANSWERS = {**answers(HTML), **ERRORS}
 TABLE_ANSWERS = {**answers(HTML, CSV), **ERRORS}
-# A year as /studies takes it: four digits (blank: no filter).
-YEAR_PATTERN = "^([0-9]{4}|)$"
 CSV_EXAMPLE = (
     "row,row_label,col,col_label,count,studies\r\n"
     "https://w3id.org/smqi/vocab/platform/twitter,Twitter,"

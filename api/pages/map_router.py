@@ -3,7 +3,6 @@ like the evidence answers."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,9 +12,11 @@ from smqi.api.context import AppContext
 from smqi.api.evidence.dimensions import (
     BY_NAME,
     DIMENSIONS,
+    YEAR_PATTERN,
     Dimension,
     dimension_named,
     vocabulary,
+    year_term,
 )
 from smqi.api.evidence.errors import EvidenceError, InvalidParameterError
 from smqi.api.evidence.grid import MapRequest, evidence_map
@@ -45,8 +46,6 @@ MAP_PARAMETERS = (
 )  # fmt: skip
 
 
-# A year: four digits (blank: no bound).
-YEAR_PATTERN = "^([0-9]{4}|)$"
 # The dimension filters, read from the query string as /studies reads them.
 FILTERS = [
     {
@@ -61,14 +60,8 @@ FILTERS = [
 
 
 def _year(value: str | None, parameter: str) -> int | None:
-    if not value:
-        return None
-    if re.fullmatch("[0-9]{4}", value) is None:
-        raise InvalidParameterError(
-            f"{parameter}={value!r} is not a year; give four digits, e.g. {parameter}=2015",
-            {"parameter": parameter, "value": value},
-        )
-    return int(value)
+    """A year bound of the map (blank: none)."""
+    return int(year_term(value, parameter).value) if value else None
 
 
 def _hide(value: str | None) -> bool | None:
