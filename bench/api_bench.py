@@ -96,12 +96,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def memory_mib(pid: int) -> tuple[float, float]:
+    """Resident memory now and at its peak (VmHWM) of a process and its children, MiB."""
+    pids = [pid]
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    pids += [int(child) for child in children.stdout.split()]
+    now = peak = 0
+    for each in pids:
+        try:
+            status = Path(f"/proc/{each}/status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        now += int(fields.get("VmRSS", "0 kB").split()[0])
+        peak += int(fields.get("VmHWM", "0 kB").split()[0])
+    return now / 1024, peak / 1024
+
+
 def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (the API's query workers)."""
-    out = subprocess.run(["ps", "-o", "rss=", "--ppid", str(pid)], capture_output=True, text=True)
-    own = subprocess.run(["ps", "-o", "rss=", "-p", str(pid)], capture_output=True, text=True)
-    total = sum(int(x) for x in (out.stdout + own.stdout).split())
-    return total / 1024
+    """Resident memory of a process and its children (the API's query workers), MiB."""
+    return memory_mib(pid)[0]
 
 
 # Each request a different query text (a numbered comment line before the same query), so

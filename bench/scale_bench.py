@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_bench import Server, free_port  # noqa: E402
+from bench.api_bench import Server, free_port, memory_mib  # noqa: E402
 from bench.build_bench import reference_seconds  # noqa: E402
 from bench.synthetic import make_review_project  # noqa: E402
 from bench.virtuoso import Virtuoso, VirtuosoSettings, running_virtuoso  # noqa: E402
@@ -191,23 +191,6 @@ def serving(name: str, project: Path, store: list[str], env: dict[str, str]) -> 
         yield api
     finally:
         server.stop()
-
-
-def memory_mib(pid: int) -> tuple[float, float]:
-    """Resident memory now and at its peak (VmHWM) of a process and its children, MiB."""
-    pids = [pid]
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    pids += [int(child) for child in children.stdout.split()]
-    now = peak = 0
-    for each in pids:
-        try:
-            status = Path(f"/proc/{each}/status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        now += int(fields.get("VmRSS", "0 kB").split()[0])
-        peak += int(fields.get("VmHWM", "0 kB").split()[0])
-    return now / 1024, peak / 1024
 
 
 @dataclass
