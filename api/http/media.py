@@ -134,6 +134,12 @@ def names(offered: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
+def format_values(offered: Sequence[str]) -> list[str]:
+    """What ``?format=`` takes to choose one of ``offered``: a short name or the media type
+    itself, sorted (for the OpenAPI document's enums)."""
+    return sorted({*names(offered), *offered})
+
+
 @dataclass(frozen=True)
 class MediaRange:
     """One item of an Accept header: ``type/subtype`` (either may be ``*``) and its quality."""

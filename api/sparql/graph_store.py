@@ -24,7 +24,7 @@ from smqi.api.errors import InvalidParameterError, NotFoundError, TooLargeError
 from smqi.api.evidence.queries import Snapshot, api_query
 from smqi.api.http.caching import Representation, respond
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.media import GRAPH_TYPES, names
+from smqi.api.http.media import GRAPH_TYPES, format_values
 from smqi.api.http.negotiation import negotiate, write_rdf
 from smqi.api.http.openapi import answers, one_of, refusals
 from smqi.api.store.sparql import BindingValue
@@ -58,7 +58,7 @@ def get_graph(
         Query(
             alias="format",
             description="ttl, jsonld, rdf, nt, nq or trig (or a media type): overrides Accept.",
-            json_schema_extra=one_of(sorted({*names(GRAPH_TYPES), *GRAPH_TYPES}), repeatable=True),
+            json_schema_extra=one_of(format_values(GRAPH_TYPES), repeatable=True),
         ),
     ] = None,
 ) -> Response:

@@ -26,7 +26,7 @@ from smqi.api.fair.dataset_description import current_facts
 from smqi.api.http.bodies import read_body
 from smqi.api.http.caching import entity_tag, etag_matches
 from smqi.api.http.dependencies import get_context
-from smqi.api.http.media import HTML, choose, names
+from smqi.api.http.media import HTML, choose, format_values
 from smqi.api.http.negotiation import (
     GRAPH_ALIASES,
     GRAPH_TYPES,
@@ -68,7 +68,7 @@ DEFAULT_EXAMPLE = "cq04a-studies-per-year"
 _NOT_CACHED = {"Vary": "Accept", "Cache-Control": "no-cache"}
 
 # The protocol's parameters, read by hand (repeatable, in the URL or a form), declared here.
-_FORMATS = sorted({*names(RESULTS_TYPES), *names(GRAPH_TYPES), *RESULTS_TYPES, *GRAPH_TYPES})
+_FORMATS = sorted({*format_values(RESULTS_TYPES), *format_values(GRAPH_TYPES)})
 _GRAPHS = {"type": "array", "items": {"type": "string", "format": "uri"}}
 _PROTOCOL_FIELDS = {
     "query": {
@@ -96,7 +96,7 @@ _GRAPH_FORMAT = {
     "required": False,
     "schema": {
         "type": "array",
-        "items": {"type": "string", "enum": sorted({*names(GRAPH_TYPES), *GRAPH_TYPES})},
+        "items": {"type": "string", "enum": format_values(GRAPH_TYPES)},
         "description": "A format name or media type: overrides Accept.",
     },
 }
