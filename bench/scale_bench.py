@@ -113,9 +113,9 @@ def load_all(server: Virtuoso, projects: list[Path], record: Path) -> dict[str, 
         )
         times[project.name] = time.perf_counter() - started
         record.write_text(json.dumps(times, indent=1))
-        # A checkpoint after each load keeps the transaction log short. It does not stop
-        # Virtuoso 7.2.5's memory growing by ~330 MiB a build (README: a restart gives it
-        # back); the RSS logged here shows that growth.
+        # A checkpoint after each load keeps the transaction log short. The RSS logged here
+        # shows whether Virtuoso's memory grows from load to load (README: through SPARQL
+        # Update it grew by 330-480 MiB a build; through the Graph Store, a few MiB).
         started = time.perf_counter()
         server.sql("checkpoint;")
         now, peak = memory_mib(server.process.pid)

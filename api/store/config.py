@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urljoin
 
 from smqi.loader.terms import DEFAULT_BASE
 
@@ -121,6 +122,15 @@ class RemoteStoreSettings:
     def bookkeeping_graph(self) -> str | None:
         """The graph the store keeps for itself, never published: the version marker."""
         return self.version_graph
+
+    @property
+    def graph_store_url(self) -> str | None:
+        """Where a Virtuoso takes N-Triples into a graph (the SPARQL 1.1 Graph Store
+        protocol) from the loading account: beside its authenticated update endpoint
+        (``/sparql-auth`` -> ``/sparql-graph-crud-auth``)."""
+        if self.update_url is None:
+            return None
+        return urljoin(self.update_url, "sparql-graph-crud-auth")
 
     def __post_init__(self) -> None:
         _check_limits(self.query_timeout_s, self.max_rows)

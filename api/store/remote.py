@@ -33,8 +33,11 @@ import ast
 import http.client
 import logging
 import math
+import re
 import time
 import urllib.error
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +74,7 @@ from smqi.api.store.config import RemoteStoreSettings
 from smqi.api.store.formats import (
     N_TRIPLES,
     SPARQL_JSON,
+    TURTLE,
     Row,
     capped_results,
     negotiate,
@@ -239,6 +243,7 @@ class RemoteStore:
                 version_id,
                 recorded,
                 lambda text: self._update(text, source),
+                lambda graph, document: self._post(graph, document, source),
                 self._call,
                 additive=not clear_first,
             )
@@ -294,6 +299,57 @@ class RemoteStore:
         sparql.queryType = QueryForm.SELECT.value
         sparql.addCustomHttpHeader("Accept", SPARQL_JSON)
         self._send(sparql)
+
+    def _post(self, graph: str, document: bytes, source: Path) -> None:
+        """Add an N-Triples ``document`` (from ``source``) to ``graph`` through the store's
+        Graph Store endpoint (SPARQL 1.1 Graph Store protocol), as the loading account."""
+        url = self._settings.graph_store_url
+        if url is None:
+            raise StoreError("no update URL is configured, so this store cannot be written")
+        request = urllib.request.Request(
+            f"{url}?{urllib.parse.urlencode({'graph-uri': graph})}",
+            data=document,
+            method="POST",
+            headers={"Content-Type": TURTLE},  # N-Triples is Turtle; Virtuoso knows Turtle's type
+        )
+        timeout = self._settings.update_timeout_s
+        try:
+            with self._opener(url).open(request, timeout=timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            if exc.code == 401:
+                raise StoreError("the SPARQL endpoint refused the configured credentials") from exc
+            said = _plain_text(exc.read(2000))
+            raise DatasetError(
+                f"the store's Graph Store endpoint failed to write {source.name} "
+                f"({exc.code}{': ' + said if said else ''}). The dataset being served is unchanged."
+            ) from exc
+        except TimeoutError as exc:
+            raise QueryTimeoutError(f"the store did not take the data within {timeout} s") from exc
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise QueryTimeoutError(
+                    f"the store did not take the data within {timeout} s"
+                ) from exc
+            raise StoreUnavailableError(
+                "the store's Graph Store endpoint cannot be reached"
+            ) from exc
+        except (http.client.HTTPException, ConnectionError) as exc:
+            raise StoreUnavailableError("the connection to the store broke") from exc
+
+    def _opener(self, url: str) -> urllib.request.OpenerDirector:
+        """urllib with the loading account's credentials for ``url``, if any."""
+        user, password = self._settings.user, self._settings.password
+        if user is None or password is None:
+            return urllib.request.build_opener()
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, url, user, password)
+        handler: urllib.request.BaseHandler = (
+            urllib.request.HTTPDigestAuthHandler(passwords)
+            if self._settings.auth == "digest"
+            else urllib.request.HTTPBasicAuthHandler(passwords)
+        )
+        return urllib.request.build_opener(handler)
 
     def _update(self, update: str, source: Path) -> None:
         sparql = self._writer()
@@ -475,6 +531,12 @@ def _triples(body: bytes) -> list[ox.Triple]:
         return triples_from_ntriples(body)
     except SyntaxError as exc:
         raise _malformed(body) from exc
+
+
+def _plain_text(body: bytes) -> str:
+    """A server's error page as one line of text (Virtuoso answers in HTML), shortened."""
+    text = re.sub(r"<[^>]*>", " ", body.decode("utf-8", "replace"))
+    return " ".join(text.split())[:500]
 
 
 def _malformed(body: bytes) -> StoreError:

@@ -126,5 +126,26 @@ def requests(operations: list[str], max_bytes: int | None) -> Iterator[str]:
         yield SEPARATOR.join(pending)
 
 
+def documents(lines: list[str], max_bytes: int) -> Iterator[bytes]:
+    """N-Triples ``lines`` (no blank node: each document is its own scope for labels) as
+    documents of at most ``max_bytes`` each. DatasetError if one line alone is larger."""
+    pending: list[bytes] = []
+    size = 0
+    for line in lines:
+        encoded = line.encode("utf-8") + b"\n"
+        if len(encoded) > max_bytes:
+            raise DatasetError(
+                f"one triple takes {len(encoded)} bytes, more than the {max_bytes} a request "
+                "to this store may; the dataset being served is unchanged"
+            )
+        if pending and size + len(encoded) > max_bytes:
+            yield b"".join(pending)
+            pending, size = [], 0
+        pending.append(encoded)
+        size += len(encoded)
+    if pending:
+        yield b"".join(pending)
+
+
 def drop(graph: str) -> str:
     return f"DROP SILENT GRAPH <{graph}>"

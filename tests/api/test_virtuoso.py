@@ -15,7 +15,7 @@ import pytest
 
 from bench.virtuoso import LOADER, Virtuoso, VirtuosoSettings, setup_sql, virtuoso_ini
 from smqi.api.errors import DatasetError
-from smqi.api.store import RemoteStore, Store, updates, virtuoso
+from smqi.api.store import RemoteStore, Store, virtuoso
 from smqi.api.store.formats import CSV
 from tests.paths import REPO
 
@@ -26,7 +26,6 @@ from .conftest import (
     VIRTUOSO_MAX_ROWS,
     Study,
     expected_titles,
-    nquads,
     study_count,
     titles,
     virtuoso_settings,
@@ -91,12 +90,16 @@ def test_a_load_in_many_requests_is_seen_whole_or_not_at_all(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     requests: list[str] = []
-    send = scratch._update
+    send, post = scratch._update, scratch._post
     monkeypatch.setattr(
         scratch, "_update", lambda text, source: (requests.append(text), send(text, source))
     )
+    monkeypatch.setattr(
+        scratch,
+        "_post",
+        lambda graph, document, source: (requests.append(graph), post(graph, document, source)),
+    )
     monkeypatch.setattr(virtuoso, "REQUEST_BYTES", 12_000)  # a few studies per request
-    monkeypatch.setattr(updates, "TRIPLES_PER_OPERATION", 20)
     seen: list[int] = []
     stop = threading.Event()
 
@@ -127,18 +130,24 @@ def test_a_failed_load_leaves_the_served_dataset_and_no_staging(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(virtuoso, "REQUEST_BYTES", 12_000)
-    monkeypatch.setattr(updates, "TRIPLES_PER_OPERATION", 20)
     before = scratch.version()
-    # Virtuoso refuses an integer that is not one, late in the file: the first requests
-    # have been written to staging graphs by then
-    broken = tmp_path / "broken.nq"
-    integer = "http://www.w3.org/2001/XMLSchema#integer"
-    bad = f'<{EX}study/x> <{EX}p> "many"^^<{integer}> <{EX}graph/z> .\n'
-    broken.write_text(nquads(MANY_STUDIES) + bad, encoding="utf-8")
+    # Virtuoso refuses the third document (its last line is not Turtle): the first two have
+    # been written to a staging graph by then
+    post, sent = scratch._post, []
 
-    with pytest.raises(DatasetError, match=r"(?s)integer.*unchanged"):
-        scratch.replace(broken)
+    def post_third_broken(graph: str, document: bytes, source: Path) -> None:
+        sent.append(graph)
+        post(graph, document + b"not turtle\n" if len(sent) == 3 else document, source)
 
+    monkeypatch.setattr(scratch, "_post", post_third_broken)
+
+    with pytest.raises(
+        DatasetError,
+        match=r"many\.nq \(500: .*TURTLE RDF loader, line \d+: syntax error\)\. .*unchanged",
+    ):
+        scratch.replace(write_dataset(tmp_path / "many.nq", MANY_STUDIES))
+
+    assert len(sent) == 3
     assert titles(scratch) == expected_titles(STUDIES)
     assert scratch.version() == before
     assert staged_triples(virtuoso_scratch) == 0
