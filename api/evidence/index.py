@@ -4,7 +4,7 @@ Why: filtering, facet counts and cross-tabulations join every coded record with 
 and on the embedded store those joins (and above all FILTER EXISTS / NOT EXISTS) cost
 seconds to minutes at 100k studies, past the query timeout. The index is read instead with
 scans only (``record-codes.rq``, ``property-pairs.rq``: one pass over one property per query,
-the answer packed into at most 256 rows of moderate size, so that neither the store's row
+the answer packed into at most 4096 rows of moderate size, so that neither the store's row
 cap nor the result parser's 16 MiB limit on one value is reached) and held as bit sets: bit
 ``i`` stands for the ``i``-th study in listing order (year, first author, IRI). A filter is then
 a few big-integer ANDs and ORs, a count is ``int.bit_count``, and the answers are the same
@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from smqi.api.errors import StoreError
 from smqi.api.evidence.dimensions import DIMENSIONS, YEAR_PROPERTY
-from smqi.api.evidence.queries import Row, Snapshot, api_query, iri, text
+from smqi.api.evidence.queries import Row, Snapshot, api_query, text
 from smqi.api.store import Bindings
 from smqi.loader.terms import SMQI
 
@@ -116,12 +116,20 @@ def _complete(snapshot: Snapshot, name: str, bindings: Bindings) -> list[Row]:
 def property_pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[str, str]]:
     """Every (subject, object) that ``prop`` links; ``literals`` when its objects are
     literals (property-pairs.rq percent-encodes those)."""
+    pairs = _packed_pairs(snapshot, "property-pairs", prop)
+    if not literals:
+        return pairs
+    return [(subject, unquote(value) if "%" in value else value) for subject, value in pairs]
+
+
+def _packed_pairs(snapshot: Snapshot, name: str, prop: str) -> list[tuple[str, str]]:
+    """The (subject, object) lines of ``name``.rq's ``?pairs`` packed for ``prop``."""
     pairs: list[tuple[str, str]] = []
-    for row in _complete(snapshot, "property-pairs", {"property": ox.NamedNode(prop)}):
+    for row in _complete(snapshot, name, {"property": ox.NamedNode(prop)}):
         for line in (text(row, "pairs") or "").split("\n"):
             if line:
                 subject, _, value = line.partition("\t")
-                pairs.append((subject, unquote(value) if literals and "%" in value else value))
+                pairs.append((subject, value))
     return pairs
 
 
@@ -150,13 +158,10 @@ def _build(snapshot: Snapshot) -> StudyIndex:
             covered.setdefault(collection_of[record], []).append(place)
     coded: dict[str, dict[Code, list[int]]] = {}
     for dimension in DIMENSIONS:
-        rows = _complete(snapshot, "record-codes", {"property": ox.NamedNode(dimension.predicate)})
-        for row in rows:
-            code = (dimension.predicate, iri(row, "value"))
-            for record in (text(row, "records") or "").split("\n"):
-                if record in study_of and record in collection_of:
-                    by_code = coded.setdefault(collection_of[record], {})
-                    by_code.setdefault(code, []).append(study_of[record])
+        for record, value in _packed_pairs(snapshot, "record-codes", dimension.predicate):
+            if record in study_of and record in collection_of:
+                by_code = coded.setdefault(collection_of[record], {})
+                by_code.setdefault((dimension.predicate, value), []).append(study_of[record])
 
     by_year: dict[int, list[int]] = {}
     for study, year in years.items():

@@ -8,9 +8,10 @@ named-graph-uri parameters, which every endpoint honours and which win over FROM
 client's own, else those the FROM and FROM NAMED clauses name. A query with relative IRIs
 is sent after a ``BASE`` declaration of the store's base IRI.
 
-Results are always fetched as SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT,
-DESCRIBE), parsed by pyoxigraph into the same terms the embedded store returns, cut at the
-row cap, and written in the type the client asked for by the same code as the embedded store.
+Results are always fetched as SPARQL JSON (SELECT, ASK; from Virtuoso, SPARQL XML) or
+N-Triples (CONSTRUCT, DESCRIBE), parsed by pyoxigraph into the same terms the embedded store
+returns, cut at the row cap, and written in the type the client asked for by the same code
+as the embedded store.
 A server that cuts an answer itself must say so: ``X-SPARQL-MaxRows`` (Virtuoso's row limit
 was reached) marks the rows truncated, and ``X-SQL-State: S1TAT`` (Virtuoso's partial
 answer at its time limit) is a timeout, never an answer.
@@ -95,6 +96,7 @@ from smqi.api.store.updates import SEPARATOR, drop, insert_operations, read_quad
 from smqi.api.store.virtuoso import (
     ANYTIME_STATE,
     DESCRIBE_PRAGMA,
+    RESULTS_TYPE,
     TIMEOUT_PARAMETER,
     explicit_dataset,
     plain_blank_nodes,
@@ -130,6 +132,8 @@ class RemoteStore:
         self._settings = settings
         self._version: tuple[float, str] | None = None  # (read at, monotonic seconds; value)
         self._scope: tuple[str, QueryDataset] | None = None  # (version, the project's graphs)
+        # the results format asked of the endpoint (Virtuoso writes XML faster than JSON)
+        self._results = RESULTS_TYPE if settings.kind == "virtuoso" else SPARQL_JSON
 
     @property
     def settings(self) -> RemoteStoreSettings:
@@ -149,13 +153,13 @@ class RemoteStore:
         timeout_s: float | None = None,
     ) -> SelectResult:
         checked, text = prepare(query, bindings, QueryForm.SELECT)
-        answer = self._query(checked, text, SPARQL_JSON, scoped=scoped, timeout_s=timeout_s)
+        answer = self._query(checked, text, self._results, scoped=scoped, timeout_s=timeout_s)
         variables, rows, truncated = self._rows(answer)
         return SelectResult(variables, row_dicts(variables, rows), truncated)
 
     def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         checked, text = prepare(query, bindings, QueryForm.ASK)
-        return _boolean(self._query(checked, text, SPARQL_JSON).body)
+        return _boolean(self._query(checked, text, self._results).body, self._results)
 
     def construct(self, query: str, bindings: Bindings | None = None) -> list[ox.Triple]:
         checked, text = prepare(query, bindings, QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
@@ -173,10 +177,10 @@ class RemoteStore:
             graph = self._query(checked, checked.text, N_TRIPLES, dataset)
             written = write_graph(_triples(graph.body), media_type)
             return RawResult(written, media_type, graph.cut)
-        answer = self._query(checked, checked.text, SPARQL_JSON, dataset)
+        answer = self._query(checked, checked.text, self._results, dataset)
         body = answer.body
         try:
-            results = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            results = ox.parse_query_results(body, format=results_format(self._results))
             if isinstance(results, ox.QueryBoolean):
                 boolean = results.serialize(format=results_format(media_type)) or b""
                 return RawResult(boolean, media_type)
@@ -429,7 +433,7 @@ class RemoteStore:
             answer = self._send(sparql)
         except QuerySyntaxError as exc:
             raise QuerySyntaxError(located_syntax_error(checked.text, base) or str(exc)) from exc
-        if virtuoso and accept == SPARQL_JSON:
+        if virtuoso and accept == RESULTS_TYPE:
             return _Answer(plain_blank_nodes(answer.body), answer.cut)
         return answer
 
@@ -499,7 +503,7 @@ class RemoteStore:
                 max_rows,
             )
         try:
-            solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            solutions = ox.parse_query_results(body, format=results_format(self._results))
             if not isinstance(solutions, ox.QuerySolutions):
                 raise StoreError("the SPARQL endpoint answered a SELECT with a boolean")
             variables = [variable.value for variable in solutions.variables]
@@ -516,9 +520,9 @@ class RemoteStore:
         """Nothing to release: every request opens and closes its own connection."""
 
 
-def _boolean(body: bytes) -> bool:
+def _boolean(body: bytes, media_type: str) -> bool:
     try:
-        result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        result = ox.parse_query_results(body, format=results_format(media_type))
     except SyntaxError as exc:
         raise _malformed(body) from exc
     if not isinstance(result, ox.QueryBoolean):

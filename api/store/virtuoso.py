@@ -1,7 +1,9 @@
 """What a Virtuoso (7.2) endpoint needs beyond SPARQL 1.1, measured on Debian's
 ``virtuoso-opensource`` 7.2.5: the README's Virtuoso recipe sets the server up for it.
 
-- Reading: a query gets a ``timeout`` (milliseconds) of its own; at that time Virtuoso
+- Reading: results are asked for as SPARQL XML, which Virtuoso writes about three times
+  faster than SPARQL JSON (300k rows of three terms: 10.4 s, against 29.7 s as JSON).
+  A query gets a ``timeout`` (milliseconds) of its own; at that time Virtuoso
   sends the rows found so far with ``X-SQL-State: S1TAT`` (an "anytime" answer: a COUNT
   comes back smaller, with status 200), which the remote store refuses as a timeout. Blank
   nodes come back as ``nodeID://b123``, which is not a blank node label; the prefix goes.
@@ -30,6 +32,7 @@ import re
 from collections.abc import Callable
 
 from smqi.api.errors import ApiError, DatasetError
+from smqi.api.store.formats import SPARQL_XML
 from smqi.api.store.sparql import NO_GRAPH, QueryDataset
 from smqi.api.store.updates import (
     SEPARATOR,
@@ -48,11 +51,12 @@ DESCRIBE_PRAGMA = 'define sql:describe-mode "CBD"'
 ANYTIME_STATE = "S1TAT"  # X-SQL-State of an answer cut short at its timeout
 PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
 STAGING = "urn:x-smqi:staging:"
-_BLANK_NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+RESULTS_TYPE = SPARQL_XML
+_BLANK_NODE_ID = re.compile(rb"(<bnode>)nodeID://")
 
 
 def plain_blank_nodes(body: bytes) -> bytes:
-    """SPARQL JSON results with Virtuoso's ``nodeID://`` prefix taken off blank node labels."""
+    """SPARQL XML results with Virtuoso's ``nodeID://`` prefix taken off blank node labels."""
     return _BLANK_NODE_ID.sub(rb"\1", body) if b"nodeID://" in body else body
 
 
