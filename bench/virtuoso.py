@@ -62,6 +62,10 @@ class VirtuosoSettings:
     execution_limit_s: int = 600
     buffers: int = 10_000
     estimate_limit_s: int = 0  # MaxQueryCostEstimationTime; 0: never refuse on an estimate
+    # TransactionAfterImageLimit: what one transaction may change. A replace's switch (one
+    # MOVE per graph) deletes the old dataset and moves the new one in one transaction;
+    # Virtuoso's default, 50 MB, refused to replace a 10k-study build (SR325).
+    after_image_bytes: int = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ DirsAllowed = ., {directory}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {buffers * 3 // 4}
 MaxQueryMem = 2G
+TransactionAfterImageLimit = {settings.after_image_bytes}
 ThreadsPerQuery = 2
 AsyncQueueMaxThreads = 10
 

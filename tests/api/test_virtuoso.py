@@ -197,6 +197,7 @@ def test_the_readme_recipe_is_what_the_tests_run() -> None:
     for name, value in {
         "ResultSetMaxRows": settings.max_rows,
         "MaxQueryExecutionTime": settings.execution_limit_s,
+        "TransactionAfterImageLimit": settings.after_image_bytes,
     }.items():
         assert f"{name} = {value}\n" in ini
         assert f"`{value}`" in bullets[name], name
