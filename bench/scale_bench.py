@@ -14,7 +14,8 @@ different comment line). Then the same for the first ``--compare-reviews`` revie
 geometric mean of Oxigraph's time over Virtuoso's.
 
 Usage: python bench/scale_bench.py [--reviews 100] [--studies 10000] [--compare-reviews 10]
-       [--work DIR] [--requests 20] [--skip-compare]
+       [--work DIR] [--requests 20] [--skip-compare] [--skip-big] [--timeout 60]
+       [--skip-queries]
 The work directory (default: a new one under /tmp) keeps the builds and both stores: a
 later run with the same ``--work`` reuses what is there. Needs Debian's virtuoso-opensource
 and the oxigraph server (test extra). Every study is SYNTHETIC.
@@ -49,7 +50,7 @@ from bench.virtuoso import Virtuoso, VirtuosoSettings, running_virtuoso  # noqa:
 
 BIN = Path(sys.executable).parent
 SMQI = str(BIN / "smqi")
-API_TIMEOUT_S = 60  # the API's query timeout: the competency queries at 1M take seconds
+API_TIMEOUT_S = 60  # the API's query timeout by default (--timeout)
 START_TIMEOUT_S = 1800
 # Virtuoso for 50M triples: 8 KiB pages, about 5.5 GiB of cache (of this machine's 24)
 BIG_BUFFERS = 700_000
@@ -175,12 +176,15 @@ def get(url: str, timeout: float = REQUEST_TIMEOUT_S) -> tuple[float, bytes]:
 
 
 @contextmanager
-def serving(name: str, project: Path, store: list[str], env: dict[str, str]) -> Iterator[Api]:
-    """``smqi serve`` over ``store`` (its options), timed until it answers and until a first
-    /studies comes back (the evidence index is ready then)."""
+def serving(
+    name: str, project: Path, store: list[str], env: dict[str, str], timeout_s: int
+) -> Iterator[Api]:
+    """``smqi serve`` over ``store`` (its options) with a query timeout of ``timeout_s``,
+    timed until it answers and until a first /studies comes back (the evidence index is
+    ready then)."""
     port = free_port()
     command = [SMQI, "serve", "--project", str(project), "--port", str(port)]
-    command += [*store, "--timeout", str(API_TIMEOUT_S)]
+    command += [*store, "--timeout", str(timeout_s)]
     server = Server(name, command, f"http://127.0.0.1:{port}", "/static/site.css", 600, env=env)
     started = time.perf_counter()
     server.start()
@@ -260,8 +264,9 @@ def study_number(first: int, studies: int, n: int) -> str:
     return f"{first + (7919 * n) % studies:06d}"
 
 
-def competency_queries(api: Api, runs: int = 3) -> dict[str, float]:
-    """Median milliseconds of each competency query through the API's /sparql, uncached."""
+def competency_queries(api: Api, timeout_s: int, runs: int = 3) -> dict[str, float]:
+    """Median milliseconds of each competency query through the API's /sparql, uncached
+    (``timeout_s`` for one that the API stopped at its timeout)."""
     from smqi.api.sparql.service_description import runnable_text
     from smqi.loader.queries import load_catalogue
     from smqi.loader.terms import DEFAULT_BASE
@@ -278,7 +283,7 @@ def competency_queries(api: Api, runs: int = 3) -> dict[str, float]:
                 found.append(get(url)[0])
             except RuntimeError as error:
                 log(f"{name}: {error}")
-                found.append(API_TIMEOUT_S * 1000.0)
+                found.append(timeout_s * 1000.0)
                 break
         times[name] = statistics.median(found)
         log(f"{name}: {times[name]:.0f} ms")
@@ -318,12 +323,12 @@ def run_api(
     env: dict[str, str],
     args: argparse.Namespace,
 ) -> tuple[list[str], dict[str, float]]:
-    with serving(f"api-{label}", project, store, env) as api:
+    with serving(f"api-{label}", project, store, env, args.timeout) as api:
         log(f"{label}: answering after {api.serving_s:.1f} s, /studies after {api.ready_s:.1f} s")
         # bench/synthetic.py numbers review N's studies from N * studies + 1
         first = int(project.name.rsplit("-", 1)[1]) * args.studies + 1
         timings = measure(api, args.requests, first, args.studies)
-        queries = competency_queries(api)
+        queries = {} if args.skip_queries else competency_queries(api, args.timeout)
         rows = api_rows(size, label, api, timings)
     return rows, queries
 
@@ -337,6 +342,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="kept between runs (default: a new temp dir)")
     parser.add_argument("--skip-compare", action="store_true")
     parser.add_argument("--skip-big", action="store_true", help="only the comparison")
+    parser.add_argument(
+        "--timeout", type=int, default=API_TIMEOUT_S, help="the API's query timeout, seconds"
+    )
+    parser.add_argument(
+        "--skip-queries", action="store_true", help="time the routes, not the competency queries"
+    )
     args = parser.parse_args()
     work = (args.work or Path(tempfile.mkdtemp(prefix="scale-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -388,7 +399,7 @@ def main() -> None:
             "oxigraph",
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location),
              "--bind", f"127.0.0.1:{port}", "--union-default-graph",
-             "--timeout-s", str(API_TIMEOUT_S + 5)],
+             "--timeout-s", str(args.timeout + 5)],
             f"http://127.0.0.1:{port}",
             "/query?query=ASK%7B%7D",
             timeout=600,
@@ -407,6 +418,7 @@ def main() -> None:
 
 
 def print_queries(queries: dict[str, dict[str, float]]) -> None:
+    queries = {column: times for column, times in queries.items() if times}
     if not queries:
         return
     columns = list(queries)
