@@ -37,7 +37,10 @@ class AnswerCache:
     so an answer computed for version V stays right until the version changes.
 
     Bounded by entries and by bytes (a cross-tab at 100k studies is megabytes), and each
-    missing key is computed once even when many requests ask for it at the same time.
+    missing key is computed once even when many requests ask for it at the same time. An
+    answer larger than a quarter of the bytes is not kept: at 1M studies a cross-tab listing
+    each cell's studies is over 100 MB, and keeping it pushed out everything else, the
+    evidence index among it, which then took ten minutes to read again.
     """
 
     capacity: int
@@ -73,6 +76,8 @@ class AnswerCache:
                 with self._lock:
                     self._computing.pop(entry, None)
             size = _size(value)
+            if size > self.max_bytes // 4:
+                return value
             with self._lock:
                 self._entries[entry] = (value, size)
                 self._bytes += size

@@ -18,13 +18,25 @@ def test_answers_are_kept_per_version() -> None:
 
 
 def test_the_byte_budget_evicts_the_oldest_answers() -> None:
-    cache = AnswerCache(capacity=100, max_bytes=2500)
-    for n in range(4):
+    cache = AnswerCache(capacity=100, max_bytes=4000)
+    for n in range(5):
         cache.get_or_compute("v", f"k{n}", lambda: Representation(b"x" * 1000, "text/plain"))
     computed: list[str] = []
     cache.get_or_compute("v", "k0", lambda: computed.append("k0") or b"")
-    cache.get_or_compute("v", "k3", lambda: computed.append("k3") or b"")
+    cache.get_or_compute("v", "k4", lambda: computed.append("k4") or b"")
     assert computed == ["k0"]
+
+
+def test_an_answer_over_a_quarter_of_the_budget_is_not_kept_and_evicts_nothing() -> None:
+    cache = AnswerCache(capacity=100, max_bytes=4000)
+    cache.get_or_compute("v", "index", lambda: "the evidence index")
+    big = cache.get_or_compute("v", "big", lambda: Representation(b"x" * 1001, "text/plain"))
+    assert big.body == b"x" * 1001  # answered all the same
+    assert cache.get("v", "big") is None
+    assert cache.get("v", "index") == "the evidence index"
+    for n in range(3):  # a quarter exactly is kept
+        cache.get_or_compute("v", f"k{n}", lambda: Representation(b"x" * 1000, "text/plain"))
+    assert cache.get("v", "k0") is not None
 
 
 def test_a_missing_answer_is_computed_once_for_simultaneous_requests() -> None:
