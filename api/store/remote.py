@@ -39,6 +39,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -317,29 +319,21 @@ class RemoteStore:
             headers={"Content-Type": TURTLE},  # N-Triples is Turtle; Virtuoso knows Turtle's type
         )
         timeout = self._settings.update_timeout_s
-        try:
-            with self._opener(url).open(request, timeout=timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            if exc.code == 401:
-                raise StoreError("the SPARQL endpoint refused the configured credentials") from exc
-            said = _plain_text(exc.read(2000))
-            raise DatasetError(
-                f"the store's Graph Store endpoint failed to write {source.name} "
-                f"({exc.code}{': ' + said if said else ''}). The dataset being served is unchanged."
-            ) from exc
-        except TimeoutError as exc:
-            raise QueryTimeoutError(f"the store did not take the data within {timeout} s") from exc
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise QueryTimeoutError(
-                    f"the store did not take the data within {timeout} s"
+        with _reaching("the store's Graph Store endpoint", timeout):
+            try:
+                with self._opener(url).open(request, timeout=timeout) as response:
+                    response.read()
+            except urllib.error.HTTPError as exc:
+                if exc.code == 401:
+                    raise StoreError(
+                        "the SPARQL endpoint refused the configured credentials"
+                    ) from exc
+                said = _plain_text(exc.read(2000))
+                raise DatasetError(
+                    f"the store's Graph Store endpoint failed to write {source.name} "
+                    f"({exc.code}{': ' + said if said else ''}). "
+                    "The dataset being served is unchanged."
                 ) from exc
-            raise StoreUnavailableError(
-                "the store's Graph Store endpoint cannot be reached"
-            ) from exc
-        except (http.client.HTTPException, ConnectionError) as exc:
-            raise StoreUnavailableError("the connection to the store broke") from exc
 
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
         """urllib with the loading account's credentials for ``url``, if any."""
@@ -444,6 +438,11 @@ class RemoteStore:
         within the timeout of its first byte, so a result trickling in is abandoned too.
         """
         timeout = sparql.timeout or 0
+        with _reaching("the SPARQL endpoint", timeout):
+            return self._exchange(sparql, timeout)
+
+    def _exchange(self, sparql: SPARQLWrapper, timeout: float) -> _Answer:
+        """The request and its whole body: ``_send`` but for failing to reach the endpoint."""
         try:
             response = sparql.query().response
             try:
@@ -482,14 +481,6 @@ class RemoteStore:
             raise QueryTimeoutError(
                 f"the SPARQL endpoint did not answer within {timeout} s; the query was abandoned"
             ) from exc
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                raise QueryTimeoutError(
-                    f"the SPARQL endpoint did not answer within {timeout} s"
-                ) from exc
-            raise StoreUnavailableError("the SPARQL endpoint cannot be reached") from exc
-        except (http.client.HTTPException, ConnectionError) as exc:
-            raise StoreUnavailableError("the connection to the SPARQL endpoint broke") from exc
 
     def _rows(self, answer: _Answer) -> tuple[list[str], list[Row], bool]:
         """Variables, the rows up to the cap, and whether more rows were left out (by us, or
@@ -535,6 +526,22 @@ def _triples(body: bytes) -> list[ox.Triple]:
         return triples_from_ntriples(body)
     except SyntaxError as exc:
         raise _malformed(body) from exc
+
+
+@contextmanager
+def _reaching(endpoint: str, timeout: float) -> Iterator[None]:
+    """Failures to reach ``endpoint`` (words naming it) or to hear from it within
+    ``timeout`` seconds, as the API's errors: a timeout, or the store unavailable."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise QueryTimeoutError(f"{endpoint} did not answer within {timeout} s") from exc
+    except urllib.error.URLError as exc:  # HTTPError, an answer, is the caller's to read
+        if isinstance(exc.reason, TimeoutError):
+            raise QueryTimeoutError(f"{endpoint} did not answer within {timeout} s") from exc
+        raise StoreUnavailableError(f"{endpoint} cannot be reached") from exc
+    except (http.client.HTTPException, ConnectionError) as exc:
+        raise StoreUnavailableError(f"the connection to {endpoint} broke") from exc
 
 
 def _plain_text(body: bytes) -> str:
