@@ -18,8 +18,13 @@ without a review, sets are ORed across collections.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
+from typing import TypeVar
 from urllib.parse import unquote
 
 import pyoxigraph as ox
@@ -31,6 +36,7 @@ from smqi.api.store import Bindings
 from smqi.loader.terms import SMQI
 
 Code = tuple[str, str]  # (record-level property IRI, value IRI)
+T = TypeVar("T")
 
 
 def bit_set(positions: Iterable[int], size: int) -> int:
@@ -134,23 +140,56 @@ def _packed_pairs(snapshot: Snapshot, name: str, prop: str) -> list[tuple[str, s
 
 
 def _build(snapshot: Snapshot) -> StudyIndex:
-    # one query per property: each stays well inside the query timeout at 100k studies
-    years = dict(property_pairs(snapshot, YEAR_PROPERTY, literals=True))
-    authors = dict(property_pairs(snapshot, str(SMQI.firstAuthor), literals=True))
+    # one query per property: each stays well inside the query timeout at 100k studies. The
+    # store's bulk_reads of them run ahead while the answers already in are used.
+    literal = (YEAR_PROPERTY, str(SMQI.firstAuthor))
+    links = (str(SMQI.consensusOf), str(SMQI.codesStudy), str(SMQI.inCollection))
+    reads: list[Callable[[], list[tuple[str, str]]]] = [
+        *(partial(property_pairs, snapshot, prop, True) for prop in literal),
+        *(partial(property_pairs, snapshot, prop, False) for prop in links),
+        *(partial(_packed_pairs, snapshot, "record-codes", d.predicate) for d in DIMENSIONS),
+    ]
+    answers = in_order(reads, snapshot.context.settings.store.bulk_reads)
+    try:
+        return _built(answers)
+    finally:
+        answers.close()  # after a failure: the reads not yet sent never are
+
+
+def in_order(calls: Sequence[Callable[[], T]], at_once: int) -> Generator[T, None, None]:
+    """The calls' results, in order, with up to ``at_once`` of them running at a time: the
+    next ones are under way while the caller uses one, and at most ``at_once`` results wait
+    to be used. Closing the generator early cancels those not yet started (the running ones
+    finish in the background)."""
+    if at_once <= 1:
+        yield from (call() for call in calls)
+        return
+    pool = ThreadPoolExecutor(at_once, thread_name_prefix="smqi-read")
+    waiting = iter(calls)
+    running = deque(pool.submit(call) for call in islice(waiting, at_once))
+    try:
+        while running:
+            first = running.popleft()
+            # queued behind the running ones: it starts as soon as one of them ends, so
+            # that ``at_once`` keep running while the caller uses ``first``'s result
+            running.extend(pool.submit(call) for call in islice(waiting, 1))
+            yield first.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _built(answers: Iterator[list[tuple[str, str]]]) -> StudyIndex:
+    """The index from the answers of ``_build``'s reads, taken in their order."""
+    years = dict(next(answers))
+    authors = dict(next(answers))
     order = sorted(
         years, key=lambda s: (int(years[s]), authors.get(s, "").casefold(), authors.get(s, ""), s)
     )
     position = {study: index for index, study in enumerate(order)}
     size = len(order)
-    superseded = frozenset(
-        record for _, record in property_pairs(snapshot, str(SMQI.consensusOf), literals=False)
-    )
-    study_of = {
-        r: position[s]
-        for r, s in property_pairs(snapshot, str(SMQI.codesStudy), literals=False)
-        if s in position and r not in superseded
-    }
-    collection_of = dict(property_pairs(snapshot, str(SMQI.inCollection), literals=False))
+    superseded = frozenset(record for _, record in next(answers))
+    study_of = {r: position[s] for r, s in next(answers) if s in position and r not in superseded}
+    collection_of = dict(next(answers))
 
     covered: dict[str, list[int]] = {}
     for record, place in study_of.items():
@@ -158,7 +197,7 @@ def _build(snapshot: Snapshot) -> StudyIndex:
             covered.setdefault(collection_of[record], []).append(place)
     coded: dict[str, dict[Code, list[int]]] = {}
     for dimension in DIMENSIONS:
-        for record, value in _packed_pairs(snapshot, "record-codes", dimension.predicate):
+        for record, value in next(answers):
             if record in study_of and record in collection_of:
                 by_code = coded.setdefault(collection_of[record], {})
                 by_code.setdefault((dimension.predicate, value), []).append(study_of[record])
