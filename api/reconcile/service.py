@@ -14,7 +14,9 @@ not every study; a query whose words thousands of titles share gets no candidate
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +39,7 @@ STOPWORDS = frozenset(
 COMMON_SHARE = 0.05
 COMMON_AT_LEAST = 50
 MAX_POOL = 5000  # more candidates than this: the query is too unspecific to suggest any
+EMPTY: array[int] = array("I")
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,22 @@ class Candidate:
 
 @dataclass(frozen=True)
 class StudyTitles:
-    """Every study's title words, identifiers and year, and which studies use each word."""
+    """Every study's title, first author, year and identifiers, and which studies use each
+    title word, by study number. Compact on purpose: at 1M studies, sets of study IRIs per
+    word and a set of words per study took over a gigabyte; a study's words are worked out
+    again for the few candidates a query has."""
 
-    names: dict[str, str]  # study IRI -> "Author (year). Title"
-    words: dict[str, frozenset[str]]  # study IRI -> its title's words
-    years: dict[str, str]
-    by_identifier: dict[str, str]  # normalised DOI or PMID -> study IRI
-    by_word: dict[str, frozenset[str]]  # word -> studies whose title has it
+    studies: tuple[str, ...]  # study IRI by number
+    titles: tuple[str, ...]
+    authors: tuple[str | None, ...]
+    years: tuple[str | None, ...]
+    by_identifier: dict[str, int]  # normalised DOI or PMID -> study number
+    by_word: dict[str, array[int]]  # word -> numbers of the studies whose title has it
+
+    def name(self, number: int) -> str:
+        """ "Author (year). Title" of study ``number``."""
+        author, year = self.authors[number] or "?", self.years[number] or "?"
+        return f"{author} ({year}). {self.titles[number]}"
 
 
 def title_words(title: str) -> frozenset[str]:
@@ -91,17 +103,19 @@ def index_titles(
 ) -> StudyTitles:
     """The index of these studies (by IRI); ``by_identifier`` maps a normalised DOI or PMID
     to its study."""
-    words = {study: title_words(title) for study, title in titles.items()}
-    by_word: dict[str, set[str]] = {}
-    for study, found in words.items():
-        for word in found:
-            by_word.setdefault(word, set()).add(study)
+    studies = tuple(titles)
+    number = {study: n for n, study in enumerate(studies)}
+    by_word: dict[str, array[int]] = {}
+    for n, title in enumerate(titles.values()):
+        for word in title_words(title):
+            by_word.setdefault(word, array("I")).append(n)
     return StudyTitles(
-        names={s: f"{authors.get(s, '?')} ({years.get(s, '?')}). {t}" for s, t in titles.items()},
-        words=words,
-        years=dict(years),
-        by_identifier=dict(by_identifier),
-        by_word={word: frozenset(found) for word, found in by_word.items()},
+        studies=studies,
+        titles=tuple(titles.values()),
+        authors=tuple(authors.get(s) for s in studies),
+        years=tuple(sys.intern(years[s]) if s in years else None for s in studies),
+        by_identifier={key: number[s] for key, s in by_identifier.items() if s in number},
+        by_word=by_word,
     )
 
 
@@ -121,29 +135,32 @@ def reconcile(
         if not identifier:
             continue
         for key in (normalise_doi(identifier), normalise_pmid(identifier)):
-            study = index.by_identifier.get(key)
-            if study is not None:
-                return [Candidate(study, index.names[study], CERTAIN, True)]
+            found_number = index.by_identifier.get(key)
+            if found_number is not None:
+                study = index.studies[found_number]
+                return [Candidate(study, index.name(found_number), CERTAIN, True)]
     wanted = title_words(text)
     if not wanted:
         return []
-    common = max(COMMON_AT_LEAST, int(COMMON_SHARE * len(index.words)))
-    found = {w: index.by_word.get(w, frozenset()) for w in wanted}
-    rare = [studies for studies in found.values() if 0 < len(studies) <= common]
-    pool: set[str] = set()
+    common = max(COMMON_AT_LEAST, int(COMMON_SHARE * len(index.studies)))
+    found = {w: index.by_word.get(w, EMPTY) for w in wanted}
+    rare = [numbers for numbers in found.values() if 0 < len(numbers) <= common]
+    pool: set[int] = set()
     if rare:
         pool = set().union(*rare)
     elif all(found.values()):
-        pool = set(frozenset.intersection(*found.values()))
+        first, *others = found.values()
+        pool = set(first).intersection(*others)
     if len(pool) > MAX_POOL:
         return []  # so unspecific that any few of the many equal candidates would mislead
     years = given.get("year")
     scored = []
-    for study in pool:
-        words = index.words[study]
+    for n in pool:
+        words = title_words(index.titles[n])
         score = round(CERTAIN * len(wanted & words) / len(wanted | words), 1)
-        same_year = not years or index.years.get(study) in years
-        scored.append(Candidate(study, index.names[study], score, score == CERTAIN and same_year))
+        same_year = not years or index.years[n] in years
+        match = score == CERTAIN and same_year
+        scored.append(Candidate(index.studies[n], index.name(n), score, match))
     scored.sort(key=lambda c: (-c.score, c.iri))
     if sum(c.match for c in scored) > 1:  # two studies with the same title: let a person choose
         scored = [Candidate(c.iri, c.name, c.score, False) for c in scored]

@@ -219,3 +219,25 @@ def test_unspecific_and_ambiguous_titles_are_never_claimed() -> None:
     assert {c.iri for c in twins} == {"twin-a", "twin-b"}
     assert all(c.score == 100 and not c.match for c in twins)
     assert reconcile(index, "entirely unrelated words") == []
+
+
+def test_the_title_index_holds_study_numbers_not_sets_of_iris() -> None:
+    # SYNTHETIC titles; the layout is what kept the index under a gigabyte at 1M studies
+    index = index_titles(
+        {"s1": "Tweets about clinics", "s2": "Clinics on Facebook", "s3": "Blogs"},
+        {"s1": "Doe"},
+        {"s2": "2019"},
+        {"10.5555/x": "s3", "10.5555/gone": "s9"},
+    )
+    assert index.studies == ("s1", "s2", "s3")
+    assert {word: list(numbers) for word, numbers in index.by_word.items()} == {
+        "tweets": [0], "about": [0], "clinics": [0, 1], "facebook": [1], "blogs": [2]
+    }  # fmt: skip
+    assert index.by_identifier == {"10.5555/x": 2}  # a study without a title is not indexed
+    assert [index.name(n) for n in range(3)] == [
+        "Doe (?). Tweets about clinics", "? (2019). Clinics on Facebook", "? (?). Blogs"
+    ]  # fmt: skip
+    best = reconcile(index, "clinics on facebook")[0]
+    assert (best.iri, best.name, best.score, best.match) == (
+        "s2", "? (2019). Clinics on Facebook", 100.0, True
+    )  # fmt: skip
