@@ -21,7 +21,9 @@ class ApiSettings:
     ``reload_token``: with no token there is no write endpoint at all. ``public_url`` is
     where this server answers (used in links, the service description and the VoID); the
     graph's own IRIs stay under ``build.base_iri`` and dereference under ``/id/``.
-    ``sparql_queue`` SPARQL queries may wait for one of the store's ``workers`` slots
+    ``index_dir``: where the evidence index is kept per dataset version, so that a restart
+    does not read it from the store again (set for a remote store). ``sparql_queue`` SPARQL
+    queries may wait for one of the store's ``workers`` slots
     (``api.sparql.admission``); more are refused with 503 and Retry-After. ``limits``: how
     much of a request the server reads (``api.http.limits``).
     """
@@ -35,6 +37,7 @@ class ApiSettings:
     cache_entries: int = 512
     sparql_queue: int = 16
     limits: RequestLimits = field(default_factory=RequestLimits)
+    index_dir: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -120,6 +123,12 @@ def settings_from(
         reload_token=env.get("SMQI_RELOAD_TOKEN") or None,
         public_url=env.get("SMQI_PUBLIC_URL") or None,
         limits=_limits(env),
+        # over a remote store reading the index is what a start waits for (150 s at 1M
+        # studies); unless others write to the store too (an answer TTL): then its version
+        # changes every period and each file would be used once
+        index_dir=build.build_dir.parent / ".cache" / "study-index"
+        if remote and ttl is None
+        else None,
     )
 
 

@@ -31,8 +31,9 @@ import pyoxigraph as ox
 
 from smqi.api.errors import StoreError
 from smqi.api.evidence.dimensions import DIMENSIONS, YEAR_PROPERTY
-from smqi.api.evidence.queries import Row, Snapshot, api_query, text
+from smqi.api.evidence.queries import LOG, Row, Snapshot, api_query, text
 from smqi.api.store import Bindings
+from smqi.api.store.remote import UNVERSIONED
 from smqi.loader.terms import SMQI
 
 Code = tuple[str, str]  # (record-level property IRI, value IRI)
@@ -105,7 +106,26 @@ def _union(sets: Iterable[int]) -> int:
 
 def study_index(snapshot: Snapshot) -> StudyIndex:
     """The index of the dataset version ``snapshot`` reads (built once per version)."""
-    return snapshot.cached("study-index", lambda: _build(snapshot))
+    return snapshot.cached("study-index", lambda: _kept_or_built(snapshot))
+
+
+def _kept_or_built(snapshot: Snapshot) -> StudyIndex:
+    """The index kept on disk for this version (``ApiSettings.index_dir``), or read from the
+    store, and then kept (a failure to keep it is logged: the answers do not need the file)."""
+    folder = snapshot.context.settings.index_dir
+    if folder is None or snapshot.version == UNVERSIONED:
+        return _build(snapshot)  # without a version marker, a file could outlive its data
+    from smqi.api.evidence import index_file  # it builds on this module's StudyIndex
+
+    kept = index_file.read_index(folder, snapshot.version)
+    if kept is not None:
+        return kept
+    index = _build(snapshot)
+    try:
+        index_file.write_index(folder, snapshot.version, index)
+    except OSError as error:
+        LOG.warning("could not keep the study index in %s: %s", folder, error)
+    return index
 
 
 def _complete(snapshot: Snapshot, name: str, bindings: Bindings) -> list[Row]:

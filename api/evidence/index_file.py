@@ -1,0 +1,111 @@
+"""The evidence index kept on disk per dataset version, so that a restart does not read it
+from the store again.
+
+Why: over a remote store the index is read with one scan per property, and at 1M studies on
+Virtuoso that takes about 150 s, however the API is started; read from this file it takes
+seconds. The file is named after the dataset version (the store's version marker), which
+every load changes, and holds that version, so an index is only ever used for the data it
+was read from. No pickle: a JSON header (the studies, and for every bit set its place in
+the body) then the bit sets' bytes, so that a damaged or foreign file is refused, not run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from smqi.api.evidence.index import Code, StudyIndex
+
+LOG = logging.getLogger("smqi.api.evidence")
+MAGIC = b"SMQI-STUDY-INDEX 1\n"
+KEEP = 2  # index files kept: the served version's and the one before
+
+
+def index_path(folder: Path, version: str) -> Path:
+    digest = hashlib.sha256(version.encode("utf-8", "surrogatepass")).hexdigest()
+    return folder / f"{digest[:32]}.index"
+
+
+def write_index(folder: Path, version: str, index: StudyIndex) -> Path:
+    """Write ``index`` for ``version`` into ``folder`` (whole or not at all), and remove all
+    but the newest KEEP index files there."""
+    body = bytearray()
+
+    def place(bits: int) -> list[int]:
+        data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
+        start = len(body)
+        body.extend(data)
+        return [start, len(data)]
+
+    header = {
+        "version": version,
+        "studies": index.studies,
+        "years": [[year, *place(bits)] for year, bits in index.years.items()],
+        "coverage": [[c, *place(bits)] for c, bits in index.coverage.items()],
+        "codes": [
+            [c, [[p, v, *place(bits)] for (p, v), bits in codes.items()]]
+            for c, codes in index.codes.items()
+        ],
+        "pooled": [[p, v, *place(bits)] for (p, v), bits in index.pooled.items()],
+        "superseded": sorted(index.superseded),
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    target = index_path(folder, version)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    with partial.open("wb") as out:
+        out.write(MAGIC)
+        out.write(json.dumps(header, ensure_ascii=False).encode("utf-8"))
+        out.write(b"\n")
+        out.write(body)
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(target)
+    for old in sorted(folder.glob("*.index"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def read_index(folder: Path, version: str) -> StudyIndex | None:
+    """The index kept for ``version``, or None when there is none or it cannot be used
+    (damaged, or written for another version): the caller reads it from the store then."""
+    path = index_path(folder, version)
+    try:
+        with path.open("rb") as source:
+            if source.read(len(MAGIC)) != MAGIC:
+                raise ValueError("not an index file")
+            header = json.loads(source.readline())
+            body = source.read()
+        if header["version"] != version:
+            raise ValueError(f"written for version {header['version']!r}")
+        return _index(header, memoryview(body))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as error:
+        LOG.warning("ignoring the study index file %s (%s); reading the store", path, error)
+        return None
+
+
+def _index(header: dict[str, Any], body: memoryview) -> StudyIndex:
+    def bits(start: int, length: int) -> int:
+        if start < 0 or length < 0 or start + length > len(body):
+            raise ValueError("a bit set lies outside the file")
+        return int.from_bytes(body[start : start + length], "little")
+
+    def code_sets(entries: list[list[Any]]) -> dict[Code, int]:
+        return {(str(p), str(v)): bits(s, n) for p, v, s, n in entries}
+
+    studies = header["studies"]
+    if not isinstance(studies, list) or not all(isinstance(s, str) for s in studies):
+        raise ValueError("the studies are not a list of IRIs")
+    return StudyIndex(
+        studies=tuple(studies),
+        years={int(y): bits(s, n) for y, s, n in header["years"]},
+        coverage={str(c): bits(s, n) for c, s, n in header["coverage"]},
+        codes={str(c): code_sets(entries) for c, entries in header["codes"]},
+        pooled=code_sets(header["pooled"]),
+        superseded=frozenset(str(record) for record in header["superseded"]),
+    )
