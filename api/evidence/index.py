@@ -33,6 +33,7 @@ from smqi.api.errors import StoreError
 from smqi.api.evidence.dimensions import DIMENSIONS, YEAR_PROPERTY
 from smqi.api.evidence.queries import LOG, Row, Snapshot, api_query, text
 from smqi.api.store import Bindings
+from smqi.api.store.config import RemoteStoreSettings
 from smqi.api.store.remote import UNVERSIONED
 from smqi.loader.terms import SMQI
 
@@ -117,15 +118,26 @@ def _kept_or_built(snapshot: Snapshot) -> StudyIndex:
         return _build(snapshot)  # without a version marker, a file could outlive its data
     from smqi.api.evidence import index_file  # it builds on this module's StudyIndex
 
-    kept = index_file.read_index(folder, snapshot.version)
+    key = index_key(snapshot)
+    kept = index_file.read_index(folder, key)
     if kept is not None:
         return kept
     index = _build(snapshot)
     try:
-        index_file.write_index(folder, snapshot.version, index)
+        index_file.write_index(folder, key, index)
     except OSError as error:
         LOG.warning("could not keep the study index in %s: %s", folder, error)
     return index
+
+
+def index_key(snapshot: Snapshot) -> str:
+    """What a kept index is filed under: the dataset version, and which store and scope it
+    was read from. The same version marker can be served from two stores (a staging and a
+    production one), or with and without ``dataset_only``, and their indexes differ."""
+    store = snapshot.context.settings.store
+    source = store.query_url if isinstance(store, RemoteStoreSettings) else str(store.data_dir)
+    scope = f"dataset_only {store.graph_prefix}" if store.dataset_only else "every dataset"
+    return "\n".join((snapshot.version, source, scope))
 
 
 def _complete(snapshot: Snapshot, name: str, bindings: Bindings) -> list[Row]:

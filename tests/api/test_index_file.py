@@ -8,17 +8,19 @@ this file instead. A stale or damaged file must not give wrong answers.
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from smqi.api.app import create_app
-from smqi.api.evidence.index import StudyIndex
+from smqi.api.evidence.index import StudyIndex, index_key
 from smqi.api.evidence.index_file import KEEP, index_path, read_index, write_index
 from smqi.api.evidence.queries import api_query
 from smqi.api.settings import settings_from
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
+from smqi.api.store.config import RemoteStoreSettings
 from smqi.loader.settings import BuildSettings
 from tests.api.built_graph import make_settings
 
@@ -131,3 +133,21 @@ def test_a_restart_answers_from_the_kept_index_without_reading_it_again(
     assert sent[0] > 0 and sent[1] == 0  # the second start read no coded values
     assert answers[0] == answers[1]
     assert answers[0]["total"] > 0 and answers[0]["facets"]["platform"]
+
+
+def test_the_same_version_from_another_store_or_scope_is_filed_apart(tmp_path: Path) -> None:
+    def key(store: Any) -> str:
+        settings = SimpleNamespace(store=store)
+        return index_key(SimpleNamespace(version="v1", context=SimpleNamespace(settings=settings)))  # type: ignore[arg-type]
+
+    production = "http://production/sparql"
+    prefix = "https://ex.org/graph/"
+    keys = {
+        key(RemoteStoreSettings("http://staging/sparql")),
+        key(RemoteStoreSettings(production)),
+        key(RemoteStoreSettings(production, graph_prefix=prefix, dataset_only=True)),
+        key(EmbeddedStoreSettings(tmp_path)),
+    }
+    assert len(keys) == 4
+    assert all(k.startswith("v1\n") for k in keys)
+    assert key(RemoteStoreSettings("http://staging/sparql")) in keys  # the same, the same key
