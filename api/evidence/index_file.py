@@ -11,10 +11,12 @@ the body) then the bit sets' bytes, so that a damaged or foreign file is refused
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from smqi.api.evidence.index import Code, StudyIndex
 LOG = logging.getLogger("smqi.api.evidence")
 MAGIC = b"SMQI-STUDY-INDEX 1\n"
 KEEP = 2  # index files kept: the served version's and the one before
+# a partial file this old is a killed writer's: another process may be writing its own now
+STALE_PARTIAL_S = 3600.0
 
 
 def index_path(folder: Path, version: str) -> Path:
@@ -66,6 +70,11 @@ def write_index(folder: Path, version: str, index: StudyIndex) -> Path:
     partial.replace(target)
     for old in sorted(folder.glob("*.index"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
         old.unlink(missing_ok=True)
+    stale = time.time() - STALE_PARTIAL_S
+    for left in folder.glob("*.partial"):  # a writer killed half way (738 MB at 1M studies)
+        with contextlib.suppress(FileNotFoundError):
+            if left.stat().st_mtime < stale:
+                left.unlink()
     return target
 
 

@@ -7,6 +7,8 @@ this file instead. A stale or damaged file must not give wrong answers.
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +18,13 @@ from fastapi.testclient import TestClient
 
 from smqi.api.app import create_app
 from smqi.api.evidence.index import StudyIndex, index_key
-from smqi.api.evidence.index_file import KEEP, index_path, read_index, write_index
+from smqi.api.evidence.index_file import (
+    KEEP,
+    STALE_PARTIAL_S,
+    index_path,
+    read_index,
+    write_index,
+)
 from smqi.api.evidence.queries import api_query
 from smqi.api.settings import settings_from
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
@@ -84,6 +92,16 @@ def test_only_the_newest_files_are_kept(tmp_path: Path) -> None:
     assert sorted(tmp_path.iterdir()) == sorted(
         index_path(tmp_path, f"v{n}") for n in range(2, KEEP + 2)
     )
+
+
+def test_a_killed_writers_partial_file_is_removed_but_not_a_live_ones(tmp_path: Path) -> None:
+    killed, live = tmp_path / "a.1.partial", tmp_path / "b.2.partial"
+    killed.write_bytes(b"half an index")
+    live.write_bytes(b"being written")
+    old = time.time() - STALE_PARTIAL_S - 60
+    os.utime(killed, (old, old))
+    written = write_index(tmp_path, "v1", small_index())
+    assert sorted(tmp_path.iterdir()) == sorted([written, live])
 
 
 def test_a_remote_store_keeps_its_index_unless_others_write_to_it(tmp_path: Path) -> None:
