@@ -126,9 +126,7 @@ def settings_from(
         # over a remote store reading the index is what a start waits for (150 s at 1M
         # studies); unless others write to the store too (an answer TTL): then its version
         # changes every period and each file would be used once
-        index_dir=build.build_dir.parent / ".cache" / "study-index"
-        if remote and ttl is None
-        else None,
+        index_dir=build.cache_dir / "study-index" if remote and ttl is None else None,
     )
 
 

@@ -109,9 +109,14 @@ class BuildSettings:
         return own if own.is_file() else self.resources / "data" / DEFAULT_MAPPING
 
     @property
+    def cache_dir(self) -> Path:
+        """What the tool keeps for a project to save work, never published: beside the build."""
+        return self.build_dir.parent / ".cache"
+
+    @property
     def rules_cache_dir(self) -> Path:
         """Where the rules read off HermiT's classification are cached, by file digest."""
-        return self.build_dir.parent / ".cache"
+        return self.cache_dir
 
     # -- the shipped resources -------------------------------------------------------------
 

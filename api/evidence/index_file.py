@@ -3,10 +3,11 @@ from the store again.
 
 Why: over a remote store the index is read with one scan per property, and at 1M studies on
 Virtuoso that takes about 150 s, however the API is started; read from this file it takes
-seconds. The file is named after the dataset version (the store's version marker), which
-every load changes, and holds that version, so an index is only ever used for the data it
-was read from. No pickle: a JSON header (the studies, and for every bit set its place in
-the body) then the bit sets' bytes, so that a damaged or foreign file is refused, not run.
+seconds. The file is named after its key (``index.index_key``: the dataset version, which
+every load changes, and the store and scope it was read from) and holds that key, so an
+index is only ever used for the data it was read from. No pickle: a JSON header (the
+studies, and for every bit set its place in the body) then the bit sets' bytes, so that a
+damaged or foreign file is refused, not run.
 """
 
 from __future__ import annotations
@@ -14,28 +15,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import os
 import time
 from pathlib import Path
 from typing import Any
 
 from smqi.api.evidence.index import Code, StudyIndex
+from smqi.api.evidence.queries import LOG
 
-LOG = logging.getLogger("smqi.api.evidence")
 MAGIC = b"SMQI-STUDY-INDEX 1\n"
 KEEP = 2  # index files kept: the served version's and the one before
 # a partial file this old is a killed writer's: another process may be writing its own now
 STALE_PARTIAL_S = 3600.0
 
 
-def index_path(folder: Path, version: str) -> Path:
-    digest = hashlib.sha256(version.encode("utf-8", "surrogatepass")).hexdigest()
+def index_path(folder: Path, key: str) -> Path:
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     return folder / f"{digest[:32]}.index"
 
 
-def write_index(folder: Path, version: str, index: StudyIndex) -> Path:
-    """Write ``index`` for ``version`` into ``folder`` (whole or not at all), and remove all
+def write_index(folder: Path, key: str, index: StudyIndex) -> Path:
+    """Write ``index`` under ``key`` into ``folder`` (whole or not at all), and remove all
     but the newest KEEP index files there."""
     body = bytearray()
 
@@ -46,7 +46,7 @@ def write_index(folder: Path, version: str, index: StudyIndex) -> Path:
         return [start, len(data)]
 
     header = {
-        "version": version,
+        "version": key,
         "studies": index.studies,
         "years": [[year, *place(bits)] for year, bits in index.years.items()],
         "coverage": [[c, *place(bits)] for c, bits in index.coverage.items()],
@@ -58,7 +58,7 @@ def write_index(folder: Path, version: str, index: StudyIndex) -> Path:
         "superseded": sorted(index.superseded),
     }
     folder.mkdir(parents=True, exist_ok=True)
-    target = index_path(folder, version)
+    target = index_path(folder, key)
     partial = target.with_suffix(f".{os.getpid()}.partial")
     with partial.open("wb") as out:
         out.write(MAGIC)
@@ -78,18 +78,18 @@ def write_index(folder: Path, version: str, index: StudyIndex) -> Path:
     return target
 
 
-def read_index(folder: Path, version: str) -> StudyIndex | None:
-    """The index kept for ``version``, or None when there is none or it cannot be used
-    (damaged, or written for another version): the caller reads it from the store then."""
-    path = index_path(folder, version)
+def read_index(folder: Path, key: str) -> StudyIndex | None:
+    """The index kept under ``key``, or None when there is none or it cannot be used
+    (damaged, or written under another key): the caller reads it from the store then."""
+    path = index_path(folder, key)
     try:
         with path.open("rb") as source:
             if source.read(len(MAGIC)) != MAGIC:
                 raise ValueError("not an index file")
             header = json.loads(source.readline())
             body = source.read()
-        if header["version"] != version:
-            raise ValueError(f"written for version {header['version']!r}")
+        if header["version"] != key:
+            raise ValueError(f"written for {header['version']!r}")
         return _index(header, memoryview(body))
     except FileNotFoundError:
         return None
