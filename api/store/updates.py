@@ -2,14 +2,16 @@
 
 The whole file is parsed before anything is sent, so a file that does not parse changes
 nothing. Triples go into ``INSERT DATA`` operations of at most ``TRIPLES_PER_OPERATION``
-triples each; those with a blank node go together into one ``INSERT { ... } WHERE {}``
-(SPARQL 1.1 allows blank nodes in ``INSERT DATA``, Virtuoso 7.2 refuses them there, and one
-template keeps a blank node shared by several triples one node). Operations are joined into
+triples each; those with a blank node go into ``INSERT { ... } WHERE {}`` templates, one per
+graph, or one for graphs that share a blank node (SPARQL 1.1 allows blank nodes in ``INSERT
+DATA``, Virtuoso 7.2 refuses them there, and one template keeps a blank node shared by
+several triples one node). Operations are joined into
 requests of at most ``max_bytes`` where a server limits the size of a request.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +97,35 @@ def insert_operations(
         for start in range(0, len(lines), per_operation):
             block = _block(target(graph), lines[start : start + per_operation])
             operations.append(f"INSERT DATA {{\n{block}\n}}")
-    if quads.with_blank_nodes:
-        blocks = [_block(target(g), lines) for g, lines in quads.with_blank_nodes.items()]
+    for graphs in _sharing_blank_nodes(quads.with_blank_nodes):
+        blocks = [_block(target(g), quads.with_blank_nodes[g]) for g in graphs]
         operations.append("INSERT {\n" + "\n".join(blocks) + "\n} WHERE {}")
     return operations
+
+
+_BLANK_NODE = re.compile(r"(?:^|\s)(_:\S+)")
+
+
+def _sharing_blank_nodes(by_graph: dict[str | None, list[str]]) -> list[list[str | None]]:
+    """The graphs, grouped so that graphs sharing a blank node are in one group: each group
+    goes in one template, which keeps a shared node one node. Apart, each graph in its own:
+    Virtuoso 7.2.5 fails ("SR002: Function string_output_string needs a string output")
+    on a template with blank nodes in two graphs."""
+    group_of: dict[str | None, int] = {}
+    members: dict[int, list[str | None]] = {}
+    owner: dict[str, int] = {}
+    for n, (graph, lines) in enumerate(by_graph.items()):
+        group_of[graph], members[n] = n, [graph]
+        for line in lines:
+            for label in _BLANK_NODE.findall(line):
+                other = owner.setdefault(label, group_of[graph])
+                mine = group_of[graph]
+                if other != mine:  # merge the other group into this one
+                    for moved in members.pop(other):
+                        group_of[moved] = mine
+                        members[mine].append(moved)
+                    owner.update({k: mine for k, v in owner.items() if v == other})
+    return list(members.values())
 
 
 def requests(operations: list[str], max_bytes: int | None) -> Iterator[str]:
