@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from smqi.loader import metadata, validation
+from smqi.loader import metadata, shared, validation
 from smqi.loader import ntriples as nt
 from smqi.loader.agreement import DimensionAgreement, agreement_quads, measure
 from smqi.loader.alignments import alignment_quads
@@ -49,6 +49,7 @@ class GraphIris:
     base: str
 
     def graph(self, name: str) -> str:
+        """The project's own graph ``name``."""
         return f"{self.base}graph/{name}"
 
 
@@ -166,14 +167,22 @@ def assemble(
     with without_gc(), timed(timings, "read", progress):
         check_extensions(settings)
         concepts = read_vocabularies(settings.vocabulary_files)
-        vocab_lines = country_quads(concepts, iris.graph("vocabularies"))
+        vocabularies, vocab_lines = shared.named_lines(
+            "vocabularies",
+            country_quads(concepts, shared.PLACEHOLDER),
+            [path.read_bytes() for path in settings.shipped_vocabulary_files],
+        )
         reviews = _review_records(settings, manifest, iris, concepts)
         sheets, errors = _read_sheets(manifest, settings.limits)
     with without_gc(), timed(timings, "map", progress):
         alignments: list[str] = []
         for source in _alignment_files(settings, manifest):
+            ours = source == settings.alignments_file
             try:
-                alignments += alignment_quads(source, concepts, iris.graph("alignments"))
+                lines = alignment_quads(
+                    source, concepts, shared.PLACEHOLDER if ours else iris.graph("alignments")
+                )
+                alignments += shared.named_lines("alignments", lines)[1] if ours else lines
             except InvalidSheetsError as exc:
                 errors.extend(exc.errors)
             except SheetError as exc:
@@ -192,16 +201,18 @@ def assemble(
                 agreement, settings.base_iri, build_iri, iris.graph("collections")
             )
             loader.add([*vocab_lines, *reviews.quads, *alignments, *collection_lines])
+        ontology = settings.ontology_file.read_bytes()
         store.load(
-            path=settings.ontology_file,
+            ontology,
             format=ox.RdfFormat.TURTLE,
-            to_graph=ox.NamedNode(iris.graph("ontology")),
+            to_graph=ox.NamedNode(shared.shared_graph("ontology", [ontology])),
         )
         for path in settings.vocabulary_files:
+            own = path not in settings.shipped_vocabulary_files
             store.load(
                 path=path,
                 format=ox.RdfFormat.TURTLE,
-                to_graph=ox.NamedNode(iris.graph("vocabularies")),
+                to_graph=ox.NamedNode(iris.graph("vocabularies") if own else vocabularies),
             )
         for iri, location in reviews.locations.items():
             mapped.origins.other[iri] = location

@@ -133,9 +133,14 @@ class BuildSettings:
         return self.ontology_dir / "vocabularies"
 
     @property
+    def shipped_vocabulary_files(self) -> list[Path]:
+        """Our schemes (``loader.shared``: their graph is shared by every project)."""
+        return sorted(self.vocabulary_dir.glob("*.ttl"))
+
+    @property
     def vocabulary_files(self) -> list[Path]:
         """Our schemes, then the project's extensions."""
-        return [*sorted(self.vocabulary_dir.glob("*.ttl")), *self.extension_files]
+        return [*self.shipped_vocabulary_files, *self.extension_files]
 
     @property
     def ontology_files(self) -> list[Path]:

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from smqi.api.evidence.queries import Snapshot, api_query
 from smqi.api.http.media import BY_TYPE, JSON_LD, N_QUADS, N_TRIPLES, RDF_XML, TRIG, TURTLE, named
 from smqi.api.http.negotiation import HTML, write_rdf
+from smqi.api.linked_data.graphs import graph_triples
 from smqi.api.store.sparql import BindingValue
 from smqi.loader.terms import DCTERMS, FOAF, ONTOLOGY_IRI, OWL, RDFS, SKOS, VOCAB
 
@@ -110,8 +111,7 @@ def describe_ontology(snapshot: Snapshot, iri: str = ONTOLOGY_IRI) -> Descriptio
     IRI, its owl:versionIRI or its owl:priorVersion (whose IRI must keep resolving: the
     current document says which version it is and which it replaces); None for another
     version or an empty graph."""
-    graph = ox.NamedNode(f"{snapshot.base_iri}graph/ontology")
-    triples = tuple(snapshot.construct(api_query("graph-triples"), {"graph": graph}))
+    triples = tuple(graph_triples(snapshot, "ontology"))
     if not triples:
         return None
     if iri != ONTOLOGY_IRI:

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from pylode import OntPub
 
 from smqi.api.evidence.queries import Snapshot, api_query
+from smqi.api.linked_data.graphs import graph_triples
 from smqi.api.pages.templating import render_page
 from smqi.loader.terms import ONTOLOGY_IRI, OWL, RDF, SKOS
 
@@ -39,18 +40,13 @@ ALLOWED_ATTRIBUTES = {"*": {"id", "class", "title"}, "a": {"href"}}
 LINKED_SCHEMES = {"http", "https"}
 
 
-def _graph(snapshot: Snapshot, name: str) -> list[ox.Triple]:
-    graph = ox.NamedNode(f"{snapshot.base_iri}graph/{name}")
-    return snapshot.construct(api_query("graph-triples"), {"graph": graph})
-
-
 def documented_graph(snapshot: Snapshot) -> rdflib.Graph | None:
     """The ontology and the vocabularies, with examples of each class; None without an
     ontology."""
-    ontology = _graph(snapshot, "ontology")
+    ontology = graph_triples(snapshot, "ontology")
     if not ontology:
         return None
-    vocabularies = _graph(snapshot, "vocabularies")
+    vocabularies = graph_triples(snapshot, "vocabularies")
     scheme = ox.NamedNode(str(SKOS.ConceptScheme))
     schemes = {
         t.subject for t in vocabularies if t.predicate.value == str(RDF.type) and t.object == scheme

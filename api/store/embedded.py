@@ -42,7 +42,9 @@ from smqi.api.store.base import RawResult, SelectResult, new_version_id, prepare
 from smqi.api.store.config import EmbeddedStoreSettings
 from smqi.api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
 from smqi.api.store.pool import WorkerPool
+from smqi.api.store.shared import SUBSET, orphans
 from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
+from smqi.loader.shared import is_shared
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +243,9 @@ def _copy_version(current: Path, target: Path) -> None:
 
 def _write_version(location: Path, source: Path | None, scope: str | None = None) -> None:
     """Bulk-load ``source`` into the store at ``location``, compact it and close it; with
-    ``scope``, first remove the named graphs under it and those ``source`` fills.
+    ``scope`` (a replace), first remove the named graphs under it and those ``source``
+    fills, and afterwards the shared graphs no dataset names any longer. A shared graph
+    ``source`` fills replaces the copy's on a load as well (``api.store.shared``).
 
     The version is only ever read afterwards, by worker processes that open it read-only
     and so never compact it themselves: uncompacted, the bulk loader's many overlapping
@@ -249,19 +253,34 @@ def _write_version(location: Path, source: Path | None, scope: str | None = None
     """
     store = ox.Store(str(location))
     try:
-        if scope is not None:
-            incoming = _graph_names(source) if source is not None else set()
-            for graph in list(store.named_graphs()):
-                if isinstance(graph, ox.NamedNode) and (
-                    graph.value.startswith(scope) or graph.value in incoming
-                ):
-                    store.remove_graph(graph)
+        incoming = _graph_names(source) if source is not None else set()
+        for graph in list(store.named_graphs()):
+            if isinstance(graph, ox.NamedNode) and _replaced(graph.value, incoming, scope):
+                store.remove_graph(graph)
         if source is not None:
             store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
+        if scope is not None:
+            named = {
+                quad.object.value
+                for quad in store.quads_for_pattern(None, ox.NamedNode(SUBSET), None)
+                if isinstance(quad.object, ox.NamedNode)
+            }
+            present = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+            for orphan in orphans(present, [], set(), named):
+                store.remove_graph(ox.NamedNode(orphan))
         store.flush()
         store.optimize()
     finally:
         del store  # closes the store, so worker processes may open it read-only
+
+
+def _replaced(graph: str, incoming: set[str], scope: str | None) -> bool:
+    """Whether a copied version's ``graph`` goes before a file filling ``incoming`` is
+    loaded: on a replace (``scope``), the graphs under scope and those the file fills; on a
+    load, the shared graphs the file fills."""
+    if scope is None:
+        return graph in incoming and is_shared(graph)
+    return graph in incoming or graph.startswith(scope)
 
 
 def _graph_names(source: Path) -> set[str]:

@@ -85,6 +85,7 @@ from smqi.api.store.formats import (
     triples_from_ntriples,
     write_graph,
 )
+from smqi.api.store.shared import SUBSET, SUBSETS_QUERY, orphans, subsets_in
 from smqi.api.store.sparql import (
     Bindings,
     CheckedQuery,
@@ -94,7 +95,7 @@ from smqi.api.store.sparql import (
     with_base,
     without_dataset_clauses,
 )
-from smqi.api.store.updates import SEPARATOR, drop, insert_operations, read_quads
+from smqi.api.store.updates import SEPARATOR, Quads, drop, insert_operations, read_quads
 from smqi.api.store.virtuoso import (
     ANYTIME_STATE,
     DESCRIBE_PRAGMA,
@@ -104,6 +105,7 @@ from smqi.api.store.virtuoso import (
     plain_blank_nodes,
     publish_staged,
 )
+from smqi.loader.shared import is_shared
 
 logger = logging.getLogger(__name__)
 
@@ -241,11 +243,18 @@ class RemoteStore:
             drop(marker.graph_name.value),  # type: ignore[union-attr]
             f"INSERT DATA {{ GRAPH {marker.graph_name} {{ {marker.triple} . }} }}",
         ]
-        replaced = self._dataset_graphs(self._settings.update_timeout_s) if clear_first else set()
+        timeout = self._settings.update_timeout_s
+        replaced: set[str] | None = set()
+        retired: set[str] = set()
+        if clear_first:
+            present = self._graphs(timeout)
+            replaced = None if present is None else self._own(present)
+            if present is not None:
+                retired = self._retired(present, replaced or set(), quads, timeout)
         if self._settings.kind == "virtuoso":
             publish_staged(
                 quads,
-                replaced or set(),
+                (replaced or set()) | retired,
                 version_id,
                 recorded,
                 lambda text: self._update(text, source),
@@ -254,16 +263,36 @@ class RemoteStore:
                 additive=not clear_first,
             )
         else:
-            drops = ["DROP ALL"] if replaced is None else [drop(g) for g in sorted(replaced)]
+            if replaced is None:
+                drops = ["DROP ALL"]
+            else:  # a shared graph in the file replaces the store's copy whole
+                whole = {graph for graph in quads.graphs if is_shared(graph)}
+                drops = [drop(graph) for graph in sorted(replaced | retired | whole)]
             operations = [*drops, *insert_operations(quads), *recorded]
             self._update(SEPARATOR.join(operations), source)
         self._version = (time.monotonic(), version_id)
 
-    def _dataset_graphs(self, timeout_s: float | None = None) -> set[str] | None:
-        """The graphs a replace removes: those under graph_prefix (None without one: all).
-        Read with ``timeout_s`` (default: the query timeout; a load gives its own)."""
-        prefix = self._settings.graph_prefix
-        if prefix is None:
+    def _retired(
+        self, present: set[str], replaced: set[str], quads: Quads, timeout: float
+    ) -> set[str]:
+        """The shared graphs no dataset names once ``replaced`` gives way to ``quads``."""
+        subsets = self._select(SUBSETS_QUERY, None, scoped=False, timeout_s=timeout)
+        if subsets.truncated:
+            raise StoreError("the store names more subsets than the row cap; nothing was replaced")
+        pairs = [
+            (row["metadata"].value, row["graph"].value)
+            for row in subsets.rows
+            if isinstance(row["metadata"], ox.NamedNode) and isinstance(row["graph"], ox.NamedNode)
+        ]
+        lines = (line for graph_lines in quads.plain.values() for line in graph_lines)
+        incoming = quads.graphs | subsets_in(lines)
+        return orphans(present, pairs, replaced | quads.graphs, incoming)
+
+    def _graphs(self, timeout_s: float | None = None) -> set[str] | None:
+        """Every named graph in the store, but the version marker's; None without a
+        graph_prefix (a replace then drops all). Read with ``timeout_s`` (default: the query
+        timeout; a load gives its own)."""
+        if self._settings.graph_prefix is None:
             return None
         # Grouped, not SELECT DISTINCT ?graph: Virtuoso answers that form from its list of
         # every graph it has known (SPARQL_SELECT_KNOWN_GRAPHS), which ran past 120 s at
@@ -281,9 +310,31 @@ class RemoteStore:
         return {
             row["graph"].value
             for row in present.rows
-            if isinstance(row["graph"], ox.NamedNode)
-            and row["graph"].value.startswith(prefix)
-            and row["graph"].value != kept
+            if isinstance(row["graph"], ox.NamedNode) and row["graph"].value != kept
+        }
+
+    def _own(self, graphs: set[str]) -> set[str]:
+        """The project's own graphs among ``graphs``: those under graph_prefix."""
+        prefix = self._settings.graph_prefix or ""
+        return {graph for graph in graphs if graph.startswith(prefix)}
+
+    def _dataset_graphs(self, timeout_s: float | None = None) -> set[str] | None:
+        """The graphs a dataset_only project is served: its own (under graph_prefix) and
+        the shared graphs its metadata names; None without a graph_prefix."""
+        present = self._graphs(timeout_s)
+        if present is None:
+            return None
+        own = self._own(present)
+        metadata = f"{self._settings.graph_prefix}metadata"
+        subsets = self._select(
+            f"SELECT ?graph WHERE {{ GRAPH <{metadata}> {{ ?dataset <{SUBSET}> ?graph }} }}",
+            None,
+            scoped=False,
+            timeout_s=timeout_s,
+        )
+        named = {row["graph"] for row in subsets.rows}
+        return own | {
+            graph for graph in present if is_shared(graph) and ox.NamedNode(graph) in named
         }
 
     def _writer(self) -> SPARQLWrapper:

@@ -42,6 +42,7 @@ from smqi.api.store.updates import (
     insert_operations,
     requests,
 )
+from smqi.loader.shared import is_shared
 
 logger = logging.getLogger(__name__)
 
@@ -113,9 +114,11 @@ def publish_staged(
             insert_operations(blank, lambda g: staging[g or ""]), REQUEST_BYTES
         ):
             update(request)
-        if additive:
-            switch = [f"ADD <{staging[g]}> TO <{g}>" for g in targets]
-            switch += [drop(staging[g]) for g in targets]
+        if additive:  # but a shared graph replaces the store's copy (api.store.shared)
+            added = [g for g in targets if not is_shared(g)]
+            switch = [f"ADD <{staging[g]}> TO <{g}>" for g in added]
+            switch += [drop(staging[g]) for g in added]
+            switch += [f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in targets if is_shared(g)]
         else:
             switch = [drop(g) for g in sorted(replaced - set(targets))]
             switch += [f"MOVE SILENT <{staging[g]}> TO <{g}>" for g in targets]

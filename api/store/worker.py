@@ -25,6 +25,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from smqi.api.store import formats
+from smqi.loader.shared import SUBSET, is_shared
 
 QUERY_STACK_BYTES = 1 << 30
 
@@ -75,13 +76,26 @@ def _query(store: ox.Store, query: str, options: dict[str, Any]) -> Any:
     )
 
 
-def _run(store: ox.Store, operation: str, query: str, argument: Any, options: Any) -> Any:
-    if operation == "graphs":  # the named graphs under the prefix ``argument``, sorted
-        return sorted(
-            graph.value
-            for graph in store.named_graphs()
-            if isinstance(graph, ox.NamedNode) and graph.value.startswith(argument)
+def _project_graphs(store: ox.Store, prefix: str) -> list[str]:
+    """The named graphs under ``prefix`` and the shared graphs its metadata graph names as
+    subsets (``api.store.shared``), sorted."""
+    named = {
+        quad.object
+        for quad in store.quads_for_pattern(
+            None, ox.NamedNode(SUBSET), None, ox.NamedNode(f"{prefix}metadata")
         )
+    }
+    return sorted(
+        graph.value
+        for graph in store.named_graphs()
+        if isinstance(graph, ox.NamedNode)
+        and (graph.value.startswith(prefix) or (is_shared(graph.value) and graph in named))
+    )
+
+
+def _run(store: ox.Store, operation: str, query: str, argument: Any, options: Any) -> Any:
+    if operation == "graphs":  # a project's graphs: see _project_graphs
+        return _project_graphs(store, argument)
     result = _query(store, query, options)
     # Rows travel as TSV and graphs as N-Triples: lossless, and cheaper than pickled terms.
     if operation == "select":

@@ -17,8 +17,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:rdflib.*"),
 ]
 
-ALIGNMENTS = "https://w3id.org/smqi/id/graph/alignments"
-GRAPH = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ALIGNMENTS}> {{ ?s ?p ?o }} }}"
+REVIEWS = "https://w3id.org/smqi/id/graph/reviews"  # a small graph of the project's own
+GRAPH = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REVIEWS}> {{ ?s ?p ?o }} }}"
 
 
 @pytest.fixture(scope="module")
@@ -35,22 +35,23 @@ def test_format_names_follow_the_querys_kind(
 ) -> None:
     expected = rdflib.Dataset()
     expected.parse(built_data / "build" / "smqi.nq", format="nquads")
-    alignments = set(expected.graph(rdflib.URIRef(ALIGNMENTS)))
+    reviews = set(expected.graph(rdflib.URIRef(REVIEWS)))
+    assert reviews
 
     assert run(built_data, store_dir, GRAPH, "--format", "nq") == 0
     quads = rdflib.Dataset()
     quads.parse(data=capsysbinary.readouterr().out, format="nquads")
-    assert set(quads.default_graph) == alignments
+    assert set(quads.default_graph) == reviews
 
     assert run(built_data, store_dir, GRAPH, "--format", "json") == 0  # JSON-LD for a graph
     assert set(rdflib.Graph().parse(data=capsysbinary.readouterr().out, format="json-ld")) == (
-        alignments
+        reviews
     )
 
-    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{ALIGNMENTS}> {{ ?s ?p ?o }} }}"
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{REVIEWS}> {{ ?s ?p ?o }} }}"
     assert run(built_data, store_dir, count, "--format", "csv") == 0
     rows = list(csv.reader(io.StringIO(capsysbinary.readouterr().out.decode())))
-    assert rows == [["n"], [str(len(alignments))]]
+    assert rows == [["n"], [str(len(reviews))]]
 
 
 def test_a_name_that_does_not_fit_the_result_is_an_error(

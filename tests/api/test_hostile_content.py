@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 
 from smqi.api.app import create_app
 from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings
+from smqi.loader.shared import kind_of
 from smqi.loader.terms import DCTERMS, ONTOLOGY_IRI, RDFS, SKOS, SMQI
 
 from .built_graph import TIMEOUT_S, make_settings
@@ -46,7 +47,6 @@ RECORD = f"{BASE}record/illustrative-extraction/doi/10.1136/bmjqs-2015-004309"
 REVIEW = f"{BASE}review/walsh-2021"
 CONCEPT = "https://w3id.org/smqi/vocab/platform/twitter"
 ONTOLOGY_CLASS = f"{ONTOLOGY_IRI}#Study"
-GRAPH = f"{BASE}graph/ontology"
 # Attributes a browser reads as a URL.
 URL_ATTRIBUTES = {
     "href", "src", "action", "formaction", "srcset", "poster", "cite", "data", "xlink:href",
@@ -65,8 +65,19 @@ def _findings(nquads: Path) -> list[str]:
     return sorted(row["f"].value for row in rows)  # type: ignore[index, union-attr]
 
 
-def hostile_quads(finding: str) -> str:
-    """The hostile triples, in N-Quads (each in the ontology graph or the studies' graph)."""
+def _ontology_graph(nquads: Path) -> str:
+    """The name of the build's (shared) ontology graph."""
+    graphs = {
+        quad.graph_name.value
+        for quad in ox.parse(path=nquads, format=ox.RdfFormat.N_QUADS)
+        if isinstance(quad.graph_name, ox.NamedNode)
+    }
+    (name,) = [graph for graph in graphs if kind_of(graph) == "ontology"]
+    return name
+
+
+def hostile_quads(finding: str, graph: str) -> str:
+    """The hostile triples, in N-Quads, all in the ontology graph ``graph``."""
     lines = []
     for iri in HOSTILE:
         for subject, prop in (
@@ -79,11 +90,11 @@ def hostile_quads(finding: str) -> str:
             (ONTOLOGY_IRI, DCTERMS.source),
             (ONTOLOGY_CLASS, DCTERMS.source),
         ):
-            lines.append(f"<{subject}> <{prop}> <{iri}> <{GRAPH}> .")
-    lines.append(f"<{REVIEW}> <{DCTERMS.license}> <{HOSTILE[0]}> <{GRAPH}> .")
+            lines.append(f"<{subject}> <{prop}> <{iri}> <{graph}> .")
+    lines.append(f"<{REVIEW}> <{DCTERMS.license}> <{HOSTILE[0]}> <{graph}> .")
     definition = MARKDOWN.replace("\\", "\\\\").replace('"', '\\"')
-    lines.append(f'<{ONTOLOGY_CLASS}> <{SKOS.definition}> "{definition}"@en <{GRAPH}> .')
-    lines.append(f'<{ONTOLOGY_IRI}> <{DCTERMS.description}> "{definition}"@en <{GRAPH}> .')
+    lines.append(f'<{ONTOLOGY_CLASS}> <{SKOS.definition}> "{definition}"@en <{graph}> .')
+    lines.append(f'<{ONTOLOGY_IRI}> <{DCTERMS.description}> "{definition}"@en <{graph}> .')
     return "\n".join(lines) + "\n"
 
 
@@ -95,7 +106,8 @@ def hostile(
     directory = tmp_path_factory.mktemp("hostile-store")
     dataset = directory / "hostile.nq"
     dataset.write_text(
-        built_nquads.read_text(encoding="utf-8") + hostile_quads(_findings(built_nquads)[0]),
+        built_nquads.read_text(encoding="utf-8")
+        + hostile_quads(_findings(built_nquads)[0], _ontology_graph(built_nquads)),
         encoding="utf-8",
     )
     settings = EmbeddedStoreSettings(data_dir=directory / "store", query_timeout_s=TIMEOUT_S)

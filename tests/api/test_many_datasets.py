@@ -11,10 +11,12 @@ import csv
 import json
 import re
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
@@ -27,6 +29,7 @@ from smqi.api.store import RemoteStore, RemoteStoreSettings
 from smqi.loader.build import build
 from smqi.loader.project import project_settings
 from smqi.loader.queries import load_catalogue
+from smqi.loader.shared import KINDS, SHARED_GRAPHS, kind_of
 from smqi.loader.terms import DEFAULT_BASE
 from tests.conftest import sheet_rows
 from tests.paths import ONTOLOGY
@@ -185,7 +188,27 @@ def test_scoped_sparql_answers_as_over_that_project_alone(
     alone = json.loads(client.get(url).content)
 
     assert answer["results"]["bindings"] == alone["results"]["bindings"]
-    assert all(row["g"]["value"].startswith(DEFAULT_BASE) for row in answer["results"]["bindings"])
+    graphs = [row["g"]["value"] for row in answer["results"]["bindings"]]
+    assert all(g.startswith(DEFAULT_BASE) or kind_of(g) for g in graphs)
+    assert sorted(kind_of(g) for g in graphs if kind_of(g)) == sorted(KINDS)
+
+
+def test_the_projects_share_one_copy_of_the_ontology_and_vocabularies(
+    shared: Virtuoso, built_data: Path, review_project: Path
+) -> None:
+    """Both builds hold the shared graphs; the store keeps one copy, as one build holds it."""
+    store = store_over(shared)
+    in_store = graph_counts(store, SHARED_GRAPHS)
+    in_file = Counter(
+        quad.graph_name.value
+        for quad in ox.parse(path=built_data / "build" / "smqi.nq", format=ox.RdfFormat.N_QUADS)
+        if isinstance(quad.graph_name, ox.NamedNode) and kind_of(quad.graph_name.value)
+    )
+    theirs = (review_project / "build" / "smqi.nq").read_text(encoding="utf-8")
+
+    assert in_store == dict(in_file)
+    assert sorted(kind_of(g) for g in in_store) == sorted(KINDS)
+    assert all(f"<{graph}> ." in theirs for graph in in_store)
 
 
 def _concatenated(query: str) -> dict[str, str]:

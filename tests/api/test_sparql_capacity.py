@@ -89,7 +89,7 @@ def test_runaway_queries_leave_the_api_answering_and_a_full_queue_refuses(
     studies = get(f"{base}/studies?platform=Twitter&year=2016&limit=100", "10.0.3.1")
     row = next(row for row in sheet_rows() if row["doi"])
     page = get(f"{base}/id/study/doi/{row['doi'].lower()}", "10.0.3.1", "text/turtle")
-    graph = get(f"{base}/store?graph=https://w3id.org/smqi/id/graph/alignments", "10.0.3.1")
+    graph = get(f"{base}/store?graph=https://w3id.org/smqi/id/graph/reviews", "10.0.3.1")
     took = time.monotonic() - started
     for thread in (*runaways, *queued):
         thread.join(timeout=timeout_s * 4 + 30)

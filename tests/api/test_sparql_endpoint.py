@@ -43,6 +43,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 from smqi.api.app import create_app
 from smqi.api.store import RemoteStore, RemoteStoreSettings, Store
 from smqi.loader.queries import load_catalogue
+from smqi.loader.shared import kind_of
 from tests.paths import REPO
 
 from . import built_graph
@@ -554,7 +555,6 @@ def test_a_query_past_the_timeout_is_stopped_while_others_are_answered(
 
 # -- datasets: FROM, FROM NAMED, default-graph-uri, named-graph-uri --------------------------
 
-ALIGNMENTS = "https://w3id.org/smqi/id/graph/alignments"
 REVIEWS = "https://w3id.org/smqi/id/graph/reviews"
 COUNT = "SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}"
 LIST_GRAPHS = "SELECT DISTINCT ?g {dataset} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
@@ -569,6 +569,13 @@ def build_graphs(built_nquads: Path) -> dict[str, set[tuple[str, str, str]]]:
     for s, p, o, g in dataset.quads((None, None, None, None)):
         found.setdefault(str(g), set()).add((s.n3(), p.n3(), o.n3()))  # datatypes kept
     return found
+
+
+@pytest.fixture(scope="module")
+def alignments(build_graphs: dict[str, set[tuple[str, str, str]]]) -> str:
+    """The name of the build's (shared) graph of our confirmed alignments."""
+    (name,) = [graph for graph in build_graphs if kind_of(graph) == "alignments"]
+    return name
 
 
 def csv_column(answer: Answer) -> list[str]:
@@ -589,15 +596,17 @@ def ask_csv(
 
 
 def test_from_counts_only_the_graphs_it_names(
-    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+    endpoint: Endpoint,
+    build_graphs: dict[str, set[tuple[str, str, str]]],
+    alignments: str,
 ) -> None:
-    assert len(build_graphs[ALIGNMENTS]) == 14  # the confirmed alignments: small, and not all
-    count = COUNT.format(dataset=f"FROM <{ALIGNMENTS}>")
-    assert ask_csv(endpoint, count) == [str(len(build_graphs[ALIGNMENTS]))]
+    assert len(build_graphs[alignments]) == 14  # the confirmed alignments: small, and not all
+    count = COUNT.format(dataset=f"FROM <{alignments}>")
+    assert ask_csv(endpoint, count) == [str(len(build_graphs[alignments]))]
     nowhere = COUNT.format(dataset="FROM <urn:nonexistent>")
     assert ask_csv(endpoint, nowhere) == ["0"]
-    both = COUNT.format(dataset=f"FROM <{ALIGNMENTS}> FROM <{REVIEWS}>")
-    assert ask_csv(endpoint, both) == [str(len(build_graphs[ALIGNMENTS] | build_graphs[REVIEWS]))]
+    both = COUNT.format(dataset=f"FROM <{alignments}> FROM <{REVIEWS}>")
+    assert ask_csv(endpoint, both) == [str(len(build_graphs[alignments] | build_graphs[REVIEWS]))]
 
 
 def test_without_a_dataset_the_union_and_every_data_graph(
@@ -615,28 +624,33 @@ def test_without_a_dataset_the_union_and_every_data_graph(
 
 @pytest.mark.parametrize("post", [False, True], ids=["GET", "POST form"])
 def test_the_protocols_dataset_wins_over_from(
-    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]], post: bool
+    endpoint: Endpoint,
+    build_graphs: dict[str, set[tuple[str, str, str]]],
+    alignments: str,
+    post: bool,
 ) -> None:
     count = COUNT.format(dataset=f"FROM <{REVIEWS}>")
-    default = [("default-graph-uri", ALIGNMENTS)]
-    assert ask_csv(endpoint, count, default, post) == [str(len(build_graphs[ALIGNMENTS]))]
+    default = [("default-graph-uri", alignments)]
+    assert ask_csv(endpoint, count, default, post) == [str(len(build_graphs[alignments]))]
     graphs = LIST_GRAPHS.format(dataset=f"FROM NAMED <{REVIEWS}>")
-    named = [("named-graph-uri", ALIGNMENTS)]
-    assert ask_csv(endpoint, graphs, named, post) == [ALIGNMENTS]
+    named = [("named-graph-uri", alignments)]
+    assert ask_csv(endpoint, graphs, named, post) == [alignments]
     assert ask_csv(endpoint, COUNT.format(dataset=""), named, post) == ["0"]  # no default graph
 
 
 def test_a_sparql_query_body_takes_its_dataset_from_the_url(
-    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+    endpoint: Endpoint,
+    build_graphs: dict[str, set[tuple[str, str, str]]],
+    alignments: str,
 ) -> None:
-    url = endpoint.url + "?" + urllib.parse.urlencode({"default-graph-uri": ALIGNMENTS})
+    url = endpoint.url + "?" + urllib.parse.urlencode({"default-graph-uri": alignments})
     answer = http(
         url,
         data=COUNT.format(dataset="").encode(),
         content_type=SPARQL_QUERY,
         headers={"Accept": "text/csv"},
     )
-    assert csv_column(answer) == [str(len(build_graphs[ALIGNMENTS]))]
+    assert csv_column(answer) == [str(len(build_graphs[alignments]))]
 
 
 def test_relative_iris_resolve_against_the_base_the_service_description_names(
@@ -661,14 +675,16 @@ def test_relative_iris_resolve_against_the_base_the_service_description_names(
 
 
 def test_rdflib_sparqlstore_reads_a_named_graph_and_the_dataset(
-    endpoint: Endpoint, build_graphs: dict[str, set[tuple[str, str, str]]]
+    endpoint: Endpoint,
+    build_graphs: dict[str, set[tuple[str, str, str]]],
+    alignments: str,
 ) -> None:
     # a Graph on a named graph: rdflib sends default-graph-uri=<that graph> with each query
-    graph = rdflib.Graph(store=SPARQLStore(endpoint.url), identifier=rdflib.URIRef(ALIGNMENTS))
-    assert len(graph) == len(build_graphs[ALIGNMENTS])
-    assert {(s.n3(), p.n3(), o.n3()) for s, p, o in graph} == build_graphs[ALIGNMENTS]
+    graph = rdflib.Graph(store=SPARQLStore(endpoint.url), identifier=rdflib.URIRef(alignments))
+    assert len(graph) == len(build_graphs[alignments])
+    assert {(s.n3(), p.n3(), o.n3()) for s, p, o in graph} == build_graphs[alignments]
     counted = graph.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-    assert [int(row.n) for row in counted] == [len(build_graphs[ALIGNMENTS])]  # type: ignore[union-attr]
+    assert [int(row.n) for row in counted] == [len(build_graphs[alignments])]  # type: ignore[union-attr]
     # a Dataset: its graphs, one of them, and a query over the union (with default_union, rdflib
     # sends no dataset; without it, it names its own default graph, urn:x-rdflib:default)
     dataset = rdflib.Dataset(store=SPARQLStore(endpoint.url), default_union=True)

@@ -12,6 +12,7 @@ import io
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -36,8 +37,10 @@ from smqi.api.store.formats import (
     TURTLE,
 )
 from smqi.loader import terms
+from smqi.loader.shared import SHARED_GRAPHS, SUBSET
 
 from .conftest import (
+    EX,
     HOSTILE_TITLE,
     MAX_ROWS,
     NEW_STUDIES,
@@ -49,6 +52,7 @@ from .conftest import (
     STUDIES,
     STUDIES_GRAPH,
     TITLES,
+    Study,
     expected_titles,
     nquads,
     study_count,
@@ -658,5 +662,99 @@ def test_a_store_scoped_to_its_project_answers_from_its_graphs_only(
             NEW_STUDIES, OTHER
         )
     finally:
+        other.close()
+        scoped.close()
+
+
+# -- the graphs every build shares (loader.shared, api.store.shared) ----------------------------
+
+SHARED_V1 = f"{SHARED_GRAPHS}ontology/test-version-1"
+SHARED_V2 = f"{SHARED_GRAPHS}ontology/test-version-2"
+IN_SHARED = 3  # triples of a shared graph, two of them with a blank node
+
+
+def write_with_shared(
+    path: Path, base: str, shared: str, studies: Sequence[Study] = STUDIES
+) -> Path:
+    """A project's dataset under ``base`` that holds the shared graph ``shared`` and names
+    it, with its own graphs, in its metadata graph (as a build does)."""
+    text = nquads(studies).replace(EX, base)
+    g, metadata, dataset = f"<{shared}>", f"<{base}graph/metadata>", f"<{base}dataset>"
+    lines = [
+        f"<{terms.ONTOLOGY_IRI}> <{terms.RDF.type}> <{terms.OWL.Ontology}> {g} .",
+        f"<{terms.SMQI.Study}> <{terms.RDFS.subClassOf}> _:restriction {g} .",
+        f"_:restriction <{terms.RDF.type}> <{terms.OWL.Restriction}> {g} .",
+        *(
+            f"{dataset} <{SUBSET}> <{graph}> {metadata} ."
+            for graph in (shared, f"{base}graph/studies", f"{base}graph/records")
+        ),
+    ]
+    path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def shared_graphs(store: Store) -> dict[str, int]:
+    return {g: n for g, n in graph_counts(store).items() if g.startswith(SHARED_GRAPHS)}
+
+
+def test_projects_sharing_a_graph_hold_one_copy_of_it(fresh_store: Store, tmp_path: Path) -> None:
+    settings = fresh_store.settings  # type: ignore[attr-defined]
+    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
+    try:
+        ours = write_with_shared(tmp_path / "a.nq", EX, SHARED_V1)
+        fresh_store.replace(ours)
+        other.replace(write_with_shared(tmp_path / "b.nq", OTHER, SHARED_V1, NEW_STUDIES))
+        fresh_store.load(ours)  # a load adds, but a shared graph is written whole
+
+        # one copy: its blank nodes were not copied again by the second and third writes
+        assert shared_graphs(fresh_store) == {SHARED_V1: IN_SHARED}
+        assert titles(fresh_store) == expected_titles(STUDIES) | expected_titles(NEW_STUDIES, OTHER)
+    finally:
+        other.replace(write_dataset(tmp_path / "none.nq", (), OTHER))
+        other.close()
+
+
+def test_a_shared_graph_goes_when_no_dataset_names_it(fresh_store: Store, tmp_path: Path) -> None:
+    settings = fresh_store.settings  # type: ignore[attr-defined]
+    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
+    try:
+        fresh_store.replace(write_with_shared(tmp_path / "a1.nq", EX, SHARED_V1))
+        other.replace(write_with_shared(tmp_path / "b1.nq", OTHER, SHARED_V1, NEW_STUDIES))
+
+        # our project moves to a newer shared graph; the other still names the older one
+        fresh_store.replace(write_with_shared(tmp_path / "a2.nq", EX, SHARED_V2))
+        assert shared_graphs(fresh_store) == {SHARED_V1: IN_SHARED, SHARED_V2: IN_SHARED}
+
+        other.replace(write_with_shared(tmp_path / "b2.nq", OTHER, SHARED_V2, NEW_STUDIES))
+        assert shared_graphs(fresh_store) == {SHARED_V2: IN_SHARED}
+
+        other.replace(write_dataset(tmp_path / "b3.nq", NEW_STUDIES, OTHER))  # names none
+        assert shared_graphs(fresh_store) == {SHARED_V2: IN_SHARED}  # ours still does
+        fresh_store.replace(write_dataset(tmp_path / "a3.nq", STUDIES))
+        assert shared_graphs(fresh_store) == {}
+    finally:
+        other.replace(write_dataset(tmp_path / "none.nq", (), OTHER))
+        other.close()
+
+
+def test_a_scoped_store_sees_the_shared_graphs_its_project_names(
+    fresh_store: Store, tmp_path: Path
+) -> None:
+    settings = fresh_store.settings  # type: ignore[attr-defined]
+    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
+    scoped = type(fresh_store)(dataclasses.replace(settings, dataset_only=True))  # type: ignore[call-arg]
+    try:
+        fresh_store.replace(write_with_shared(tmp_path / "a.nq", EX, SHARED_V1))
+        other.replace(write_with_shared(tmp_path / "b.nq", OTHER, SHARED_V2, NEW_STUDIES))
+
+        assert graph_counts(scoped) == {
+            STUDIES_IRI: IN_STUDIES,
+            RECORDS_IRI: IN_RECORDS,
+            f"{EX}graph/metadata": 3,
+            SHARED_V1: IN_SHARED,  # named by our metadata; SHARED_V2 only by the other's
+        }
+    finally:
+        other.replace(write_dataset(tmp_path / "none.nq", (), OTHER))
+        fresh_store.replace(write_dataset(tmp_path / "a.nq", STUDIES))
         other.close()
         scoped.close()

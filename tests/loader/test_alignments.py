@@ -17,6 +17,7 @@ from smqi.loader.alignments import read_alignments
 from smqi.loader.build import BuildReport
 from smqi.loader.concepts import read_vocabularies
 from smqi.loader.errors import InvalidSheetsError
+from smqi.loader.shared import kind_of
 from tests.conftest import select
 from tests.paths import DATA, ONTOLOGY
 
@@ -91,10 +92,8 @@ def test_the_graph_states_exactly_the_tables_mappings(built: tuple[BuildReport, 
             frame.df["subject_id"], frame.df["predicate_id"], frame.df["object_id"], strict=True
         )
     }
-    rows = select(
-        store,
-        "SELECT ?s ?p ?o WHERE { GRAPH <https://w3id.org/smqi/id/graph/alignments> { ?s ?p ?o } }",
-    )
+    (graph,) = [g.value for g in store.named_graphs() if kind_of(g.value) == "alignments"]  # type: ignore[union-attr]
+    rows = select(store, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert {(r["s"], r["p"], r["o"]) for r in rows} == expected
 
 
