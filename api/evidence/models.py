@@ -129,8 +129,9 @@ class SummaryCell(BaseModel):
     count: int
     studies: list[str] | None = Field(
         default=None,
-        description="IRIs of the studies behind the cell; null when asked for counts only "
-        "(studies=false)",
+        description="IRIs of the studies behind the cell, in /studies' order (year, first "
+        "author, IRI): at most per_cell of them from cell_offset on (count gives them all); "
+        "null when asked for counts only (studies=false)",
     )
 
 
@@ -158,6 +159,15 @@ class CrossTabulation(BaseModel):
     row_concepts: list[Concept]
     col_concepts: list[Concept]
     cells: list[SummaryCell]
+    per_cell: int | None = Field(
+        default=None, description="the most studies a cell lists; null when none are listed"
+    )
+    cell_offset: int = Field(default=0, description="how many of each cell's studies were skipped")
+    next: str | None = Field(
+        default=None,
+        description="the next studies of every cell that has more; null when each cell's "
+        "studies are listed to the end",
+    )
 
 
 class Gap(BaseModel):

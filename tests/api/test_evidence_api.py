@@ -369,6 +369,43 @@ def test_summary_counts_only_leaves_out_the_studies(client: TestClient) -> None:
     assert all(len(cell["studies"]) == cell["count"] for cell in full["cells"])
 
 
+def test_summary_pages_through_each_cells_studies(client: TestClient) -> None:
+    """Two studies a cell: following next lists every cell's studies once, in order."""
+    whole = client.get("/summary?rows=platform&cols=stage").json()
+    assert whole["per_cell"] == 1000 and whole["next"] is None
+    expected = {(c["row"]["iri"], c["col"]["iri"]): c["studies"] for c in whole["cells"]}
+    biggest = max(len(studies) for studies in expected.values())
+    assert biggest > 2  # so that paging by two takes several pages
+
+    listed: dict[tuple[str, str], list[str]] = {cell: [] for cell in expected}
+    url: str | None = "/summary?rows=platform&cols=stage&per_cell=2"
+    pages = 0
+    while url is not None:
+        page = client.get(url).json()
+        pages += 1
+        assert page["per_cell"] == 2 and page["cell_offset"] == 2 * (pages - 1)
+        for cell in page["cells"]:
+            assert len(cell["studies"]) <= 2
+            assert cell["count"] == len(expected[(cell["row"]["iri"], cell["col"]["iri"])])
+            listed[(cell["row"]["iri"], cell["col"]["iri"])] += cell["studies"]
+        url = page["next"]
+    assert pages == -(-biggest // 2)  # ceiling: the last page lists the biggest cell's end
+    assert listed == expected  # in the order of the whole lists, which is /studies' order
+    # the CSV is an export: every study of every cell, whatever per_cell says
+    as_csv = client.get("/summary?rows=platform&cols=stage&per_cell=1&format=csv")
+    rows = {
+        (r["row"], r["col"]): r["studies"].split() for r in csv.DictReader(io.StringIO(as_csv.text))
+    }
+    assert rows == expected
+
+
+@pytest.mark.parametrize("query", ["per_cell=0", "per_cell=100001", "cell_offset=-1"])
+def test_summary_refuses_a_page_out_of_bounds(client: TestClient, query: str) -> None:
+    response = client.get(f"/summary?rows=platform&cols=stage&{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in response.text
+
+
 def test_summary_is_cq2s_answer(client: TestClient, embedded_store: EmbeddedStore) -> None:
     answer = client.get("/summary?rows=platform&cols=population&review=illustrative-extraction")
     expected = {
