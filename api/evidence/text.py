@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import partial
 
-from smqi.api.evidence.index import StudyIndex, bit_set, property_pairs, study_index
+from smqi.api.evidence.index import StudyIndex, bit_set, in_order, property_pairs, study_index
 from smqi.api.evidence.queries import Snapshot
 from smqi.loader.terms import DCTERMS, SMQI
 
@@ -40,14 +41,23 @@ def study_texts(snapshot: Snapshot) -> tuple[str, ...]:
 def _read_texts(snapshot: Snapshot, index: StudyIndex) -> tuple[str, ...]:
     position = {study: place for place, study in enumerate(index.studies)}
     parts: list[list[str]] = [[] for _ in index.studies]
-    for subject, title in property_pairs(snapshot, str(DCTERMS.title), literals=True):
-        if subject in position:
-            parts[position[subject]].append(title)
-    study_of = dict(property_pairs(snapshot, str(SMQI.codesStudy), literals=False))
-    for record, summary in property_pairs(snapshot, str(SMQI.summary), literals=True):
-        study = study_of.get(record)
-        if study in position:
-            parts[position[study]].append(summary)
+    reads = [
+        partial(property_pairs, snapshot, str(DCTERMS.title), True),
+        partial(property_pairs, snapshot, str(SMQI.codesStudy), False),
+        partial(property_pairs, snapshot, str(SMQI.summary), True),
+    ]
+    answers = in_order(reads, snapshot.context.settings.store.bulk_reads)  # as the index's
+    try:
+        for subject, title in next(answers):
+            if subject in position:
+                parts[position[subject]].append(title)
+        study_of = dict(next(answers))
+        for record, summary in next(answers):
+            study = study_of.get(record)
+            if study in position:
+                parts[position[study]].append(summary)
+    finally:
+        answers.close()
     return tuple(" " + fold(" ".join(texts)) for texts in parts)
 
 

@@ -19,9 +19,10 @@ import unicodedata
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from smqi.api.evidence.dimensions import YEAR_PROPERTY
-from smqi.api.evidence.index import property_pairs, study_index
+from smqi.api.evidence.index import in_order, property_pairs, study_index
 from smqi.api.evidence.queries import Snapshot
 from smqi.loader.identity import normalise_doi, normalise_pmid
 from smqi.loader.terms import BIBO, DCTERMS, SMQI
@@ -83,16 +84,19 @@ def study_titles(snapshot: Snapshot) -> StudyTitles:
 
 def _build(snapshot: Snapshot) -> StudyTitles:
     studies = set(study_index(snapshot).studies)
-
-    def values(prop: object) -> dict[str, str]:
-        pairs = property_pairs(snapshot, str(prop), literals=True)
-        return {subject: value for subject, value in pairs if subject in studies}
-
-    by_identifier = {normalise_doi(doi): s for s, doi in values(BIBO.doi).items()}
-    by_identifier |= {normalise_pmid(pmid): s for s, pmid in values(BIBO.pmid).items()}
-    return index_titles(
-        values(DCTERMS.title), values(SMQI.firstAuthor), values(YEAR_PROPERTY), by_identifier
-    )
+    props = (DCTERMS.title, SMQI.firstAuthor, YEAR_PROPERTY, BIBO.doi, BIBO.pmid)
+    # the store's bulk_reads of them at once, as for the study index
+    reads = [partial(property_pairs, snapshot, str(prop), True) for prop in props]
+    answers = in_order(reads, snapshot.context.settings.store.bulk_reads)
+    try:
+        titles, authors, years, dois, pmids = (
+            {subject: value for subject, value in pairs if subject in studies} for pairs in answers
+        )
+    finally:
+        answers.close()
+    by_identifier = {normalise_doi(doi): s for s, doi in dois.items()}
+    by_identifier |= {normalise_pmid(pmid): s for s, pmid in pmids.items()}
+    return index_titles(titles, authors, years, by_identifier)
 
 
 def index_titles(
