@@ -92,6 +92,7 @@ from smqi.api.store.sparql import (
     QueryDataset,
     QueryForm,
     check_query,
+    limit_rows,
     with_base,
     without_dataset_clauses,
 )
@@ -181,7 +182,8 @@ class RemoteStore:
             graph = self._query(checked, checked.text, N_TRIPLES, dataset)
             written = write_graph(_triples(graph.body), media_type)
             return RawResult(written, media_type, graph.cut)
-        answer = self._query(checked, checked.text, self._results, dataset)
+        cap = self._settings.max_rows
+        answer = self._query(checked, checked.text, self._results, dataset, row_limit=cap + 1)
         body = answer.body
         try:
             results = ox.parse_query_results(body, format=results_format(self._results))
@@ -444,10 +446,11 @@ class RemoteStore:
         *,
         scoped: bool = True,
         timeout_s: float | None = None,
+        row_limit: int | None = None,
     ) -> _Answer:
         """Send ``text`` (``checked`` with any bindings in place) on the dataset it names, or
         (``scoped``, with ``dataset_only``) the project's own; within ``timeout_s`` (default:
-        the query timeout)."""
+        the query timeout); a SELECT asked for at most ``row_limit`` rows."""
         base = self._settings.base_iri
         timeout_s = timeout_s or self._settings.query_timeout_s
         sparql = self._wrapper(timeout_s)
@@ -463,6 +466,8 @@ class RemoteStore:
         text = with_base(checked, text, base)
         if virtuoso and checked.form is QueryForm.DESCRIBE:
             text = f"{DESCRIBE_PRAGMA} {text}"
+        if row_limit is not None:
+            text += limit_rows(checked, row_limit)
         sparql.queryString = text
         sparql.queryType = checked.form.value
         sparql.addCustomHttpHeader("Accept", accept)

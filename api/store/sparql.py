@@ -216,6 +216,28 @@ def with_base(checked: CheckedQuery, text: str, base: str) -> str:
     return f"BASE <{base}> {text}" if before else text
 
 
+def limit_rows(checked: CheckedQuery, rows: int) -> str:
+    """What to append to ``checked`` so that the store stops after ``rows`` solutions: a
+    ``LIMIT`` for a SELECT without a LIMIT of its own or a trailing VALUES block (after
+    which a LIMIT may not come), else nothing. On a new line: the text may end in a comment.
+
+    A client's query is cut at the row cap anyway; without the LIMIT a store still writes
+    every row, and the API parses them all: at 100k studies, 109 MB and 25 s from Virtuoso
+    for CQ6, of which the client was sent the first 10000 rows.
+    """
+    if checked.form is not QueryForm.SELECT:
+        return ""
+    depth = 0
+    for token in checked.tokens[checked.form_index + 1 :]:
+        if token.text in _OPENING:
+            depth += 1
+        elif token.text in _BRACKETS:
+            depth -= 1
+        elif depth == 0 and _keyword(token) in ("LIMIT", "VALUES"):
+            return ""
+    return f"\nLIMIT {rows}"
+
+
 def without_dataset_clauses(checked: CheckedQuery) -> str:
     """The query's text without its FROM and FROM NAMED clauses, for a dataset given with the
     query (the protocol's), which replaces them; a server that merges the two (Virtuoso)

@@ -440,6 +440,19 @@ def test_row_cap_cuts_select_and_says_so(store: Store) -> None:
     assert not store.select(PAIRS + " LIMIT 3").truncated
 
 
+def test_a_client_select_far_over_the_cap_is_cut_by_the_store(store: Store) -> None:
+    """Every triple four times over: some 10^8 rows, which no store writes within the query
+    timeout. Asked for one row over the cap, a store answers at once."""
+    everything = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    started = time.monotonic()
+    raw = store.query_raw(everything + "\n# a comment last: the LIMIT goes on a new line", CSV)
+    assert raw.truncated and len(raw.body.decode().strip().splitlines()) == MAX_ROWS + 1
+    assert time.monotonic() - started < QUERY_TIMEOUT_S
+    # a client's own LIMIT under the cap is kept, and is not a cut
+    small = store.query_raw(everything + " LIMIT 3", CSV)
+    assert not small.truncated and len(small.body.decode().strip().splitlines()) == 4
+
+
 def test_a_syntax_error_says_where(store: Store) -> None:
     with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
         store.select("SELECT * WHERE { ?s ?p }")

@@ -35,6 +35,7 @@ from smqi.api.store.sparql import (
     QueryForm,
     bind,
     check_query,
+    limit_rows,
 )
 
 EX = "http://example.org/"
@@ -342,3 +343,24 @@ def test_capped_results_cut_at_the_cap_and_say_so(media_type: str, count: int, c
         kept = len(list(parsed))
     assert kept == min(count, cap)
     assert truncated is (count > cap)
+
+
+@pytest.mark.parametrize(
+    ("query", "limited"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", True),
+        ("SELECT * WHERE { ?s ?p ?o } # last\n# comment", True),
+        ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 5 } }", True),  # inner only
+        ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s OFFSET 10", True),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 5", False),
+        ("SELECT * WHERE { ?s ?p ?o } limit 5 offset 2", False),
+        ("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", False),
+        ("ASK { ?s ?p ?o }", False),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", False),
+    ],
+)
+def test_a_limit_is_added_to_a_select_that_has_none(query: str, limited: bool) -> None:
+    added = limit_rows(check_query(query), 11)
+    assert added == ("\nLIMIT 11" if limited else "")
+    if limited:  # and the text stays a query
+        ox.Store().query(query + added)
