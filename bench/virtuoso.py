@@ -66,6 +66,10 @@ class VirtuosoSettings:
     # MOVE per graph) deletes the old dataset and moves the new one in one transaction;
     # Virtuoso's default, 50 MB, refused to replace a 10k-study build (SR325).
     after_image_bytes: int = 2_000_000_000
+    # MaxSortedTopRows: the most rows an ORDER BY with a LIMIT may sort. The API asks for one
+    # row over its cap (LIMIT cap+1); Virtuoso's default, 10000, refuses that for the
+    # default cap (SR353), and the API then asks again without the LIMIT.
+    sorted_top_rows: int = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,7 @@ NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {buffers * 3 // 4}
 MaxQueryMem = 2G
 TransactionAfterImageLimit = {settings.after_image_bytes}
+MaxSortedTopRows = {settings.sorted_top_rows}
 ThreadsPerQuery = 2
 AsyncQueueMaxThreads = 10
 

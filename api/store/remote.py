@@ -101,6 +101,7 @@ from smqi.api.store.virtuoso import (
     ANYTIME_STATE,
     DESCRIBE_PRAGMA,
     RESULTS_TYPE,
+    SORTED_TOP_REFUSED,
     TIMEOUT_PARAMETER,
     explicit_dataset,
     plain_blank_nodes,
@@ -182,8 +183,7 @@ class RemoteStore:
             graph = self._query(checked, checked.text, N_TRIPLES, dataset)
             written = write_graph(_triples(graph.body), media_type)
             return RawResult(written, media_type, graph.cut)
-        cap = self._settings.max_rows
-        answer = self._query(checked, checked.text, self._results, dataset, row_limit=cap + 1)
+        answer = self._capped_query(checked, dataset)
         body = answer.body
         try:
             results = ox.parse_query_results(body, format=results_format(self._results))
@@ -194,6 +194,25 @@ class RemoteStore:
         except SyntaxError as exc:
             raise _malformed(body) from exc
         return RawResult(table, media_type, truncated or answer.cut)
+
+    def _capped_query(self, checked: CheckedQuery, dataset: QueryDataset | None) -> _Answer:
+        """A client's query, asked for one row over the cap (``limit_rows``). Virtuoso sorts
+        at most ``MaxSortedTopRows`` for an ORDER BY with a LIMIT (default 10000, SR353); over
+        that, the query is sent again without the LIMIT, and a warning says what to raise."""
+        limit = self._settings.max_rows + 1
+        try:
+            return self._query(checked, checked.text, self._results, dataset, row_limit=limit)
+        except StoreError as exc:
+            cause = exc.__cause__
+            said = _server_message(cause) if isinstance(cause, SPARQLWrapperException) else ""
+            if type(exc) is not StoreError or SORTED_TOP_REFUSED not in said:
+                raise
+        logger.warning(
+            "Virtuoso refused to sort %d rows for a LIMIT (SR353): raise MaxSortedTopRows in "
+            "its virtuoso.ini above the API's row cap; the query was sent again without it",
+            limit,
+        )
+        return self._query(checked, checked.text, self._results, dataset)
 
     def version(self) -> str:
         now = time.monotonic()

@@ -50,6 +50,7 @@ REQUEST_BYTES = 8_000_000  # under the 10 MB Virtuoso reads of one request
 TIMEOUT_PARAMETER = "timeout"  # milliseconds
 DESCRIBE_PRAGMA = 'define sql:describe-mode "CBD"'
 ANYTIME_STATE = "S1TAT"  # X-SQL-State of an answer cut short at its timeout
+SORTED_TOP_REFUSED = "SR353"  # an ORDER BY's LIMIT over MaxSortedTopRows
 PRIVATE_GRAPHS = "http://www.openlinksw.com/schemas/virtrdf#PrivateGraphs"
 STAGING = "urn:x-smqi:staging:"
 RESULTS_TYPE = SPARQL_XML

@@ -238,14 +238,17 @@ def virtuoso_settings(server: virtuoso.Virtuoso, **overrides: object) -> RemoteS
 
 @contextmanager
 def started_virtuoso(
-    directory: Path, max_rows: int = VIRTUOSO_MAX_ROWS
+    directory: Path, max_rows: int = VIRTUOSO_MAX_ROWS, sorted_top_rows: int = 1_000_000
 ) -> Iterator[virtuoso.Virtuoso]:
     """A real Virtuoso configured by the README's recipe (bench/virtuoso.py), on free
-    loopback ports, cutting answers at ``max_rows`` (ResultSetMaxRows); skips the test when
-    Debian's virtuoso-opensource is not installed."""
+    loopback ports, cutting answers at ``max_rows`` (ResultSetMaxRows) and sorting at most
+    ``sorted_top_rows`` for a LIMIT (MaxSortedTopRows); skips the test when Debian's
+    virtuoso-opensource is not installed."""
     if not virtuoso.installed():
         pytest.skip("Virtuoso is not installed (apt-get install virtuoso-opensource)")
-    settings = virtuoso.VirtuosoSettings(max_rows=max_rows, execution_limit_s=120, buffers=2000)
+    settings = virtuoso.VirtuosoSettings(
+        max_rows=max_rows, execution_limit_s=120, buffers=2000, sorted_top_rows=sorted_top_rows
+    )
     with virtuoso.running_virtuoso(directory, settings) as server:
         yield server
 

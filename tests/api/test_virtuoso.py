@@ -26,6 +26,7 @@ from .conftest import (
     VIRTUOSO_MAX_ROWS,
     Study,
     expected_titles,
+    started_virtuoso,
     study_count,
     titles,
     virtuoso_settings,
@@ -81,6 +82,29 @@ def test_a_row_cap_below_the_servers_applies(virtuoso_server: Virtuoso) -> None:
 
     assert result.truncated and len(result.rows) == 150
     assert not store.select(MANY_ROWS + " LIMIT 150").truncated
+
+
+def test_a_client_select_is_asked_for_one_row_over_the_cap(virtuoso_server: Virtuoso) -> None:
+    # 1000 rows sorted; the cap's LIMIT (151) is within the recipe's MaxSortedTopRows
+    store = RemoteStore(virtuoso_settings(virtuoso_server, max_rows=150))
+    raw = store.query_raw(MANY_ROWS + " ORDER BY DESC(?a) DESC(?b) DESC(?c)", CSV)
+    lines = raw.body.decode().strip().splitlines()
+    assert raw.truncated and len(lines) == 151
+    assert lines[1].replace('"', "") == "9,9,9"
+
+
+def test_over_virtuosos_sort_limit_the_query_is_asked_again_without_the_limit(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server left at a MaxSortedTopRows below the API's cap refuses LIMIT cap+1 under an
+    ORDER BY (SR353): the client still gets the first rows, and the log says what to raise."""
+    with started_virtuoso(tmp_path, sorted_top_rows=100) as server:
+        store = RemoteStore(virtuoso_settings(server, max_rows=150))
+        raw = store.query_raw(MANY_ROWS + " ORDER BY DESC(?a) DESC(?b) DESC(?c)", CSV)
+    lines = raw.body.decode().strip().splitlines()
+    assert raw.truncated and len(lines) == 151
+    assert lines[1].replace('"', "") == "9,9,9"
+    assert any("MaxSortedTopRows" in record.message for record in caplog.records)
 
 
 def test_a_load_in_many_requests_is_seen_whole_or_not_at_all(
@@ -198,6 +222,7 @@ def test_the_readme_recipe_is_what_the_tests_run() -> None:
         "ResultSetMaxRows": settings.max_rows,
         "MaxQueryExecutionTime": settings.execution_limit_s,
         "TransactionAfterImageLimit": settings.after_image_bytes,
+        "MaxSortedTopRows": settings.sorted_top_rows,
     }.items():
         assert f"{name} = {value}\n" in ini
         assert f"`{value}`" in bullets[name], name
