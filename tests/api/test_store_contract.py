@@ -12,7 +12,8 @@ import io
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -618,16 +619,35 @@ def test_another_process_sees_the_replaced_dataset_and_version(
         twin.close()
 
 
+@contextmanager
+def other_and_scoped(store: Store) -> Iterator[tuple[Store, Store]]:
+    """Another project's store over the same data, and ours scoped to our dataset."""
+    with (
+        variant(store, graph_prefix=f"{OTHER}graph/") as other,
+        variant(store, dataset_only=True) as scoped,
+    ):
+        yield other, scoped
+
+
 # -- several projects' datasets in one store ---------------------------------------------------
+
+
+@contextmanager
+def variant(store: Store, **changes: object) -> Iterator[Store]:
+    """A second store over the same data, its settings changed (another project's prefix, a
+    dataset-only scope); closed afterwards."""
+    twin = type(store)(dataclasses.replace(store.settings, **changes))  # type: ignore[attr-defined, call-arg]
+    try:
+        yield twin
+    finally:
+        twin.close()
 
 
 def test_replacing_one_projects_dataset_leaves_anothers_served(
     fresh_store: Store, tmp_path: Path
 ) -> None:
     """Each project's store replaces its own graphs (its graph_prefix) and no others."""
-    settings = fresh_store.settings  # type: ignore[attr-defined]
-    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
-    try:
+    with variant(fresh_store, graph_prefix=f"{OTHER}graph/") as other:
         other.replace(write_dataset(tmp_path / "b.nq", NEW_STUDIES, OTHER))
         assert titles(fresh_store) == expected_titles(STUDIES) | expected_titles(NEW_STUDIES, OTHER)
 
@@ -639,8 +659,6 @@ def test_replacing_one_projects_dataset_leaves_anothers_served(
             NEW_STUDIES[:1], OTHER
         )
         assert study_count(fresh_store) == 3
-    finally:
-        other.close()
 
 
 def test_replacing_with_an_empty_dataset_leaves_the_project_no_graph(
@@ -656,10 +674,7 @@ def test_replacing_with_an_empty_dataset_leaves_the_project_no_graph(
 def test_a_store_scoped_to_its_project_answers_from_its_graphs_only(
     fresh_store: Store, tmp_path: Path
 ) -> None:
-    settings = fresh_store.settings  # type: ignore[attr-defined]
-    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
-    scoped = type(fresh_store)(dataclasses.replace(settings, dataset_only=True))  # type: ignore[call-arg]
-    try:
+    with other_and_scoped(fresh_store) as (other, scoped):
         other.replace(write_dataset(tmp_path / "b.nq", NEW_STUDIES, OTHER))
 
         assert titles(scoped) == expected_titles(STUDIES)
@@ -674,9 +689,6 @@ def test_a_store_scoped_to_its_project_answers_from_its_graphs_only(
         assert titles(fresh_store) == expected_titles(STUDIES[:2]) | expected_titles(
             NEW_STUDIES, OTHER
         )
-    finally:
-        other.close()
-        scoped.close()
 
 
 # -- the graphs every build shares (loader.shared, api.store.shared) ----------------------------
@@ -711,9 +723,7 @@ def shared_graphs(store: Store) -> dict[str, int]:
 
 
 def test_projects_sharing_a_graph_hold_one_copy_of_it(fresh_store: Store, tmp_path: Path) -> None:
-    settings = fresh_store.settings  # type: ignore[attr-defined]
-    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
-    try:
+    with variant(fresh_store, graph_prefix=f"{OTHER}graph/") as other:
         ours = write_with_shared(tmp_path / "a.nq", EX, SHARED_V1)
         fresh_store.replace(ours)
         other.replace(write_with_shared(tmp_path / "b.nq", OTHER, SHARED_V1, NEW_STUDIES))
@@ -722,15 +732,10 @@ def test_projects_sharing_a_graph_hold_one_copy_of_it(fresh_store: Store, tmp_pa
         # one copy: its blank nodes were not copied again by the second and third writes
         assert shared_graphs(fresh_store) == {SHARED_V1: IN_SHARED}
         assert titles(fresh_store) == expected_titles(STUDIES) | expected_titles(NEW_STUDIES, OTHER)
-    finally:
-        other.replace(write_dataset(tmp_path / "none.nq", (), OTHER))
-        other.close()
 
 
 def test_a_shared_graph_goes_when_no_dataset_names_it(fresh_store: Store, tmp_path: Path) -> None:
-    settings = fresh_store.settings  # type: ignore[attr-defined]
-    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
-    try:
+    with variant(fresh_store, graph_prefix=f"{OTHER}graph/") as other:
         fresh_store.replace(write_with_shared(tmp_path / "a1.nq", EX, SHARED_V1))
         other.replace(write_with_shared(tmp_path / "b1.nq", OTHER, SHARED_V1, NEW_STUDIES))
 
@@ -745,18 +750,12 @@ def test_a_shared_graph_goes_when_no_dataset_names_it(fresh_store: Store, tmp_pa
         assert shared_graphs(fresh_store) == {SHARED_V2: IN_SHARED}  # ours still does
         fresh_store.replace(write_dataset(tmp_path / "a3.nq", STUDIES))
         assert shared_graphs(fresh_store) == {}
-    finally:
-        other.replace(write_dataset(tmp_path / "none.nq", (), OTHER))
-        other.close()
 
 
 def test_a_scoped_store_sees_the_shared_graphs_its_project_names(
     fresh_store: Store, tmp_path: Path
 ) -> None:
-    settings = fresh_store.settings  # type: ignore[attr-defined]
-    other = type(fresh_store)(dataclasses.replace(settings, graph_prefix=f"{OTHER}graph/"))  # type: ignore[call-arg]
-    scoped = type(fresh_store)(dataclasses.replace(settings, dataset_only=True))  # type: ignore[call-arg]
-    try:
+    with other_and_scoped(fresh_store) as (other, scoped):
         fresh_store.replace(write_with_shared(tmp_path / "a.nq", EX, SHARED_V1))
         other.replace(write_with_shared(tmp_path / "b.nq", OTHER, SHARED_V2, NEW_STUDIES))
 
@@ -766,8 +765,3 @@ def test_a_scoped_store_sees_the_shared_graphs_its_project_names(
             f"{EX}graph/metadata": 3,
             SHARED_V1: IN_SHARED,  # named by our metadata; SHARED_V2 only by the other's
         }
-    finally:
-        other.replace(write_dataset(tmp_path / "none.nq", (), OTHER))
-        fresh_store.replace(write_dataset(tmp_path / "a.nq", STUDIES))
-        other.close()
-        scoped.close()
