@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import islice
@@ -181,11 +182,21 @@ def _build(snapshot: Snapshot) -> StudyIndex:
         *(partial(property_pairs, snapshot, prop, False) for prop in links),
         *(partial(_packed_pairs, snapshot, "record-codes", d.predicate) for d in DIMENSIONS),
     ]
+    with reads_ahead(snapshot, reads) as answers:
+        return _built(answers)
+
+
+@contextmanager
+def reads_ahead(
+    snapshot: Snapshot, reads: Sequence[Callable[[], T]]
+) -> Iterator[Generator[T, None, None]]:
+    """The answers of ``reads``, in order, the store's ``bulk_reads`` of them under way at a
+    time (``in_order``); on leaving, even after a failure, the reads not yet sent never are."""
     answers = in_order(reads, snapshot.context.settings.store.bulk_reads)
     try:
-        return _built(answers)
+        yield answers
     finally:
-        answers.close()  # after a failure: the reads not yet sent never are
+        answers.close()
 
 
 def in_order(calls: Sequence[Callable[[], T]], at_once: int) -> Generator[T, None, None]:

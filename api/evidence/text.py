@@ -12,7 +12,13 @@ import re
 import unicodedata
 from functools import partial
 
-from smqi.api.evidence.index import StudyIndex, bit_set, in_order, property_pairs, study_index
+from smqi.api.evidence.index import (
+    StudyIndex,
+    bit_set,
+    property_pairs,
+    reads_ahead,
+    study_index,
+)
 from smqi.api.evidence.queries import Snapshot
 from smqi.loader.terms import DCTERMS, SMQI
 
@@ -46,8 +52,7 @@ def _read_texts(snapshot: Snapshot, index: StudyIndex) -> tuple[str, ...]:
         partial(property_pairs, snapshot, str(SMQI.codesStudy), False),
         partial(property_pairs, snapshot, str(SMQI.summary), True),
     ]
-    answers = in_order(reads, snapshot.context.settings.store.bulk_reads)  # as the index's
-    try:
+    with reads_ahead(snapshot, reads) as answers:  # as the index's
         for subject, title in next(answers):
             if subject in position:
                 parts[position[subject]].append(title)
@@ -56,8 +61,6 @@ def _read_texts(snapshot: Snapshot, index: StudyIndex) -> tuple[str, ...]:
             study = study_of.get(record)
             if study in position:
                 parts[position[study]].append(summary)
-    finally:
-        answers.close()
     return tuple(" " + fold(" ".join(texts)) for texts in parts)
 
 

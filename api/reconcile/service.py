@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from smqi.api.evidence.dimensions import YEAR_PROPERTY
-from smqi.api.evidence.index import in_order, property_pairs, study_index
+from smqi.api.evidence.index import property_pairs, reads_ahead, study_index
 from smqi.api.evidence.queries import Snapshot
 from smqi.loader.identity import normalise_doi, normalise_pmid
 from smqi.loader.terms import BIBO, DCTERMS, SMQI
@@ -87,13 +87,10 @@ def _build(snapshot: Snapshot) -> StudyTitles:
     props = (DCTERMS.title, SMQI.firstAuthor, YEAR_PROPERTY, BIBO.doi, BIBO.pmid)
     # the store's bulk_reads of them at once, as for the study index
     reads = [partial(property_pairs, snapshot, str(prop), True) for prop in props]
-    answers = in_order(reads, snapshot.context.settings.store.bulk_reads)
-    try:
+    with reads_ahead(snapshot, reads) as answers:
         titles, authors, years, dois, pmids = (
             {subject: value for subject, value in pairs if subject in studies} for pairs in answers
         )
-    finally:
-        answers.close()
     by_identifier = {normalise_doi(doi): s for s, doi in dois.items()}
     by_identifier |= {normalise_pmid(pmid): s for s, pmid in pmids.items()}
     return index_titles(titles, authors, years, by_identifier)
