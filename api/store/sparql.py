@@ -227,14 +227,13 @@ def limit_rows(checked: CheckedQuery, rows: int) -> str:
     """
     if checked.form is not QueryForm.SELECT:
         return ""
-    depth = 0
-    for token in checked.tokens[checked.form_index + 1 :]:
-        if token.text in _OPENING:
-            depth += 1
-        elif token.text in _BRACKETS:
-            depth -= 1
-        elif depth == 0 and _keyword(token) in ("LIMIT", "VALUES"):
-            return ""
+    try:
+        _, close, _ = _where_group(checked)
+    except (ValueError, QuerySyntaxError):  # the store says what is wrong with it
+        return ""
+    after = checked.tokens[close + 1 :]  # the solution modifiers, and any trailing VALUES
+    if any(_keyword(token) in ("LIMIT", "VALUES") for token in after):
+        return ""
     return f"\nLIMIT {rows}"
 
 

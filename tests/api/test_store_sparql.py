@@ -357,6 +357,7 @@ def test_capped_results_cut_at_the_cap_and_say_so(media_type: str, count: int, c
         ("SELECT * WHERE { ?s ?p ?o } VALUES ?s { <urn:a> }", False),
         ("ASK { ?s ?p ?o }", False),
         ("CONSTRUCT WHERE { ?s ?p ?o }", False),
+        ("SELECT * WHERE { ?s ?p ?o", False),  # left for the store to refuse
     ],
 )
 def test_a_limit_is_added_to_a_select_that_has_none(query: str, limited: bool) -> None:
