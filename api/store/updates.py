@@ -111,20 +111,17 @@ def _sharing_blank_nodes(by_graph: dict[str | None, list[str]]) -> list[list[str
     goes in one template, which keeps a shared node one node. Apart, each graph in its own:
     Virtuoso 7.2.5 fails ("SR002: Function string_output_string needs a string output")
     on a template with blank nodes in two graphs."""
-    group_of: dict[str | None, int] = {}
-    members: dict[int, list[str | None]] = {}
-    owner: dict[str, int] = {}
-    for n, (graph, lines) in enumerate(by_graph.items()):
-        group_of[graph], members[n] = n, [graph]
+    group_of = {graph: n for n, graph in enumerate(by_graph)}
+    members = {n: [graph] for n, graph in enumerate(by_graph)}
+    seen_in: dict[str, str | None] = {}  # blank node label -> the graph it was first seen in
+    for graph, lines in by_graph.items():
         for line in lines:
             for label in _BLANK_NODE.findall(line):
-                other = owner.setdefault(label, group_of[graph])
-                mine = group_of[graph]
-                if other != mine:  # merge the other group into this one
+                other, mine = group_of[seen_in.setdefault(label, graph)], group_of[graph]
+                if other != mine:  # the other group joins this one
                     for moved in members.pop(other):
                         group_of[moved] = mine
                         members[mine].append(moved)
-                    owner.update({k: mine for k, v in owner.items() if v == other})
     return list(members.values())
 
 
