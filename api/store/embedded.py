@@ -42,7 +42,7 @@ from smqi.api.store.base import RawResult, SelectResult, new_version_id, prepare
 from smqi.api.store.config import EmbeddedStoreSettings
 from smqi.api.store.formats import negotiate, rows_from_tsv, triples_from_ntriples
 from smqi.api.store.pool import WorkerPool
-from smqi.api.store.shared import SUBSET, orphans
+from smqi.api.store.shared import SUBSET
 from smqi.api.store.sparql import Bindings, CheckedQuery, QueryDataset, QueryForm, check_query
 from smqi.loader.shared import is_shared
 
@@ -260,18 +260,19 @@ def _write_version(location: Path, source: Path | None, scope: str | None = None
         if source is not None:
             store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
         if scope is not None:
-            named = {
-                quad.object.value
-                for quad in store.quads_for_pattern(None, ox.NamedNode(SUBSET), None)
-                if isinstance(quad.object, ox.NamedNode)
-            }
-            present = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
-            for orphan in orphans(present, [], set(), named):
-                store.remove_graph(ox.NamedNode(orphan))
+            _remove_unnamed_shared_graphs(store)
         store.flush()
         store.optimize()
     finally:
         del store  # closes the store, so worker processes may open it read-only
+
+
+def _remove_unnamed_shared_graphs(store: ox.Store) -> None:
+    """Remove the shared graphs that no dataset in ``store`` names as a ``void:subset``."""
+    subsets = {quad.object for quad in store.quads_for_pattern(None, ox.NamedNode(SUBSET), None)}
+    for graph in list(store.named_graphs()):
+        if isinstance(graph, ox.NamedNode) and is_shared(graph.value) and graph not in subsets:
+            store.remove_graph(graph)
 
 
 def _replaced(graph: str, incoming: set[str], scope: str | None) -> bool:
