@@ -459,6 +459,7 @@ PAGE_KINDS = {
     "problem": "/map?rows=platfrom",
     "docs": "/docs",
     "editor": "/sparql",
+    "ontology": "/ontology",
 }
 # what each page waits for before it is looked at (the script-built ones)
 READY = {
