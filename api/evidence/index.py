@@ -3,9 +3,11 @@
 Why: filtering, facet counts and cross-tabulations join every coded record with its study,
 and on the embedded store those joins (and above all FILTER EXISTS / NOT EXISTS) cost
 seconds to minutes at 100k studies, past the query timeout. The index is read instead with
-scans only (``record-codes.rq``, ``property-pairs.rq``: one pass over one property per query,
-the answer packed into at most 4096 rows of moderate size, so that neither the store's row
-cap nor the result parser's 16 MiB limit on one value is reached) and held as bit sets: bit
+scans only (``record-codes.rq``, ``property-pairs.rq``, on Virtuoso those of
+``api/queries/virtuoso/``: one pass over one property per query, the answer packed into at
+most 4096 rows of moderate size, so that neither the store's row cap nor the result
+parser's 16 MiB limit on one value is reached), joined on keys (``KEYED_READS``), and held
+as bit sets: bit
 ``i`` stands for the ``i``-th study in listing order (year, first author, IRI). A filter is then
 a few big-integer ANDs and ORs, a count is ``int.bit_count``, and the answers are the same
 as the competency queries' (the tests check them against CQ1, CQ2 and CQ3).
@@ -163,25 +165,63 @@ def property_pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[
 
 def _packed_pairs(snapshot: Snapshot, name: str, prop: str) -> list[tuple[str, str]]:
     """The (subject, object) lines of ``name``.rq's ``?pairs`` packed for ``prop``."""
-    pairs: list[tuple[str, str]] = []
+    return [(line[0], line[1]) for line in _packed_lines(snapshot, name, prop)]
+
+
+def _packed_lines(snapshot: Snapshot, name: str, prop: str) -> list[list[str]]:
+    """The tab-separated fields of each line of ``name``.rq's ``?pairs`` packed for ``prop``."""
+    lines: list[list[str]] = []
     for row in _complete(snapshot, name, {"property": ox.NamedNode(prop)}):
-        for line in (text(row, "pairs") or "").split("\n"):
-            if line:
-                subject, _, value = line.partition("\t")
-                pairs.append((subject, value))
-    return pairs
+        lines.extend(line.split("\t") for line in (text(row, "pairs") or "").split("\n") if line)
+    return lines
+
+
+# The index joins its reads on keys, and names studies and records by IRI only where it must
+# (the studies' listing, the superseded records). A key is a node's IRI, but on Virtuoso its
+# number for the IRI (api/queries/virtuoso/), which it writes several times faster: the
+# index's reads at 1M studies are what the API's first start waits for. Each keyed read and
+# the query that makes it where a key is the IRI:
+KEYED_READS = {
+    "keyed-pairs": "property-pairs",  # (subject key, object)
+    "keyed-links": "property-pairs",  # (subject key, object key)
+    "keyed-subjects": "property-pairs",  # (subject key, subject IRI, object)
+    "record-codes": "record-codes",  # (record key, value IRI)
+}
+
+
+def keys_are_iris(snapshot: Snapshot) -> bool:
+    store = snapshot.context.settings.store
+    return not (isinstance(store, RemoteStoreSettings) and store.kind == "virtuoso")
+
+
+def keyed_read(snapshot: Snapshot, name: str, prop: str) -> list[tuple[str, ...]]:
+    """The lines of the keyed read ``name`` (``KEYED_READS``) for ``prop``, literals decoded
+    (they come percent-encoded)."""
+    if keys_are_iris(snapshot):
+        pairs = _packed_pairs(snapshot, KEYED_READS[name], prop)
+        lines: list[list[str]] = [
+            [subject, subject, value] if name == "keyed-subjects" else [subject, value]
+            for subject, value in pairs
+        ]
+    else:
+        lines = _packed_lines(snapshot, f"virtuoso/{name}", prop)
+    return [(*line[:-1], unquote(line[-1])) if "%" in line[-1] else tuple(line) for line in lines]
 
 
 def _build(snapshot: Snapshot) -> StudyIndex:
     # one query per property: each stays well inside the query timeout at 100k studies. The
     # store's bulk_reads of them run ahead while the answers already in are used.
-    literal = (YEAR_PROPERTY, str(SMQI.firstAuthor))
-    links = (str(SMQI.consensusOf), str(SMQI.codesStudy), str(SMQI.inCollection))
-    reads: list[Callable[[], list[tuple[str, str]]]] = [
-        *(partial(property_pairs, snapshot, prop, True) for prop in literal),
-        *(partial(property_pairs, snapshot, prop, False) for prop in links),
-        *(partial(_packed_pairs, snapshot, "record-codes", d.predicate) for d in DIMENSIONS),
+    consensus = str(SMQI.consensusOf)
+    reads: list[Callable[[], Sequence[tuple[str, ...]]]] = [
+        partial(keyed_read, snapshot, "keyed-subjects", YEAR_PROPERTY),
+        partial(keyed_read, snapshot, "keyed-pairs", str(SMQI.firstAuthor)),
+        partial(keyed_read, snapshot, "keyed-links", consensus),
+        partial(keyed_read, snapshot, "keyed-links", str(SMQI.codesStudy)),
+        partial(keyed_read, snapshot, "keyed-pairs", str(SMQI.inCollection)),
+        *(partial(keyed_read, snapshot, "record-codes", d.predicate) for d in DIMENSIONS),
     ]
+    if not keys_are_iris(snapshot):  # the superseded records' IRIs, besides their keys
+        reads.append(partial(_packed_pairs, snapshot, "property-pairs", consensus))
     with reads_ahead(snapshot, reads) as answers:
         return _built(answers)
 
@@ -221,18 +261,23 @@ def in_order(calls: Sequence[Callable[[], T]], at_once: int) -> Generator[T, Non
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _built(answers: Iterator[list[tuple[str, str]]]) -> StudyIndex:
+def _built(answers: Iterator[Sequence[tuple[str, ...]]]) -> StudyIndex:
     """The index from the answers of ``_build``'s reads, taken in their order."""
-    years = dict(next(answers))
-    authors = dict(next(answers))
+    named = next(answers)
+    years = {key: year for key, _, year in named}
+    iri_of = {key: iri for key, iri, _ in named}
+    authors = {key: author for key, author in next(answers)}
     order = sorted(
-        years, key=lambda s: (int(years[s]), authors.get(s, "").casefold(), authors.get(s, ""), s)
+        years,
+        key=lambda s: (int(years[s]), authors.get(s, "").casefold(), authors.get(s, ""), iri_of[s]),
     )
     position = {study: index for index, study in enumerate(order)}
     size = len(order)
-    superseded = frozenset(record for _, record in next(answers))
-    study_of = {r: position[s] for r, s in next(answers) if s in position and r not in superseded}
-    collection_of = dict(next(answers))
+    superseded_keys = frozenset(record for _, record in next(answers))
+    study_of = {
+        r: position[s] for r, s in next(answers) if s in position and r not in superseded_keys
+    }
+    collection_of = {record: collection for record, collection in next(answers)}
 
     covered: dict[str, list[int]] = {}
     for record, place in study_of.items():
@@ -256,8 +301,15 @@ def _built(answers: Iterator[list[tuple[str, str]]]) -> StudyIndex:
     for sets in codes.values():
         for code, bits in sets.items():
             pooled[code] = pooled.get(code, 0) | bits
+    # keys that are IRIs name the superseded records; other keys come with a read of them
+    named_superseded = next(answers, None)
+    superseded = (
+        superseded_keys
+        if named_superseded is None
+        else frozenset(record for _, record in named_superseded)
+    )
     return StudyIndex(
-        studies=tuple(order),
+        studies=tuple(iri_of[key] for key in order),
         years={year: bit_set(found, size) for year, found in sorted(by_year.items())},
         coverage={c: bit_set(found, size) for c, found in covered.items()},
         codes=codes,

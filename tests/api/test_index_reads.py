@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from smqi.api.evidence.index import in_order
+from smqi.api.evidence.dimensions import DIMENSIONS
+from smqi.api.evidence.index import _built, in_order
 from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
 
 
@@ -78,3 +79,23 @@ def test_the_embedded_store_leaves_one_api_process_free(tmp_path: Path) -> None:
     assert EmbeddedStoreSettings(tmp_path).bulk_reads == 1
     assert EmbeddedStoreSettings(tmp_path, api_workers=4).bulk_reads == 3
     assert RemoteStoreSettings("http://127.0.0.1:1/sparql").bulk_reads == 2
+
+
+def test_studies_tied_on_year_and_author_are_listed_by_iri_whatever_their_keys() -> None:
+    # Keys are a store's own names for nodes (on Virtuoso, its numbers for IRIs): here they
+    # sort the other way round from the IRIs, which alone decide between tied studies.
+    first, second = "https://example.org/study/a", "https://example.org/study/b"
+    reads: list[list[tuple[str, ...]]] = [
+        [("2", first, "2020"), ("1", second, "2020"), ("3", "https://example.org/c", "2019")],
+        [("2", "Smith"), ("1", "Smith"), ("3", "Jones")],
+        [],  # no consensus records
+        [("r1", "1"), ("r2", "2"), ("r3", "3")],
+        [("r1", "urn:c"), ("r2", "urn:c"), ("r3", "urn:c")],
+        [("r1", "urn:twitter"), ("r2", "urn:twitter")],  # the first dimension's codes
+        *([] for _ in DIMENSIONS[1:]),
+    ]
+    index = _built(iter(reads))
+    assert index.studies == ("https://example.org/c", first, second)
+    assert index.superseded == frozenset()
+    twitter = index.coded_with("urn:c", (DIMENSIONS[0].predicate, "urn:twitter"))
+    assert index.iris(twitter) == [first, second]
