@@ -154,38 +154,51 @@ def _complete(snapshot: Snapshot, name: str, bindings: Bindings) -> list[Row]:
     return result.rows
 
 
+Columns = list[list[str]]  # a read's fields, one list per field, line by line
+
+
 def property_pairs(snapshot: Snapshot, prop: str, literals: bool) -> list[tuple[str, str]]:
     """Every (subject, object) that ``prop`` links; ``literals`` when its objects are
     literals (property-pairs.rq percent-encodes those)."""
-    pairs = _packed_pairs(snapshot, "property-pairs", prop)
-    if not literals:
-        return pairs
-    return [(subject, unquote(value) if "%" in value else value) for subject, value in pairs]
+    subjects, objects = _packed_columns(snapshot, "property-pairs", prop, 2)
+    return list(zip(subjects, _decoded(objects) if literals else objects, strict=True))
 
 
-def _packed_pairs(snapshot: Snapshot, name: str, prop: str) -> list[tuple[str, str]]:
-    """The (subject, object) lines of ``name``.rq's ``?pairs`` packed for ``prop``."""
-    return [(line[0], line[1]) for line in _packed_lines(snapshot, name, prop)]
+def _decoded(values: list[str]) -> list[str]:
+    """Literals' lexical forms, from the percent-encoded ones the packed reads give."""
+    return [unquote(value) if "%" in value else value for value in values]
 
 
-def _packed_lines(snapshot: Snapshot, name: str, prop: str) -> list[list[str]]:
-    """The tab-separated fields of each line of ``name``.rq's ``?pairs`` packed for ``prop``."""
-    lines: list[list[str]] = []
+def _packed_columns(snapshot: Snapshot, name: str, prop: str, width: int) -> Columns:
+    """The ``width`` tab-separated fields of the lines of ``name``.rq's ``?pairs`` packed
+    for ``prop``, as one list per field.
+
+    Each packed value is split whole, not line by line: a list or tuple per line would make
+    millions of objects at 1M studies, and the garbage collector's passes over them took
+    about a fifth of the reads' time at 300k."""
+    columns: Columns = [[] for _ in range(width)]
     for row in _complete(snapshot, name, {"property": ox.NamedNode(prop)}):
-        lines.extend(line.split("\t") for line in (text(row, "pairs") or "").split("\n") if line)
-    return lines
+        packed = text(row, "pairs")
+        if not packed:
+            continue
+        fields = packed.replace("\n", "\t").split("\t")
+        if len(fields) % width:
+            raise StoreError(f"{name}.rq gave a line without {width} tab-separated fields")
+        for index, column in enumerate(columns):
+            column.extend(fields[index::width])
+    return columns
 
 
 # The index joins its reads on keys, and names studies and records by IRI only where it must
 # (the studies' listing, the superseded records). A key is a node's IRI, but on Virtuoso its
 # number for the IRI (api/queries/virtuoso/), which it writes several times faster: the
-# index's reads at 1M studies are what the API's first start waits for. Each keyed read and
-# the query that makes it where a key is the IRI:
+# index's reads at 1M studies are what the API's first start waits for. Each keyed read,
+# its fields, and the query that makes it where a key is the IRI:
 KEYED_READS = {
-    "keyed-pairs": "property-pairs",  # (subject key, object)
-    "keyed-links": "property-pairs",  # (subject key, object key)
-    "keyed-subjects": "property-pairs",  # (subject key, subject IRI, object)
-    "record-codes": "record-codes",  # (record key, value IRI)
+    "keyed-pairs": ("property-pairs", 2),  # subject key, object
+    "keyed-links": ("property-pairs", 2),  # subject key, object key
+    "keyed-subjects": ("property-pairs", 3),  # subject key, subject IRI, object
+    "record-codes": ("record-codes", 2),  # record key, value IRI
 }
 
 
@@ -194,34 +207,34 @@ def keys_are_iris(snapshot: Snapshot) -> bool:
     return not (isinstance(store, RemoteStoreSettings) and store.kind == "virtuoso")
 
 
-def keyed_read(snapshot: Snapshot, name: str, prop: str) -> list[tuple[str, ...]]:
-    """The lines of the keyed read ``name`` (``KEYED_READS``) for ``prop``, literals decoded
-    (they come percent-encoded)."""
+def keyed_read(snapshot: Snapshot, name: str, prop: str, literals: bool = False) -> Columns:
+    """The fields of the keyed read ``name`` (``KEYED_READS``) for ``prop``, one list per
+    field; ``literals`` when the objects are literals (they come percent-encoded)."""
+    generic, width = KEYED_READS[name]
     if keys_are_iris(snapshot):
-        pairs = _packed_pairs(snapshot, KEYED_READS[name], prop)
-        lines: list[list[str]] = [
-            [subject, subject, value] if name == "keyed-subjects" else [subject, value]
-            for subject, value in pairs
-        ]
+        subjects, objects = _packed_columns(snapshot, generic, prop, 2)
+        columns = [subjects, subjects, objects] if width == 3 else [subjects, objects]
     else:
-        lines = _packed_lines(snapshot, f"virtuoso/{name}", prop)
-    return [(*line[:-1], unquote(line[-1])) if "%" in line[-1] else tuple(line) for line in lines]
+        columns = _packed_columns(snapshot, f"virtuoso/{name}", prop, width)
+    if literals:
+        columns[-1] = _decoded(columns[-1])
+    return columns
 
 
 def _build(snapshot: Snapshot) -> StudyIndex:
     # one query per property: each stays well inside the query timeout at 100k studies. The
     # store's bulk_reads of them run ahead while the answers already in are used.
     consensus = str(SMQI.consensusOf)
-    reads: list[Callable[[], Sequence[tuple[str, ...]]]] = [
-        partial(keyed_read, snapshot, "keyed-subjects", YEAR_PROPERTY),
-        partial(keyed_read, snapshot, "keyed-pairs", str(SMQI.firstAuthor)),
+    reads: list[Callable[[], Columns]] = [
+        partial(keyed_read, snapshot, "keyed-subjects", YEAR_PROPERTY, True),
+        partial(keyed_read, snapshot, "keyed-pairs", str(SMQI.firstAuthor), True),
         partial(keyed_read, snapshot, "keyed-links", consensus),
         partial(keyed_read, snapshot, "keyed-links", str(SMQI.codesStudy)),
         partial(keyed_read, snapshot, "keyed-pairs", str(SMQI.inCollection)),
         *(partial(keyed_read, snapshot, "record-codes", d.predicate) for d in DIMENSIONS),
     ]
     if not keys_are_iris(snapshot):  # the superseded records' IRIs, besides their keys
-        reads.append(partial(_packed_pairs, snapshot, "property-pairs", consensus))
+        reads.append(partial(_packed_columns, snapshot, "property-pairs", consensus, 2))
     with reads_ahead(snapshot, reads) as answers:
         return _built(answers)
 
@@ -261,23 +274,25 @@ def in_order(calls: Sequence[Callable[[], T]], at_once: int) -> Generator[T, Non
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _built(answers: Iterator[Sequence[tuple[str, ...]]]) -> StudyIndex:
+def _built(answers: Iterator[Columns]) -> StudyIndex:
     """The index from the answers of ``_build``'s reads, taken in their order."""
-    named = next(answers)
-    years = {key: year for key, _, year in named}
-    iri_of = {key: iri for key, iri, _ in named}
-    authors = {key: author for key, author in next(answers)}
+    keys, studies, found_years = next(answers)
+    years = dict(zip(keys, found_years, strict=True))
+    iri_of = dict(zip(keys, studies, strict=True))
+    authors = dict(zip(*next(answers), strict=True))
     order = sorted(
         years,
         key=lambda s: (int(years[s]), authors.get(s, "").casefold(), authors.get(s, ""), iri_of[s]),
     )
     position = {study: index for index, study in enumerate(order)}
     size = len(order)
-    superseded_keys = frozenset(record for _, record in next(answers))
+    superseded_keys = frozenset(next(answers)[1])
     study_of = {
-        r: position[s] for r, s in next(answers) if s in position and r not in superseded_keys
+        r: position[s]
+        for r, s in zip(*next(answers), strict=True)
+        if s in position and r not in superseded_keys
     }
-    collection_of = {record: collection for record, collection in next(answers)}
+    collection_of = dict(zip(*next(answers), strict=True))
 
     covered: dict[str, list[int]] = {}
     for record, place in study_of.items():
@@ -285,7 +300,7 @@ def _built(answers: Iterator[Sequence[tuple[str, ...]]]) -> StudyIndex:
             covered.setdefault(collection_of[record], []).append(place)
     coded: dict[str, dict[Code, list[int]]] = {}
     for dimension in DIMENSIONS:
-        for record, value in next(answers):
+        for record, value in zip(*next(answers), strict=True):
             if record in study_of and record in collection_of:
                 by_code = coded.setdefault(collection_of[record], {})
                 by_code.setdefault((dimension.predicate, value), []).append(study_of[record])
@@ -303,11 +318,7 @@ def _built(answers: Iterator[Sequence[tuple[str, ...]]]) -> StudyIndex:
             pooled[code] = pooled.get(code, 0) | bits
     # keys that are IRIs name the superseded records; other keys come with a read of them
     named_superseded = next(answers, None)
-    superseded = (
-        superseded_keys
-        if named_superseded is None
-        else frozenset(record for _, record in named_superseded)
-    )
+    superseded = superseded_keys if named_superseded is None else frozenset(named_superseded[1])
     return StudyIndex(
         studies=tuple(iri_of[key] for key in order),
         years={year: bit_set(found, size) for year, found in sorted(by_year.items())},

@@ -14,9 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from smqi.api.app import create_app
 from smqi.api.evidence.dimensions import DIMENSIONS
-from smqi.api.evidence.index import _built, in_order
+from smqi.api.evidence.index import _built, in_order, keyed_read
+from smqi.api.evidence.queries import Snapshot
+from smqi.api.store import EmbeddedStore
 from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
+from smqi.loader.terms import SMQI
+
+from .built_graph import make_settings
 
 
 class Calls:
@@ -85,17 +91,40 @@ def test_studies_tied_on_year_and_author_are_listed_by_iri_whatever_their_keys()
     # Keys are a store's own names for nodes (on Virtuoso, its numbers for IRIs): here they
     # sort the other way round from the IRIs, which alone decide between tied studies.
     first, second = "https://example.org/study/a", "https://example.org/study/b"
-    reads: list[list[tuple[str, ...]]] = [
-        [("2", first, "2020"), ("1", second, "2020"), ("3", "https://example.org/c", "2019")],
-        [("2", "Smith"), ("1", "Smith"), ("3", "Jones")],
-        [],  # no consensus records
-        [("r1", "1"), ("r2", "2"), ("r3", "3")],
-        [("r1", "urn:c"), ("r2", "urn:c"), ("r3", "urn:c")],
-        [("r1", "urn:twitter"), ("r2", "urn:twitter")],  # the first dimension's codes
-        *([] for _ in DIMENSIONS[1:]),
+    reads: list[list[list[str]]] = [
+        [["2", "1", "3"], [first, second, "https://example.org/c"], ["2020", "2020", "2019"]],
+        [["2", "1", "3"], ["Smith", "Smith", "Jones"]],
+        [[], []],  # no consensus records
+        [["r1", "r2", "r3"], ["1", "2", "3"]],
+        [["r1", "r2", "r3"], ["urn:c", "urn:c", "urn:c"]],
+        [["r1", "r2"], ["urn:twitter", "urn:twitter"]],  # the first dimension's codes
+        *([[], []] for _ in DIMENSIONS[1:]),
     ]
     index = _built(iter(reads))
     assert index.studies == ("https://example.org/c", first, second)
     assert index.superseded == frozenset()
     twitter = index.coded_with("urn:c", (DIMENSIONS[0].predicate, "urn:twitter"))
     assert index.iris(twitter) == [first, second]
+
+
+def test_keyed_reads_decode_literals_only(built_data: Path, tmp_path: Path) -> None:
+    # an IRI may hold percent-encoding of its own (a DOI's slash), which must stay; a
+    # literal comes percent-encoded from the packed read, and is decoded
+    study = "https://example.org/study/doi/10.1000%2Fa%20b"
+    record = "https://example.org/record/1"
+    quads = tmp_path / "two.nq"
+    quads.write_text(
+        f"<{record}> <{SMQI.codesStudy}> <{study}> <https://example.org/graph/g> .\n"
+        f'<{study}> <{SMQI.firstAuthor}> "M%C3%BCller 50%" <https://example.org/graph/g> .\n',
+        encoding="utf-8",
+    )
+    settings = EmbeddedStoreSettings(data_dir=tmp_path / "store")
+    store = EmbeddedStore(settings)
+    store.replace(quads)
+    snapshot = Snapshot.of(create_app(make_settings(built_data, settings), store).state.context)
+    try:
+        assert keyed_read(snapshot, "keyed-links", str(SMQI.codesStudy)) == [[record], [study]]
+        authors = keyed_read(snapshot, "keyed-pairs", str(SMQI.firstAuthor), literals=True)
+        assert authors == [[study], ["M%C3%BCller 50%"]]
+    finally:
+        store.close()
