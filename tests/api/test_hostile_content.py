@@ -190,8 +190,9 @@ def test_the_ontology_page_keeps_no_script_handler_or_inline_style_from_the_grap
     assert page.where(lambda e: "style" in e.attrs) == []
     # the definition is still shown, as text, with its link's words
     assert "See the guide and" in page.find("body").text
-    # pyLODE's stylesheet comes from this server
+    # pyLODE's stylesheet, then ours for narrow screens, come from this server
     sheets = [link.attrs["href"] for link in page.find_all("link", rel="stylesheet")]
-    assert sheets == ["/static/pylode.css"]
-    css = hostile.get(sheets[0])
-    assert css.status_code == 200 and "#pylode" in css.text
+    assert sheets == ["/static/pylode.css", "/static/ontology.css"]
+    css = [hostile.get(sheet) for sheet in sheets]
+    assert all(answer.status_code == 200 for answer in css)
+    assert "#pylode" in css[0].text and "@media" in css[1].text
