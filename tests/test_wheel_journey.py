@@ -18,6 +18,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -79,6 +80,15 @@ def test_the_wheel_holds_one_import_package_and_its_resources(wheel: Path) -> No
         "smqi/api/pages/static/site.css",
     ):
         assert resource in names, resource
+    # every query the API runs (Virtuoso's own in api/queries/virtuoso/ too) and every
+    # front-end asset: a missing one fails only where it is used, in an installed tool
+    for folder in ("queries", "pages/static", "pages/templates"):
+        shipped = [
+            f"smqi/api/{path.relative_to(REPO / 'api')}"
+            for path in (REPO / "api" / folder).rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        ]
+        assert shipped and [n for n in shipped if n not in names] == [], folder
     assert not [n for n in names if n.startswith("smqi/data/sheets/")]  # our data is not shipped
     print(f"\nwheel: {wheel.name}, {wheel.stat().st_size / 1024:.0f} KiB")
 
@@ -159,6 +169,12 @@ def test_a_team_publishes_its_graph_from_the_installed_wheel(wheel: Path, tmp_pa
         platforms = _get_json(f"http://127.0.0.1:{port}/concepts/platform", server)
         labels = {concept["pref_label"] for concept in platforms["concepts"]}
         assert {"RateMDs", "Twitter"} <= labels
+        # the map's SVG export is drawn from a template that is not HTML
+        svg_url = f"http://127.0.0.1:{port}/map?rows=platform&cols=stage&format=svg"
+        with urllib.request.urlopen(svg_url, timeout=30) as response:
+            svg = ElementTree.fromstring(response.read())
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        assert "Twitter" in "".join(svg.itertext())
     finally:
         server.terminate()
         server.wait(timeout=30)
