@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smqi.api.app import create_app
+from smqi.api.evidence.queries import Snapshot
 from smqi.api.settings import ApiSettings
-from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, Store
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, RemoteStoreSettings, Store
 from smqi.loader.build import build
 from smqi.loader.settings import BuildSettings
 from tests.paths import REPO
@@ -59,6 +60,15 @@ def make_settings(
         build=BuildSettings.for_project(built_data),
         **overrides,  # type: ignore[arg-type]
     )
+
+
+def snapshot_over(
+    project: Path, settings: EmbeddedStoreSettings | RemoteStoreSettings, store: Store
+) -> Snapshot:
+    """What the API over ``store`` (opened with ``settings``) reads for ``project``'s current
+    version, without serving it: no warm-up runs."""
+    app = create_app(make_settings(project, settings), store)  # type: ignore[arg-type]
+    return Snapshot.of(app.state.context)
 
 
 @pytest.fixture(scope="session")

@@ -14,15 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from smqi.api.app import create_app
 from smqi.api.evidence.dimensions import DIMENSIONS
 from smqi.api.evidence.index import _built, in_order, keyed_read
-from smqi.api.evidence.queries import Snapshot
 from smqi.api.store import EmbeddedStore
 from smqi.api.store.config import EmbeddedStoreSettings, RemoteStoreSettings
 from smqi.loader.terms import SMQI
 
-from .built_graph import make_settings
+from .built_graph import snapshot_over
 
 
 class Calls:
@@ -121,7 +119,7 @@ def test_keyed_reads_decode_literals_only(built_data: Path, tmp_path: Path) -> N
     settings = EmbeddedStoreSettings(data_dir=tmp_path / "store")
     store = EmbeddedStore(settings)
     store.replace(quads)
-    snapshot = Snapshot.of(create_app(make_settings(built_data, settings), store).state.context)
+    snapshot = snapshot_over(built_data, settings, store)
     try:
         assert keyed_read(snapshot, "keyed-links", str(SMQI.codesStudy)) == [[record], [study]]
         authors = keyed_read(snapshot, "keyed-pairs", str(SMQI.firstAuthor), literals=True)

@@ -12,30 +12,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from smqi.api.app import create_app
-from smqi.api.evidence.index import StudyIndex, keyed_read, keys_are_iris, study_index
-from smqi.api.evidence.queries import Snapshot
-from smqi.api.store import (
-    EmbeddedStore,
-    EmbeddedStoreSettings,
-    RemoteStore,
-    RemoteStoreSettings,
-    Store,
-)
+from smqi.api.evidence.index import keyed_read, keys_are_iris, study_index
+from smqi.api.store import EmbeddedStore, EmbeddedStoreSettings, RemoteStore
 from smqi.loader.terms import DEFAULT_BASE, SMQI
 
-from .built_graph import make_settings
+from .built_graph import snapshot_over
 from .conftest import started_virtuoso, virtuoso_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.virtuoso]
-
-
-def index_over(
-    data_dir: Path, store: Store, settings: EmbeddedStoreSettings | RemoteStoreSettings
-) -> tuple[StudyIndex, Snapshot]:
-    app = create_app(make_settings(data_dir, settings), store)  # type: ignore[arg-type]
-    snapshot = Snapshot.of(app.state.context)
-    return study_index(snapshot), snapshot
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +46,9 @@ def test_the_index_read_by_keys_is_the_index_read_by_iris(
     settings = EmbeddedStoreSettings(data_dir=tmp_path / "store")
     embedded = EmbeddedStore(settings)
     embedded.replace(data_dir / "build" / "smqi.nq")
-    by_iris, embedded_snapshot = index_over(data_dir, embedded, settings)
-    by_keys, snapshot = index_over(data_dir, virtuoso_store, virtuoso_store.settings)
+    embedded_snapshot = snapshot_over(data_dir, settings, embedded)
+    snapshot = snapshot_over(data_dir, virtuoso_store.settings, virtuoso_store)
+    by_iris, by_keys = study_index(embedded_snapshot), study_index(snapshot)
     embedded.close()
 
     assert keys_are_iris(embedded_snapshot) and not keys_are_iris(snapshot)
